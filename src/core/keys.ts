@@ -1,0 +1,75 @@
+/**
+ * Avatar keys (SPEC §1). Any accepted spelling — hex with or without 0x, compressed or
+ * uncompressed, any case — resolves to one canonical avatar id: 0x + the 33-byte compressed key.
+ */
+import * as secp from '@noble/secp256k1';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { fail } from './errors.js';
+import { bytesToHex, hexToBytes } from './encoding.js';
+
+export interface AvatarKey {
+  /** canonical id: 0x + 66 lowercase hex */
+  id: string;
+  compressed: Uint8Array;
+  /** 0x + 130 lowercase hex, as in the chain document */
+  uncompressedHex: string;
+  /** 0x + 40 lowercase hex: the key's Ethereum address */
+  address: string;
+}
+
+// Point decompression is a modular square root: cheap, but parsing repeats for every request of
+// a busy Avatar. A small bounded cache of parsed keys keeps it off the hot path.
+const CACHE_MAX = 4096;
+const cache = new Map<string, AvatarKey>();
+
+export function parsePublicKey(input: unknown): AvatarKey {
+  if (typeof input !== 'string') fail('BAD_PUBLIC_KEY', 'public key must be a hex string');
+  if (input.length > 140) fail('BAD_PUBLIC_KEY', 'public key is too long');
+  const cacheKey = input.toLowerCase();
+  const hit = cache.get(cacheKey);
+  if (hit) return hit;
+  const bytes = hexToBytes(input.trim());
+  if (!bytes || (bytes.length !== 33 && bytes.length !== 65)) {
+    fail('BAD_PUBLIC_KEY', 'public key must be 33 (compressed) or 65 (uncompressed) bytes of hex');
+  }
+  let point: secp.Point;
+  try {
+    point = secp.Point.fromBytes(bytes);
+  } catch (cause) {
+    void cause;
+    failPoint();
+  }
+  const key = fromPoint(point);
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(cacheKey, key);
+  return key;
+}
+
+function failPoint(): never {
+  fail('BAD_PUBLIC_KEY', 'public key is not a point on secp256k1');
+}
+
+function fromPoint(point: secp.Point): AvatarKey {
+  const compressed = point.toBytes(true);
+  const uncompressed = point.toBytes(false);
+  return {
+    id: `0x${bytesToHex(compressed)}`,
+    compressed,
+    uncompressedHex: `0x${bytesToHex(uncompressed)}`,
+    address: addressOf(uncompressed),
+  };
+}
+
+/** Ethereum address of an uncompressed (65-byte) public key. */
+export function addressOf(uncompressed: Uint8Array): string {
+  return `0x${bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12))}`;
+}
+
+/** Canonical avatar id of any key spelling, or null when it does not parse. */
+export function tryAvatarId(input: unknown): string | null {
+  try {
+    return parsePublicKey(input).id;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Verification of one link's signatures (SPEC §3) and of the append rule (SPEC §4). Pure: the
+ * caller supplies the Avatar key, the chain view and the recovery backend.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { base58Decode } from './base58.js';
+import { personalSignDigest, type RecoveryBackend } from './crypto.js';
+import { base64ToBytes, bytesEqual, utf8 } from './encoding.js';
+import { fail, ProofError } from './errors.js';
+import { addressOf, type AvatarKey } from './keys.js';
+import { ACTIONS, isLegacyLink, UUID_RE, type Link } from './link.js';
+import { buildLegacySignPayload, buildSignPayload } from './payload.js';
+import { isWalletPlatform } from './platforms.js';
+import { decodeSignature, prevKey } from './signature.js';
+
+export interface VerifyOptions {
+  backend: RecoveryBackend;
+  /** accept legacy 4-field links (rebuilding chains made elsewhere); never for POST /v1/proof */
+  allowLegacy?: boolean;
+}
+
+/** The sign payload rebuilt from a link's fields (legacy form when uuid and payload are empty). */
+export function expectedPayload(avatar: AvatarKey, link: Link): string {
+  if (link.uuid === '') return buildLegacySignPayload(link);
+  return buildSignPayload({
+    action: link.action,
+    created_at: String(link.created_at),
+    identity: link.identity,
+    platform: link.platform,
+    prev: link.prev,
+    uuid: link.uuid,
+    ...(isWalletPlatform(link.platform) ? { persona: avatar.id } : {}),
+  });
+}
+
+/** Compress a 65-byte uncompressed point: parity of y picks the prefix. */
+function compress(uncompressed: Uint8Array): Uint8Array {
+  const out = new Uint8Array(33);
+  out[0] = (uncompressed[64]! & 1) === 1 ? 3 : 2;
+  out.set(uncompressed.subarray(1, 33), 1);
+  return out;
+}
+
+/** Recover the signer of a personal_sign signature; null when nothing recovers. */
+export function recoverSigner(backend: RecoveryBackend, payload: string, signature: string, what = 'signature') {
+  const sig = decodeSignature(signature, what);
+  const pub = backend.recover(personalSignDigest(payload), sig.compact, sig.recovery);
+  return { sig, uncompressed: pub };
+}
+
+function signedByAvatar(backend: RecoveryBackend, avatar: AvatarKey, payload: string, signature: string): { ok: boolean; canonical: string } {
+  const { sig, uncompressed } = recoverSigner(backend, payload, signature);
+  return { ok: uncompressed !== null && bytesEqual(compress(uncompressed), avatar.compressed), canonical: sig.canonical };
+}
+
+function signedByAddress(backend: RecoveryBackend, address: string, payload: string, signature: string, what: string): { ok: boolean; canonical: string } {
+  const { sig, uncompressed } = recoverSigner(backend, payload, signature, what);
+  return { ok: uncompressed !== null && addressOf(uncompressed) === address.toLowerCase(), canonical: sig.canonical };
+}
+
+function solanaSigned(address: string, payload: string, signature: string): boolean {
+  const pub = base58Decode(address);
+  const sig = base64ToBytes(signature);
+  if (!pub || pub.length !== 32) return false;
+  if (!sig || sig.length !== 64) fail('BAD_SIGNATURE_ENCODING', 'solana wallet_signature must be base64 of 64 bytes');
+  try {
+    return ed25519.verify(sig, utf8(payload), pub);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Verify a link's own signatures against its Avatar (not its place in the chain). Returns the
+ * link in stored form: canonical signature, canonical wallet signature, and the exact payload.
+ * Throws ProofError with the SPEC code of the first failure.
+ */
+export function verifyLink(avatar: AvatarKey, link: Link, opts: VerifyOptions): Link {
+  if (!ACTIONS.includes(link.action)) fail('UNKNOWN_ACTION', `unknown action "${String(link.action).slice(0, 20)}"`);
+  const legacy = isLegacyLink(link) || link.uuid === '';
+  if (legacy && !opts.allowLegacy) fail('BAD_UUID', 'uuid is required');
+  if (!legacy && !UUID_RE.test(link.uuid)) fail('BAD_UUID', 'uuid must be a lowercase canonical UUID');
+  const payload = expectedPayload(avatar, link);
+  if (link.signature_payload !== '' && link.signature_payload !== payload) {
+    fail('PAYLOAD_MISMATCH', 'signature_payload differs from the payload rebuilt from the link fields', { expected: payload });
+  }
+  if (link.signature === '') fail('UNVERIFIABLE', 'link has an empty signature and cannot be verified');
+
+  const extra = { ...link.extra };
+  let signature: string;
+  if (link.platform === 'ethereum' || link.platform === 'solana') {
+    signature = verifyWalletLink(avatar, link, payload, extra, opts.backend);
+  } else {
+    const r = signedByAvatar(opts.backend, avatar, payload, link.signature);
+    if (!r.ok) fail('SIGNATURE_MISMATCH', 'signature was not made by this avatar over the link payload');
+    signature = r.canonical;
+  }
+  return { ...link, signature, signature_payload: legacy ? link.signature_payload : payload, extra };
+}
+
+/**
+ * Wallet bindings (SPEC §3): create needs both the Avatar's and the wallet's signature; delete
+ * needs either, and a wallet-only delete stores the wallet signature as `signature`.
+ */
+function verifyWalletLink(avatar: AvatarKey, link: Link, payload: string, extra: Record<string, string>, backend: RecoveryBackend): string {
+  const walletSig = extra['wallet_signature'] ?? '';
+  const byWallet = (sig: string): { ok: boolean; canonical: string } =>
+    link.platform === 'ethereum'
+      ? signedByAddress(backend, link.identity, payload, sig, 'wallet_signature')
+      : { ok: solanaSigned(link.identity, payload, sig), canonical: sig };
+
+  const avatarCheck = (() => {
+    try {
+      return signedByAvatar(backend, avatar, payload, link.signature);
+    } catch (err) {
+      if (link.action === 'delete' && err instanceof ProofError) return { ok: false, canonical: link.signature };
+      throw err;
+    }
+  })();
+
+  if (link.action === 'create') {
+    if (!avatarCheck.ok) fail('SIGNATURE_MISMATCH', 'signature was not made by this avatar over the link payload');
+    if (walletSig === '') fail('WALLET_SIGNATURE_MISMATCH', 'extra.wallet_signature is required to bind a wallet');
+    const w = byWallet(walletSig);
+    if (!w.ok) fail('WALLET_SIGNATURE_MISMATCH', `wallet_signature was not made by ${link.identity}`);
+    extra['wallet_signature'] = w.canonical;
+    return avatarCheck.canonical;
+  }
+  if (avatarCheck.ok) {
+    if (walletSig !== '') {
+      const w = byWallet(walletSig);
+      if (!w.ok) fail('WALLET_SIGNATURE_MISMATCH', `wallet_signature was not made by ${link.identity}`);
+      extra['wallet_signature'] = w.canonical;
+    }
+    return avatarCheck.canonical;
+  }
+  // Wallet-only delete: the wallet's signature is the link's signature.
+  const w = byWallet(link.signature);
+  if (!w.ok) fail('SIGNATURE_MISMATCH', 'delete was signed by neither the avatar nor the bound wallet');
+  return w.canonical;
+}
+
+/** What the append rule needs to know of an Avatar's existing chain. */
+export interface ChainView {
+  /** stored signature of the last link, or null for an empty chain */
+  head: string | null;
+  /** is this (canonical) signature one of the chain's links? */
+  hasSignature(canonical: string): boolean;
+  hasUuid(uuid: string): boolean;
+}
+
+/** The chain rule for one append (SPEC §4). Throws DUPLICATE_UUID, FORK or PREV_MISMATCH. */
+export function checkAppend(view: ChainView, link: Pick<Link, 'prev' | 'uuid'>): void {
+  if (link.uuid !== '' && view.hasUuid(link.uuid)) fail('DUPLICATE_UUID', `uuid ${link.uuid} was already used by this avatar`);
+  if (view.head === null) {
+    if (link.prev !== null) fail('PREV_MISMATCH', 'first link of an avatar must have prev = null');
+    return;
+  }
+  if (link.prev === null) fail('FORK', 'avatar already has a first link (prev = null)');
+  const key = prevKey(link.prev);
+  if (key === prevKey(view.head)) return;
+  if (view.hasSignature(key)) fail('FORK', 'prev points at a link that already has a successor');
+  fail('PREV_MISMATCH', 'prev does not match the avatar\'s last link');
+}
