@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { RecoveryBackend } from '../core/index.js';
 import type { BackendMode } from './config.js';
 import { workerCount } from './config.js';
 import { toWire, verifyItem, type VerifyItem, type VerifyResult } from './item.js';
@@ -86,6 +87,7 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
   };
 }
 
+/** Implements the API's BulkVerifier (src/api/verifier.ts). */
 export class VerifyPool {
   private readonly opts: Required<Omit<PoolOptions, 'log'>> & { log?: BackendLog };
   private readonly size: number;
@@ -102,6 +104,12 @@ export class VerifyPool {
     this.opts = { inlineBelow: 16, maxChunk: 256, startTimeoutMs: 30_000, ...opts };
     // workers = 1 means "no pool": the calling thread verifies.
     this.size = opts.workers === 1 ? 0 : workerCount(opts.workers);
+  }
+
+  /** The recovery backend of the calling thread (workers pick theirs by the same mode). */
+  get backend(): RecoveryBackend {
+    if (!this.selected) throw new Error('verify pool is not started');
+    return this.selected.backend;
   }
 
   /** Name of the recovery backend in use ('native' or 'noble'). */

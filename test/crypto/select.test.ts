@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nobleBackend, type RecoveryBackend } from '../../src/core/index.js';
-import { checkCryptoConfig, cryptoDefaults, workerCount } from '../../src/crypto/config.js';
+import os from 'node:os';
+import { defaultsOf, loadConfig } from '../../src/config/load.js';
+import { cryptoSection, workerCount } from '../../src/crypto/config.js';
 import { selectBackend, selfTest, type BackendLog } from '../../src/crypto/select.js';
 
 function memoryLog() {
@@ -92,15 +94,13 @@ describe('backend selection', () => {
 });
 
 describe('crypto config', () => {
-  it('defaults are valid and workers 0 means one per core', () => {
-    expect(checkCryptoConfig(cryptoDefaults)).toEqual([]);
-    expect(workerCount(0)).toBeGreaterThanOrEqual(1);
+  it('defaults: auto backend, one worker per core', () => {
+    expect(defaultsOf({ crypto: cryptoSection })).toEqual({ crypto: { backend: 'auto', workers: 0 } });
+    expect(workerCount(0)).toBe(os.availableParallelism());
     expect(workerCount(3)).toBe(3);
   });
-  it('names bad values and unknown keys', () => {
-    expect(checkCryptoConfig({ backend: 'fast' })).toEqual(['crypto.backend must be one of auto, native, noble']);
-    expect(checkCryptoConfig({ workers: -1 })[0]).toMatch(/crypto.workers/);
-    expect(checkCryptoConfig({ workers: 1.5 })[0]).toMatch(/crypto.workers/);
-    expect(checkCryptoConfig({ threads: 2 })).toEqual(['crypto.threads is not a known setting']);
+  it('the loader names bad values', () => {
+    expect(() => loadConfig({ env: {}, overrides: { 'crypto.backend': 'fast' } })).toThrow(/crypto.backend must be one of auto, native, noble/);
+    expect(() => loadConfig({ env: { PROOFKEEP_CRYPTO_WORKERS: '-1' } })).toThrow(/crypto.workers/);
   });
 });
