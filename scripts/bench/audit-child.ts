@@ -104,12 +104,15 @@ async function viaAuditor(): Promise<{ links: number; ok: number; failed: number
 }
 
 const t0 = performance.now();
+const c0 = process.cpuUsage(); // the whole process: main thread and workers
 process.stderr.write(`audit-child: code from ${base}\n`);
 const r = how === 'auditor' ? await viaAuditor() : await viaPool();
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(c0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const backend = pool.backendName;
 const workers = pool.workers;
 await pool.stop();
 process.stdout.write(
-  `${JSON.stringify({ ...r, seconds, linksPerSecond: r.links / seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, backend, workers })}\n`,
+  `${JSON.stringify({ ...r, seconds, cpuSeconds, linksPerSecond: r.links / seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, backend, workers })}\n`,
 );

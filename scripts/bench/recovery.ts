@@ -23,13 +23,20 @@ function inputs(n: number) {
   });
 }
 
+/** Per round: recoveries per wall-clock second and per CPU second of this thread's process. */
+export interface Rate {
+  wall: number;
+  cpu: number;
+}
+
 /** Recoveries per second over `rounds` rounds of ~`ms` each; returns every round's rate. */
-export function recoveryRate(backend: RecoveryBackend, rounds: number, ms: number, maxPerRound: number): number[] {
+export function recoveryRate(backend: RecoveryBackend, rounds: number, ms: number, maxPerRound: number): Rate[] {
   const data = inputs(1000);
-  const rates: number[] = [];
+  const rates: Rate[] = [];
   for (let r = 0; r < rounds; r++) {
     let n = 0;
     let failed = 0;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     let t = t0;
     while (t - t0 < ms && n < maxPerRound) {
@@ -40,16 +47,17 @@ export function recoveryRate(backend: RecoveryBackend, rounds: number, ms: numbe
       n += 50;
       t = performance.now();
     }
+    const c = process.cpuUsage(c0);
     if (failed) throw new Error(`${failed} recoveries failed`);
-    rates.push(n / ((t - t0) / 1000));
+    rates.push({ wall: n / ((t - t0) / 1000), cpu: n / ((c.user + c.system) / 1e6) });
   }
   return rates;
 }
 
-export function nativeRates(rounds = 3, ms = 1000): number[] {
+export function nativeRates(rounds = 3, ms = 1000): Rate[] {
   return recoveryRate(loadNativeBackend(), rounds, ms, 200_000);
 }
 
-export function nobleRates(rounds = 1, ms = 1500): number[] {
+export function nobleRates(rounds = 1, ms = 1500): Rate[] {
   return recoveryRate(nobleBackend, rounds, ms, 5_000);
 }
