@@ -72,6 +72,8 @@ export class Store {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private closed = false;
+  /** group commit effect, for /healthz and tests: appends per durable commit */
+  private readonly counters = { commits: 0, appends: 0 };
   private readonly stmts;
 
   private constructor(db: Database.Database, opts: StoreOptions) {
@@ -184,6 +186,8 @@ export class Store {
       for (const p of batch) p.reject(new ProofError('UNAVAILABLE', 'the index could not commit', { cause: err }));
       return;
     }
+    this.counters.commits++;
+    this.counters.appends += outcomes.reduce((n, o) => n + o.filter((x) => x.ok && !x.existed).length, 0);
     this.log?.debug({ requests: batch.length, ms: +(performance.now() - started).toFixed(2) }, 'group commit');
     batch.forEach((p, i) => p.resolve(outcomes[i]!));
   }
@@ -232,6 +236,10 @@ export class Store {
       init.status, init.status === 'valid' ? 1 : 0, init.reason ?? '', init.code ?? '', init.checkedAt ?? null, Date.now(),
     );
     return r!.id;
+  }
+
+  stats(): { links: number; avatars: number; commits: number; appends: number } {
+    return { ...this.read.counts(), ...this.counters };
   }
 
   /** Stop accepting appends, commit what is queued, close the database. */
