@@ -33,6 +33,22 @@ describe('decodeSignature (SPEC §3)', () => {
     expect(decodeSignature(b64(SIG0)).canonical).toHaveLength(88);
   });
 
+  it('a base64 signature that happens to begin with "0x" or "0X" is base64, not junk hex', () => {
+    // r starting d3 1… / d1 7… encodes to base64 "0x…" / "0X…" (1 in 2048 honest signatures)
+    for (const [lead, prefix] of [[[0xd3, 0x1a], '0x'], [[0xd1, 0x7c], '0X']] as const) {
+      const bytes = new Uint8Array(SIG0);
+      bytes.set(lead, 0);
+      const wire = b64(bytes);
+      expect(wire.startsWith(prefix)).toBe(true);
+      expect(decodeSignature(wire).canonical).toBe(wire);
+      expect(decodeSignature(b64(withV(bytes, bytes[64]! + 27))).canonical).toBe(wire);
+      expect(decodeSignature(`0x${hex(bytes)}`).canonical).toBe(wire);
+      expect(samePrev(wire, b64(withV(bytes, bytes[64]! + 27)))).toBe(true);
+    }
+    // and a 0x-prefixed string that is neither is still rejected
+    expectCode(() => decodeSignature(`0x${b64(SIG0).slice(2, -1)}`), 'BAD_SIGNATURE_ENCODING');
+  });
+
   it('recovery ids come out right: 0 and 27 → 0, 1 and 28 → 1', () => {
     expect(decodeSignature(b64(withV(SIG0, 0))).recovery).toBe(0);
     expect(decodeSignature(b64(withV(SIG0, 27))).recovery).toBe(0);
