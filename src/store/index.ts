@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { checkAppend, isWalletPlatform, ProofError, type AvatarKey, type ChainView, type Link } from '../core/index.js';
+import { checkAppend, isWalletPlatform, ProofError, signatureForms, type AvatarKey, type ChainView, type Link } from '../core/index.js';
 import { migrate, MIGRATIONS, type Migration } from './migrations.js';
 import { Reader } from './read.js';
 import type { AvatarRow } from './rows.js';
@@ -83,7 +83,7 @@ export class Store {
     this.read = new Reader(db);
     this.stmts = {
       avatar: db.prepare<[string], AvatarRow>('SELECT * FROM avatars WHERE avatar = ?'),
-      hasSig: db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND signature = ? LIMIT 1'),
+      hasSig: db.prepare<[number, string, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND signature IN (?, ?) LIMIT 1'),
       hasUuid: db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND uuid = ? LIMIT 1'),
       sameLink: db.prepare<[number, string, string], { id: number; seq: number }>(
         'SELECT id, seq FROM links WHERE avatar_id = ? AND signature = ? AND uuid = ? LIMIT 1',
@@ -139,7 +139,12 @@ export class Store {
     const { hasSig, hasUuid } = this.stmts;
     return {
       head,
-      hasSignature: (canonical) => avatarRowId !== undefined && hasSig.get(avatarRowId, canonical) !== undefined,
+      hasSignature: (key) => {
+        if (avatarRowId === undefined) return false;
+        // A chain made elsewhere may have stored either twin of a malleable signature.
+        const [a, b = a] = signatureForms(key);
+        return hasSig.get(avatarRowId, a!, b!) !== undefined;
+      },
       hasUuid: (uuid) => avatarRowId !== undefined && hasUuid.get(avatarRowId, uuid) !== undefined,
     };
   }

@@ -120,6 +120,14 @@ describe('parseLink', () => {
   });
 });
 
+describe('parseLink extra', () => {
+  it('keeps wallet_signature and drops unsigned junk keys', () => {
+    expect(parseLink({ ...DOC_LINK, extra: { wallet_signature: 'w', junk: 'x', more: 'y' } }).extra).toEqual({ wallet_signature: 'w' });
+    expect(parseLink({ ...DOC_LINK, extra: { junk: 'x' } }).extra).toEqual({});
+    expect(parseLink({ ...DOC_LINK, extra: { wallet_signature: '' } }).extra).toEqual({ wallet_signature: '' });
+  });
+});
+
 describe('parseUnixSeconds / parseExtra', () => {
   it('numbers and decimal strings', () => {
     expect(parseUnixSeconds(0)).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalSignature, decodeSignature, personalSign, prevKey, samePrev } from '../../src/core/index.js';
+import { canonicalSignature, decodeSignature, personalSign, prevKey, samePrev, twinSignature } from '../../src/core/index.js';
 import { b64, expectCode, fromHex, hex } from './helpers.js';
 
 const SK = fromHex('9deba3488458c0314e5fef8920d3b117dd76415569cf270db8fd864896c02732');
@@ -115,5 +115,25 @@ describe('prevKey / samePrev', () => {
     expect(prevKey('junk')).toBe('junk');
     // junk never equals a real signature
     expect(samePrev('junk', s0)).toBe(false);
+  });
+});
+
+describe('malleated twins', () => {
+  it('twinSignature gives (r, n-s, v^1): it recovers the same key, and prevKey treats both as one', async () => {
+    const { personalSignDigest, nobleBackend, bytesToBase64, signatureForms } = await import('../../src/core/index.js');
+    const secret = new Uint8Array(32).fill(7);
+    const msg = 'twin test';
+    const sig = bytesToBase64(personalSign(msg, secret));
+    const d = decodeSignature(sig);
+    expect(d.highS).toBe(false);
+    const twin = twinSignature(d);
+    const t = decodeSignature(twin);
+    expect(t.highS).toBe(true);
+    expect(twinSignature(t)).toBe(d.canonical);
+    const digest = personalSignDigest(msg);
+    expect(nobleBackend.recover(digest, t.compact, t.recovery)).toEqual(nobleBackend.recover(digest, d.compact, d.recovery));
+    expect(prevKey(twin)).toBe(prevKey(sig));
+    expect(samePrev(twin, sig)).toBe(true);
+    expect(signatureForms(sig)).toEqual([d.canonical, twin]);
   });
 });
