@@ -1,15 +1,13 @@
-/**
- * An AbortSignal for "the client went away before we answered". Not `req.raw` 'close': an
- * IncomingMessage emits 'close' as soon as its body has been read, so work that awaits anything
- * after that (the verify pool, a proof check) would be aborted on every request.
- */
 import type { FastifyReply } from 'fastify';
 
+/**
+ * A signal that fires when the client goes away before its reply was sent. (IncomingMessage's
+ * own 'close' fires as soon as the body is read, so it cannot be used for this.)
+ */
 export function clientGone(reply: FastifyReply): AbortSignal {
   const ac = new AbortController();
-  const res = reply.raw;
-  res.once('close', () => {
-    if (!res.writableFinished) ac.abort(new Error('client closed the connection'));
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort(new Error('client disconnected'));
   });
   return ac.signal;
 }

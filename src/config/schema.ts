@@ -32,7 +32,7 @@ export const storeSection: Section = {
 export { cryptoSection };
 
 export const logSection: Section = {
-  level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'Log level (pino JSON on stdout).'),
+  level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'Log level (pino JSON on stderr).'),
 };
 
 export const schema: Section = {
