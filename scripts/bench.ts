@@ -9,6 +9,7 @@
  * Throughputs are also given as ratios to the yardstick. Prints JSON, then a short table.
  *
  *   npm run bench [-- --quick] [-- --out FILE] [-- --phases audit,bulk,...] [-- --no-build]
+ *                 [-- --profile DIR]   (daemon and audit child run with --cpu-prof into DIR)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,8 @@ const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?
 const result: Record<string, any> = {
   machine: { nproc: os.availableParallelism(), cpu, node: process.version, loadavgAtStart: os.loadavg().map(r2), quick },
 };
+const profileDir = opt('profile');
+const profArgs: string[] = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 const tmp: string[] = [];
 const tmpDir = (p: string) => {
   const d = mkdtempSync(join(os.tmpdir(), `proofkeep-bench-${p}-`));
@@ -84,7 +87,7 @@ try {
     const dump = await writeFeedDump(file, size.dump, 10);
     const useAuditor = existsSync(join(ROOT, 'src/audit/index.ts')) && !flag('no-auditor');
     log(`audit: verifying it in a child process (${useAuditor ? 'src/audit runAudit + pool' : 'core verifyLink via the pool'})`);
-    const c = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/audit-child.ts'), file, 'auto', '0', useAuditor ? 'auditor' : 'pool'], {
+    const c = spawnSync(process.execPath, [...profArgs, '--import', 'tsx', join(ROOT, 'scripts/bench/audit-child.ts'), file, 'auto', '0', useAuditor ? 'auditor' : 'pool'], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 600_000,
@@ -97,7 +100,7 @@ try {
   const needDaemon = ['bulk', 'single', 'reads'].some((p) => phases.has(p));
   if (needDaemon) {
     const dir = tmpDir('daemon');
-    daemon = await startDaemon(dir);
+    daemon = await startDaemon(dir, {}, profArgs);
     result['daemon'] = { startupEmptyMs: Math.round(daemon.startupMs), idleRssMB: daemon.rss.phase() };
     const pathsProof: string[] = [];
     const pathsChain: string[] = [];

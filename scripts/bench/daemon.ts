@@ -72,9 +72,9 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunningDaemon> {
+export async function startDaemon(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = [], timeoutMs = 60_000): Promise<RunningDaemon> {
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [`${ROOT}bin/proofkeep.js`, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, `${ROOT}bin/proofkeep.js`, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0'], {
     cwd: ROOT,
     env: {
       ...process.env,
