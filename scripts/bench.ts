@@ -114,21 +114,25 @@ try {
       }
       daemon.rss.phase();
       log(`bulk: POST /v1/links, ${bodies.length} requests of 1000 links, 2 concurrent`);
+      const st0 = await storeStats(daemon.url);
       const cpu0 = cpuSeconds(daemon.pid);
       const b = await bulkIngest(daemon.url, bodies, links, 2, 300_000);
       const cpu = cpuSeconds(daemon.pid) - cpu0;
       if (b.accepted !== links) throw new Error(`bulk: ${b.rejected} of ${links} links rejected`);
-      result['bulk'] = { links, ...b, seconds: r2(b.seconds), linksPerSecond: Math.round(b.linksPerSecond), ratio: ratio(b.linksPerSecond), ...cpuView(cpu, links), peakRssMB: daemon.rss.phase() };
+      const st = await storeStats(daemon.url);
+      result['bulk'] = { links, ...b, linksPerCommit: r2((st.appends - st0.appends) / Math.max(1, st.commits - st0.commits)), seconds: r2(b.seconds), linksPerSecond: Math.round(b.linksPerSecond), ratio: ratio(b.linksPerSecond), ...cpuView(cpu, links), peakRssMB: daemon.rss.phase() };
     }
     if (phases.has('single')) {
       log(`single: signing 32 x ${size.perClient} POST /v1/proof bodies (not timed)`);
       const bodies = proofBodies(32, size.perClient);
       daemon.rss.phase();
       log('single: POST /v1/proof, 32 concurrent clients');
+      const st0 = await storeStats(daemon.url);
       const cpu0 = cpuSeconds(daemon.pid);
       const s = await singleIngest(daemon.url, bodies, 120_000);
       const cpu = cpuSeconds(daemon.pid) - cpu0;
-      result['single'] = { ...s, seconds: r2(s.seconds), linksPerSecond: Math.round(s.linksPerSecond), ratio: ratio(s.linksPerSecond), ...cpuView(cpu, s.accepted), peakRssMB: daemon.rss.phase() };
+      const st = await storeStats(daemon.url);
+      result['single'] = { ...s, linksPerCommit: r2((st.appends - st0.appends) / Math.max(1, st.commits - st0.commits)), seconds: r2(s.seconds), linksPerSecond: Math.round(s.linksPerSecond), ratio: ratio(s.linksPerSecond), ...cpuView(cpu, s.accepted), peakRssMB: daemon.rss.phase() };
     }
     if (phases.has('reads') && pathsProof.length) {
       log(`reads: GET /v1/proof, then GET /v1/proofchain, ~1000 req/s for ${size.readSeconds} s each`);
@@ -187,6 +191,12 @@ const json = JSON.stringify(result, null, 2);
 process.stdout.write(`${json}\n\n${table(result)}\n`);
 const out = opt('out');
 if (out) writeFileSync(out, `${json}\n`);
+
+/** The store's group-commit counters from /healthz (appends and durable commits so far). */
+async function storeStats(url: string): Promise<{ appends: number; commits: number }> {
+  const h = (await (await fetch(`${url}/healthz`)).json()) as { store?: { appends?: number; commits?: number } };
+  return { appends: h.store?.appends ?? 0, commits: h.store?.commits ?? 0 };
+}
 
 function table(r: Record<string, any>): string {
   const y = r['yardstick'];
