@@ -8,7 +8,7 @@
 import { isRecord, PLATFORM_RULES } from '../../core/index.js';
 import type { CheckersConfig } from '../config.js';
 import { jsonBody } from '../http.js';
-import { evidence, findLabelledLine, htmlToText, verifyFoundSignature } from '../proof.js';
+import { checkMiscLine, evidence, findLabelledLine, htmlToText, verifyFoundSignature } from '../proof.js';
 import { pinnedAgent, resolvePublic, systemResolver, type Resolver } from '../ssrf.js';
 import { PermanentFailure, TransientFailure, type Checker, type CheckContext } from '../types.js';
 
@@ -125,6 +125,7 @@ function finish(t: Parameters<Checker['check']>[0], ctx: CheckContext, text: str
   }
   const sig = findLabelledLine(text, 'Signature');
   if (sig === null) throw new PermanentFailure('SIGNATURE_MISSING', 'the post has no "Signature:" line', ev);
+  checkMiscLine(t, text, ev);
   verifyFoundSignature(t, sig, ctx.backend, ev);
   return { altId: accountId || undefined, evidence: ev };
 }

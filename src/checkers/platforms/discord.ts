@@ -7,7 +7,7 @@
 import { isRecord } from '../../core/index.js';
 import type { CheckersConfig } from '../config.js';
 import { jsonBody } from '../http.js';
-import { evidence, findLabelledLine, verifyFoundSignature } from '../proof.js';
+import { checkMiscLine, evidence, findLabelledLine, verifyFoundSignature } from '../proof.js';
 import { PermanentFailure, TransientFailure, type Checker } from '../types.js';
 
 const MESSAGE_URL = /^https:\/\/(?:ptb\.|canary\.)?discord\.com\/channels\/(\d{1,20}|@me)\/(\d{1,20})\/(\d{1,20})$/;
@@ -54,6 +54,7 @@ export function discordChecker(cfg: CheckersConfig['platforms']['discord']): Che
       }
       const sig = findLabelledLine(content, 'Sig');
       if (sig === null) throw new PermanentFailure('SIGNATURE_MISSING', 'the message has no "Sig:" line', ev);
+      checkMiscLine(t, content, ev);
       verifyFoundSignature(t, sig, ctx.backend, ev);
       return { altId: authorId || undefined, evidence: ev };
     },

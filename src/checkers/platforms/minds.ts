@@ -6,7 +6,7 @@
 import { isRecord } from '../../core/index.js';
 import type { CheckersConfig } from '../config.js';
 import { jsonBody } from '../http.js';
-import { evidence, findLabelledLine, verifyFoundSignature } from '../proof.js';
+import { checkMiscLine, evidence, findLabelledLine, verifyFoundSignature } from '../proof.js';
 import { PermanentFailure, TransientFailure, type Checker } from '../types.js';
 
 const GUID = /^\d{1,24}$/;
@@ -40,6 +40,7 @@ export function mindsChecker(cfg: CheckersConfig['platforms']['minds']): Checker
       }
       const sig = findLabelledLine(message, 'Sig');
       if (sig === null) throw new PermanentFailure('SIGNATURE_MISSING', `activity ${id} has no "Sig:" line`, ev);
+      checkMiscLine(t, message, ev);
       verifyFoundSignature(t, sig, ctx.backend, ev);
       return { altId: ownerGuid || undefined, evidence: ev };
     },
