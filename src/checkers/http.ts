@@ -1,14 +1,16 @@
 /**
  * The only way a checker talks to the network. One PlatformHttp per platform: every request
- * goes through that platform's p-queue (strict sliding window: never more than `intervalCap`
- * request starts in any `intervalMs`, never more than `concurrency` at once), has a timeout
+ * goes through that platform's p-queue (at most `concurrency` at once, priorities, abortable
+ * while queued) and its RequestWindow (at most `intervalCap` per `intervalMs` as the platform
+ * counts them; closed while a 429's Retry-After runs), has a timeout
  * and the caller's AbortSignal, may only go to the platform's configured origins, follows no
  * redirects and reads at most `maxBodyBytes`. Network errors, timeouts, 5xx and 429 become
- * TransientFailure; a 429 also pauses the platform's queue until its Retry-After.
+ * TransientFailure; a 429 also closes the platform's window until its Retry-After.
  */
 import PQueue from 'p-queue';
 import { request, type Dispatcher } from 'undici';
 import type { RateLimit } from './config.js';
+import { RequestWindow } from './ratelimit.js';
 import { CheckCancelled, TransientFailure } from './types.js';
 
 export interface HttpResponse {
@@ -47,24 +49,22 @@ const MAX_GATES = 10_000;
 
 export class PlatformHttp {
   readonly queue: PQueue;
+  readonly window: RequestWindow;
   readonly platform: string;
+  /** per-host gates (activitypub: one hostile host must not park the whole platform) */
   private readonly gates = new Map<string, number>();
-  private resumeTimer: NodeJS.Timeout | undefined;
   /** requests sent (for health and tests) */
   sent = 0;
 
   constructor(private readonly opts: PlatformHttpOptions) {
     this.platform = opts.platform;
-    this.queue = new PQueue({
-      concurrency: opts.limit.concurrency,
-      intervalCap: opts.limit.intervalCap,
-      interval: opts.limit.intervalMs,
-      strict: true,
-    });
+    this.queue = new PQueue({ concurrency: opts.limit.concurrency });
+    this.window = new RequestWindow(opts.limit.intervalCap, opts.limit.intervalMs);
   }
 
   /** ms until the gate opens (0 when open) */
   gatedFor(gateKey = ''): number {
+    if (gateKey === '') return this.window.gatedFor();
     const until = this.gates.get(gateKey) ?? 0;
     return Math.max(0, until - Date.now());
   }
@@ -87,7 +87,20 @@ export class PlatformHttp {
   }
 
   private async send(u: URL, req: HttpRequest, gateKey: string): Promise<HttpResponse> {
-    if (req.signal.aborted) throw new CheckCancelled();
+    let release: () => void;
+    try {
+      release = await this.window.acquire(req.signal);
+    } catch {
+      throw new CheckCancelled();
+    }
+    try {
+      return await this.sendNow(u, req, gateKey);
+    } finally {
+      release();
+    }
+  }
+
+  private async sendNow(u: URL, req: HttpRequest, gateKey: string): Promise<HttpResponse> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
     const signal = AbortSignal.any([req.signal, timeout]);
     this.sent++;
@@ -148,8 +161,13 @@ export class PlatformHttp {
     return Math.min(Math.max(ms, 1000), this.opts.maxRetryAfterMs);
   }
 
-  /** Close the gate: the platform queue pauses (in-flight requests finish), or one host is refused. */
+  /** Close the gate: the platform's window (every request waits), or one host (refused meanwhile). */
   private gate(gateKey: string, ms: number): void {
+    this.opts.onRateLimited?.({ platform: this.platform, gateKey, retryAfterMs: ms });
+    if (gateKey === '') {
+      this.window.gate(ms);
+      return;
+    }
     const until = Date.now() + ms;
     if ((this.gates.get(gateKey) ?? 0) >= until) return;
     if (this.gates.size >= MAX_GATES) {
@@ -158,21 +176,10 @@ export class PlatformHttp {
       if (this.gates.size >= MAX_GATES) this.gates.delete(this.gates.keys().next().value as string);
     }
     this.gates.set(gateKey, until);
-    this.opts.onRateLimited?.({ platform: this.platform, gateKey, retryAfterMs: ms });
-    if (gateKey !== '') return;
-    this.queue.pause();
-    clearTimeout(this.resumeTimer);
-    this.resumeTimer = setTimeout(() => {
-      this.gates.delete('');
-      this.queue.start();
-    }, ms);
-    this.resumeTimer.unref();
   }
 
+  /** Wait for queued and running requests (callers abort their signals first to cut this short). */
   async close(): Promise<void> {
-    clearTimeout(this.resumeTimer);
-    this.queue.clear();
-    this.queue.start();
     await this.queue.onIdle();
   }
 }
