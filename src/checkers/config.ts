@@ -2,6 +2,7 @@
  * Config section `checkers` (issue 3). Plain data: base URLs, tokens, limits, timeouts. The
  * lead's schema composes this section; tokens here are secrets and are never logged.
  */
+import { bool, int, num, oneOf, str, type Section } from '../config/fields.js';
 
 /** Requests per interval (sliding window, p-queue strict mode) and concurrent requests. */
 export interface RateLimit {
@@ -44,8 +45,8 @@ export interface CheckersConfig {
   maxBodyBytes: number;
   /** a Retry-After longer than this is clamped (a hostile server cannot park a queue) */
   maxRetryAfterSeconds: number;
-  /** bearer token for the admin re-check routes; empty disables them */
-  adminToken: string;
+  /** POST /v1/proof waits at most this long for the proof check (503 UNAVAILABLE after) */
+  submitTimeoutMs: number;
   platforms: {
     twitter: PlatformCommon & { baseUrl: string; bearerToken: string };
     github: PlatformCommon & { baseUrl: string; token: string };
@@ -83,7 +84,7 @@ export const checkersDefaults: CheckersConfig = {
   requestTimeoutMs: 10_000,
   maxBodyBytes: 1 << 20,
   maxRetryAfterSeconds: 3600,
-  adminToken: '',
+  submitTimeoutMs: 20_000,
   platforms: {
     // X API v2 GET /2/tweets/:id, app bearer token: 450 / 15 min on paid tiers; 1 per 3 s stays under it.
     twitter: { enabled: true, timeoutMs: 0, limit: limit(1, 3000, 2), baseUrl: 'https://api.twitter.com', bearerToken: '' },
@@ -103,3 +104,64 @@ export const checkersDefaults: CheckersConfig = {
 
 export type CheckerPlatform = keyof CheckersConfig['platforms'];
 export const CHECKER_PLATFORMS = Object.keys(checkersDefaults.platforms) as CheckerPlatform[];
+
+// ---- the config schema section (composed by src/config/schema.ts) ----
+
+function platformSection(name: string, d: PlatformCommon, extra: Section): Section {
+  return {
+    enabled: bool(d.enabled, `Check ${name} bindings.`),
+    timeoutMs: int(d.timeoutMs, `Per-request timeout for ${name} in ms; 0 = checkers.requestTimeoutMs.`, 0),
+    limit: {
+      intervalCap: int(d.limit.intervalCap, `Most ${name} requests per intervalMs (as the platform counts them).`, 1),
+      intervalMs: int(d.limit.intervalMs, `Length of the ${name} rate window in ms.`, 1),
+      concurrency: int(d.limit.concurrency, `Most ${name} requests at once.`, 1, 256),
+    },
+    ...extra,
+  };
+}
+
+const D = checkersDefaults;
+const P = D.platforms;
+export const checkersSection: Section = {
+  enabled: bool(D.enabled, 'Run the background re-check scheduler.'),
+  verifyOnSubmit: bool(D.verifyOnSubmit, 'POST /v1/proof fetches and checks the proof post before accepting a create link (400 PROOF_CHECK_FAILED when it fails).'),
+  intervalSeconds: int(D.intervalSeconds, 'Re-check interval of every binding (72 h).', 60),
+  jitter: num(D.jitter, 'Random +- fraction of the interval, so checks spread out.', 0, 0.5),
+  batchSize: int(D.batchSize, 'Due bindings read from SQLite per platform per tick.', 1, 10000),
+  maxInFlightPerPlatform: int(D.maxInFlightPerPlatform, 'Checks queued or running per platform at once (memory bound).', 1, 10000),
+  tickMs: int(D.tickMs, 'Scheduler poll period in ms.', 10),
+  leaseSeconds: int(D.leaseSeconds, 'A check interrupted by a crash is retried after this long.', 10),
+  backoffBaseSeconds: int(D.backoffBaseSeconds, 'First retry delay after a transient failure; doubles per failure.', 1),
+  backoffMaxSeconds: int(D.backoffMaxSeconds, 'Longest retry delay after transient failures.', 1),
+  staleAfterFailures: int(D.staleAfterFailures, 'Consecutive transient failures that mark a valid binding stale (is_valid unchanged).', 1),
+  requestTimeoutMs: int(D.requestTimeoutMs, 'Default per-request timeout in ms.', 100),
+  maxBodyBytes: int(D.maxBodyBytes, 'Largest platform response read, in bytes.', 1024),
+  maxRetryAfterSeconds: int(D.maxRetryAfterSeconds, 'Longest Retry-After honoured (longer ones are clamped).', 1),
+  submitTimeoutMs: int(D.submitTimeoutMs, 'How long POST /v1/proof waits for its proof check (503 UNAVAILABLE after).', 100),
+  platforms: {
+    twitter: platformSection('twitter', P.twitter, {
+      baseUrl: str(P.twitter.baseUrl, 'X/Twitter API base URL (GET /2/tweets/:id).'),
+      bearerToken: str('', 'X API app bearer token; empty = twitter bindings are not checked.', { secret: true }),
+    }),
+    github: platformSection('github', P.github, {
+      baseUrl: str(P.github.baseUrl, 'GitHub REST API base URL (GET /gists/:id).'),
+      token: str('', 'GitHub token (optional; without it GitHub allows 60 requests/hour).', { secret: true }),
+    }),
+    keybase: platformSection('keybase', P.keybase, {
+      urlTemplate: str(P.keybase.urlTemplate, 'Proof file URL; {identity} and {avatar} are filled in.'),
+    }),
+    dns: platformSection('dns', P.dns, { dohUrl: str(P.dns.dohUrl, 'DNS-over-HTTPS JSON endpoint (?name=&type=TXT).') }),
+    discord: platformSection('discord', P.discord, {
+      baseUrl: str(P.discord.baseUrl, 'Discord API base URL.'),
+      botToken: str('', 'Discord bot token (the bot must read the proof channels); empty = not checked.', { secret: true }),
+    }),
+    minds: platformSection('minds', P.minds, { baseUrl: str(P.minds.baseUrl, 'Minds base URL.') }),
+    activitypub: platformSection('activitypub', P.activitypub, {
+      scheme: oneOf(['https', 'http'], P.activitypub.scheme, 'Scheme for ActivityPub servers (http only for tests).'),
+      port: int(P.activitypub.port, 'Port for ActivityPub servers; 0 = the scheme default (tests only).', 0, 65535),
+      allowLoopback: bool(P.activitypub.allowLoopback, 'Allow ActivityPub hosts that resolve to loopback (tests only; private and link-local are always refused).'),
+    }),
+    ethereum: platformSection('ethereum', P.ethereum, {}),
+    solana: platformSection('solana', P.solana, {}),
+  },
+};

@@ -2,6 +2,7 @@
  * The one config schema. Each part owns its section; this file composes them. Defaults here are
  * what `npm start` runs with: loopback only, data under ./data, embedded IPFS and devnet.
  */
+import { checkersSection } from '../checkers/config.js';
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
 
 export const PLATFORMS_DEFAULT = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'] as const;
@@ -41,6 +42,7 @@ export const schema: Section = {
   server: serverSection,
   store: storeSection,
   crypto: cryptoSection,
+  checkers: checkersSection,
   log: logSection,
 };
 
