@@ -109,7 +109,7 @@ export class Scheduler {
       for (const id of ids) this.launch(platform, id, set);
       claimed += ids.length;
     }
-    if (!this.ac.signal.aborted) this.schedule(cfg.tickMs);
+    if (this.started && !this.ac.signal.aborted) this.schedule(cfg.tickMs);
     return claimed;
   }
 
@@ -158,6 +158,11 @@ export class Scheduler {
     if (result.kind === 'transient') this.deps.log?.debug?.({ bindingId, code: result.code, reason: result.reason }, 'transient check failure');
     else if (result.kind === 'invalid') this.deps.log?.info({ bindingId, platform: due.target.link.platform, code: result.code }, 'binding invalid');
     this.deps.onResult?.(bindingId, result, status);
+  }
+
+  /** Resolves when the checks in flight now have finished (tests, admin). */
+  async drain(): Promise<void> {
+    while (this.active.size > 0) await Promise.allSettled([...this.active]);
   }
 
   inFlight(): Record<string, number> {
