@@ -7,7 +7,7 @@
  *   body {platform}: make every binding of the platform due now (rate limits still apply).
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fail, normalizeIdentity, parsePublicKey, ProofError } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { BindingRow } from '../store/rows.js';
@@ -65,6 +65,15 @@ function view(deps: RouteDeps, binding: BindingRow, avatar: string) {
   };
 }
 
+/** Fires when the client goes away before the reply was sent (same rule as the API's; no part imports the API). */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort(new Error('client disconnected'));
+  });
+  return ac.signal;
+}
+
 function requireAdmin(deps: RouteDeps, req: FastifyRequest): void {
   if (deps.adminToken === '') throw new ProofError('UNAUTHORIZED', 'admin routes are disabled (server.adminToken is empty)');
   const h = req.headers.authorization ?? '';
@@ -93,11 +102,9 @@ export function checkerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const { binding, avatar } = findBinding(deps, body);
     const due = deps.checks.load(binding.id);
     if (!due) throw new ProofError('NOT_FOUND', 'no such binding');
-    const ac = new AbortController();
-    req.raw.once('close', () => ac.abort());
     let result;
     try {
-      result = await deps.runner.run(due.target, { signal: ac.signal, priority: 5 });
+      result = await deps.runner.run(due.target, { signal: clientGone(reply), priority: 5 });
     } catch (err) {
       if (err instanceof CheckCancelled) throw new ProofError('UNAVAILABLE', 'request cancelled');
       throw err;
