@@ -30,6 +30,11 @@ export class SubmitChecks {
     if (link.action !== 'create' || isWalletPlatform(link.platform)) return { status: 'valid' };
     // No checker for the platform (or no token configured): accepted unchecked, checked later if one appears.
     if (!this.runner.canCheck(link.platform)) return { status: 'unchecked' };
+    // A platform that told us to wait longer than we may take: say so now instead of hanging.
+    const gated = this.runner.http.get(link.platform)?.gatedFor() ?? 0;
+    if (gated > this.timeoutMs) {
+      throw new ProofError('UNAVAILABLE', `${link.platform} is rate-limiting proofkeep for another ${Math.ceil(gated / 1000)} s; try again later`, { details: { check_code: 'RATE_LIMITED' } });
+    }
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let r;
     try {
