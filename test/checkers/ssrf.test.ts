@@ -109,3 +109,15 @@ describe('configured origins only', () => {
     await http.close();
   });
 });
+
+describe('keybase origins', () => {
+  it('the template allows its own origin with a username in place of {identity}, nothing else', async () => {
+    const { keybaseAllowed } = await import('../../src/checkers/platforms/keybase.js');
+    const allowed = keybaseAllowed('https://{identity}.keybase.pub/NextID/{avatar}.json');
+    expect(allowed(new URL('https://alice_1.keybase.pub/NextID/0x02.json'))).toBe(true);
+    expect(allowed(new URL('https://evil.example/NextID/0x02.json'))).toBe(false);
+    expect(allowed(new URL('https://a.b.keybase.pub/x'))).toBe(false);
+    expect(allowed(new URL('http://alice.keybase.pub/x'))).toBe(false);
+    expect(allowed(new URL('https://alice.keybase.pub.evil.example/x'))).toBe(false);
+  });
+});
