@@ -117,12 +117,14 @@ export class Scheduler {
     set.add(bindingId);
     const total = [...this.running.values()].reduce((n, s) => n + s.size, 0);
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, total);
-    const p = this.checkOne(bindingId).finally(() => {
-      set.delete(bindingId);
-      this.active.delete(p);
-      // a slot freed: refill without waiting for the next tick
-      this.kick();
-    });
+    const p = this.checkOne(bindingId)
+      .catch((err: unknown) => this.deps.log?.warn({ err, bindingId }, 'check failed unexpectedly; retried after its lease'))
+      .finally(() => {
+        set.delete(bindingId);
+        this.active.delete(p);
+        // a slot freed: refill without waiting for the next tick
+        this.kick();
+      });
     this.active.add(p);
   }
 

@@ -261,3 +261,38 @@ describe('platform specifics', () => {
     expect(fake.requests.length).toBe(before);
   });
 });
+
+describe('solana', () => {
+  it('no fetch: the ed25519 wallet signature (base58 address) is re-verified', async () => {
+    const { ed25519 } = await import('@noble/curves/ed25519.js');
+    const { buildSignPayload, bytesToBase64, personalSign } = await import('../../src/core/index.js');
+    const { AVATAR_SK } = await import('./helpers.js');
+    const b58 = (bytes: Uint8Array) => {
+      const A = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+      let n = BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+      let out = '';
+      while (n > 0n) {
+        out = A[Number(n % 58n)] + out;
+        n /= 58n;
+      }
+      for (const b of bytes) {
+        if (b !== 0) break;
+        out = `1${out}`;
+      }
+      return out;
+    };
+    const sk = new Uint8Array(32).fill(7);
+    const address = b58(ed25519.getPublicKey(sk));
+    const payload = buildSignPayload({ action: 'create', created_at: '1700000000', identity: address, persona: AVATAR.id, platform: 'solana', prev: null, uuid: '8a6f7c34-8b1a-4c0e-9d38-2f1e5b7a9c09' });
+    const link: Link = {
+      prev: null, action: 'create', platform: 'solana', identity: address, proof_location: null, created_at: 1700000000, uuid: '8a6f7c34-8b1a-4c0e-9d38-2f1e5b7a9c09',
+      signature: bytesToBase64(personalSign(payload, AVATAR_SK)), signature_payload: payload,
+      extra: { wallet_signature: bytesToBase64(ed25519.sign(new TextEncoder().encode(payload), sk)) },
+    };
+    const before = fake.requests.length;
+    expect(await run(link)).toMatchObject({ kind: 'valid', altId: address });
+    const otherSig = bytesToBase64(ed25519.sign(new TextEncoder().encode(payload), new Uint8Array(32).fill(8)));
+    expect(await run({ ...link, extra: { wallet_signature: otherSig } })).toMatchObject({ kind: 'invalid', code: 'SIGNATURE_MISMATCH' });
+    expect(fake.requests.length).toBe(before);
+  });
+});
