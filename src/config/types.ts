@@ -1,3 +1,5 @@
+import type { CheckersConfig } from '../checkers/config.js';
+
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
 export interface ServerConfig {
   readonly host: string;
@@ -34,5 +36,6 @@ export interface Config {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
   readonly crypto: CryptoConfig;
+  readonly checkers: CheckersConfig;
   readonly log: LogConfig;
 }
