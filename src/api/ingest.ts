@@ -159,6 +159,9 @@ export function parseImportBody(body: unknown, maxLinks: number): Array<{ avatar
   });
 }
 
+/** Links per verify-then-append step of a bulk import (see importLinks). */
+const IMPORT_CHUNK = 256;
+
 export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSignal): Promise<ImportResult[]> {
   if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
   const parsed = parseImportBody(body, deps.config.bulkMaxLinks);
@@ -180,24 +183,45 @@ export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSig
       Object.assign(results[i]!, { code: err.code, message: err.message });
     }
   });
-  const verdicts = await deps.verifier.verifyLinks(toVerify.map((t) => t.item), signal);
-  const appendIdx: number[] = [];
-  const items: AppendItem[] = [];
-  verdicts.forEach((v, k) => {
-    const i = toVerify[k]!.i;
-    if (!v.ok) {
-      Object.assign(results[i]!, { code: v.code, message: v.message });
-      return;
+  // Pipelined: every chunk goes to the verifier now (the pool works through them in order), and
+  // each chunk is appended as soon as it is verified, so the workers verify chunk k+1 while the
+  // main thread appends chunk k. Appends are issued in input order and the store applies them in
+  // that order, so every outcome is what one append of the whole batch would give. (A failed
+  // commit now fails only its chunk's group; earlier chunks stay stored — replaying is idempotent.)
+  const chunks: Array<typeof toVerify> = [];
+  for (let k = 0; k < toVerify.length; k += IMPORT_CHUNK) chunks.push(toVerify.slice(k, k + IMPORT_CHUNK));
+  const verdictsOf = chunks.map((c) => deps.verifier.verifyLinks(c.map((t) => t.item), signal));
+  for (const v of verdictsOf) v.catch(() => undefined); // awaited below; a rejection is rethrown there
+  const appended: Promise<void>[] = [];
+  try {
+    for (let c = 0; c < chunks.length; c++) {
+      const verdicts = await verdictsOf[c]!;
+      const appendIdx: number[] = [];
+      const items: AppendItem[] = [];
+      verdicts.forEach((v, k) => {
+        const { i, item } = chunks[c]![k]!;
+        if (!v.ok) {
+          Object.assign(results[i]!, { code: v.code, message: v.message });
+          return;
+        }
+        appendIdx.push(i);
+        items.push({ avatar: parsePublicKey(item.avatar), link: v.link, idempotent: true });
+      });
+      const done = deps.store.appendLinks(items).then((outcomes) => {
+        outcomes.forEach((o, k) => {
+          const r = results[appendIdx[k]!]!;
+          if (o.ok) r.status = o.existed ? 'exists' : 'accepted';
+          else Object.assign(r, { code: o.error.code, message: o.error.message });
+        });
+      });
+      done.catch(() => undefined); // awaited below
+      appended.push(done);
     }
-    appendIdx.push(i);
-    items.push({ avatar: parsePublicKey(toVerify[k]!.item.avatar), link: v.link, idempotent: true });
-  });
-  const outcomes = await deps.store.appendLinks(items);
-  outcomes.forEach((o, k) => {
-    const r = results[appendIdx[k]!]!;
-    if (o.ok) r.status = o.existed ? 'exists' : 'accepted';
-    else Object.assign(r, { code: o.error.code, message: o.error.message });
-  });
+  } finally {
+    // Never leave a chunk's append running unobserved, even when verification failed midway.
+    await Promise.allSettled(appended);
+  }
+  await Promise.all(appended);
   return results;
 }
 

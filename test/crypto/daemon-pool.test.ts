@@ -14,6 +14,9 @@ function flip(sig: string): string {
   return Buffer.from(b).toString('base64');
 }
 
+// More links than one verify-then-append chunk of POST /v1/links (256), so the pipeline is used.
+const LINKS = 60;
+
 /** Several Avatars' chains, interleaved, with forged, malformed and replayed links mixed in. */
 function mixedBody(): { links: Array<Link & { avatar: string }>; avatars: string[] } {
   const bytes = seeded('daemon-pool-mixed');
@@ -22,18 +25,19 @@ function mixedBody(): { links: Array<Link & { avatar: string }>; avatars: string
   const chains = Array.from({ length: 5 }, () => {
     const av = genAvatar(bytes);
     avatars.push(av.id);
-    return { av, links: genChain(av, 12, bytes, { walletEvery: 5, createdAt: 1_700_000_000 }) };
+    return { av, links: genChain(av, LINKS, bytes, { walletEvery: 5, createdAt: 1_700_000_000 }) };
   });
   const other = genAvatar(bytes);
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < LINKS; i++) {
     chains.forEach(({ av, links: chain }, c) => {
       const l = chain[i]!;
-      const k = (i + c) % 9;
+      // Mostly good links; now and then a bad one, whose successors in that chain then fail too.
+      const k = i < 50 ? 0 : (i + c) % 9;
       if (k === 3) links.push({ ...l, avatar: av.id, signature: flip(l.signature) }); // forged (its successors then fail too)
       else if (k === 5 && i > 0) links.push({ ...l, avatar: av.id, signature: fastSign(l.signature_payload, other.secretKey) }); // someone else's key
       else if (k === 7) links.push({ ...l, avatar: 'not-a-key' }); // bad avatar
       else links.push({ ...l, avatar: av.id });
-      if (k === 1) links.push({ ...l, avatar: av.id }); // replay of the same link: idempotent
+      if (k === 1 || (i === 10 && c === 0)) links.push({ ...l, avatar: av.id }); // replay of the same link: idempotent
     });
   }
   return { links, avatars };
@@ -63,6 +67,7 @@ describe('POST /v1/links with the worker pool', () => {
     expect(pooled.chains).toEqual(inline.chains);
     // The batch really is mixed: accepted, exists and rejected outcomes with several codes.
     const r = pooled.reply as { accepted: number; exists: number; rejected: number; results: Array<{ code?: string }> };
+    expect(r.results.length).toBeGreaterThan(256);
     expect(r.accepted).toBeGreaterThan(5);
     expect(r.exists).toBeGreaterThan(0);
     expect(r.rejected).toBeGreaterThan(5);
