@@ -233,6 +233,8 @@ export class VerifyPool {
         clearTimeout(timer);
         reject(new Error(`verify worker failed to start: ${msg.message}`));
       });
+      // A message that cannot be deserialized leaves its chunk unanswered: treat as a lost worker.
+      worker.on('messageerror', (err) => this.lost(slot, err));
       worker.on('error', (err) => {
         clearTimeout(timer);
         reject(err);
@@ -251,6 +253,7 @@ export class VerifyPool {
     const i = this.slots.indexOf(slot);
     if (i < 0) return; // already removed (stop)
     this.slots.splice(i, 1);
+    void slot.worker.terminate().catch(() => undefined);
     for (const c of slot.inflight.values()) this.fail(c.batch, new Error(`verify worker died: ${err.message}`, { cause: err }));
     slot.inflight.clear();
     if (this.state !== 'running') return;
