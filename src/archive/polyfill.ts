@@ -1,0 +1,28 @@
+/**
+ * Promise.withResolvers for Node 20 (helia's queues call it). Temporary copy of the lead's
+ * src/polyfills.ts until that lands on main; idempotent, so both may coexist.
+ */
+interface WithResolvers<T> {
+  promise: Promise<T>;
+  resolve: (value: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+}
+
+const P = Promise as unknown as { withResolvers?: <T>() => WithResolvers<T> };
+if (typeof P.withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value: function withResolvers<T>(): WithResolvers<T> {
+      let resolve!: WithResolvers<T>['resolve'];
+      let reject!: WithResolvers<T>['reject'];
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+export {};
