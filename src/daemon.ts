@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './api/deps.js';
 import { buildApi } from './api/server.js';
+import { archiveComponent } from './archive/index.js';
 import { inlineVerifier, type BulkVerifier } from './api/verifier.js';
 import type { Config } from './config/types.js';
 import { nobleBackend } from './core/index.js';
@@ -63,7 +64,8 @@ export class Daemon {
       log.info({ backend: verifier.backend.name }, 'signature recovery backend');
       const api: ApiDeps = { config: config.server, log: log.child({ part: 'api' }), store, verifier, version: VERSION };
       const ctx: DaemonContext = { config, log, store, verifier, dataDir, api };
-      for (const make of opts.components ?? []) {
+      // Standard components in start order (store → crypto → archive → checkers → mirror), then extras.
+      for (const make of [archiveComponent, ...(opts.components ?? [])]) {
         const c = await make(ctx);
         await c.start();
         started.push(c);

@@ -133,7 +133,8 @@ export class ArweaveClient {
     if (res.status >= 200 && res.status < 300) return;
     const st = await this.status(signed.id, outer);
     if (st.state !== 'not_found') return;
-    throw unavailable(`post of ${signed.id} answered ${res.status}`);
+    // The gateway refused the tx (e.g. its anchor expired): re-posting it again will not help.
+    throw new ProofError('UNAVAILABLE', `arweave: post of ${signed.id} answered ${res.status}`, { details: { rejected: res.status } });
   }
 
   async status(id: string, outer?: AbortSignal): Promise<TxStatus> {

@@ -3,6 +3,7 @@
  * tune them without code. Defaults give a clean clone an end-to-end archive: an embedded Helia
  * node listening on loopback and an in-process arlocal devnet.
  */
+import { bool, int, isLeaf, list, num, str, type Section } from '../config/fields.js';
 
 export interface RetryPolicy {
   /** delay before the first retry, ms */
@@ -76,32 +77,53 @@ export interface ArchiveConfig {
   arweave: ArweaveConfig;
 }
 
-export const ARCHIVE_DEFAULTS: ArchiveConfig = {
-  enabled: true,
-  coalesceMs: 2000,
-  concurrency: 2,
-  rateLimit: { intervalMs: 1000, perInterval: 20 },
-  pollMs: 250,
-  retry: { initialMs: 1000, maxMs: 300_000, multiplier: 2, jitter: 0.2 },
+export const archiveSection: Section = {
+  enabled: bool(true, 'Archive every chain version to IPFS and Arweave (an outbox drained by a background worker).'),
+  coalesceMs: int(2000, 'A burst of links on one Avatar within this many ms becomes one archived version (the newest is always archived).', 0),
+  concurrency: int(2, 'Avatars archived in parallel.', 1, 64),
+  rateLimit: {
+    intervalMs: int(1000, 'Rate-limit window for starting archive runs, ms.', 1),
+    perInterval: int(20, 'Most archive runs started per window.', 1),
+  },
+  pollMs: int(250, 'How often the outbox is polled for due jobs, ms.', 10),
+  retry: {
+    initialMs: int(1000, 'Delay before the first retry of a failed archive run, ms.', 1),
+    maxMs: int(300_000, 'Largest retry delay, ms (retries never stop: a job is never dropped).', 1),
+    multiplier: num(2, 'Growth of the retry delay per failed attempt.', 1, 100),
+    jitter: num(0.2, 'Random spread of each delay: scaled by [1-jitter, 1+jitter].', 0, 1),
+  },
   ipfs: {
-    enabled: true,
-    dir: '',
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    keepHistory: true,
-    gateway: true,
-    kubo: { url: '', timeoutMs: 30_000 },
+    enabled: bool(true, 'Pin chain documents on the embedded Helia node.'),
+    dir: str('', 'Directory of the Helia level stores; empty = <dataDir>/ipfs.'),
+    listen: list(['/ip4/127.0.0.1/tcp/0'], 'libp2p listen multiaddrs (TCP + bitswap) other IPFS nodes fetch pinned documents from; [] = none. Production: e.g. /ip4/0.0.0.0/tcp/4001.'),
+    keepHistory: bool(true, 'Keep superseded chain versions pinned; false unpins each once its successor is pinned.'),
+    gateway: bool(true, 'Serve pinned documents at GET /ipfs/:cid (trustless gateway: raw block or CAR).'),
+    kubo: {
+      url: str('', 'Kubo RPC API URL (e.g. http://127.0.0.1:5001) to pin on as well; empty = none.'),
+      timeoutMs: int(30_000, 'Kubo request timeout, ms.', 100),
+    },
   },
   arweave: {
-    enabled: true,
-    gatewayUrl: 'https://arweave.net',
-    walletFile: '',
-    confirmations: 1,
-    confirmPollMs: 5000,
-    repostAfterMs: 30 * 60_000,
-    timeoutMs: 30_000,
-    devnet: { port: 0, persist: true, mineIntervalMs: 2000 },
+    enabled: bool(true, 'Upload chain documents to Arweave.'),
+    gatewayUrl: str('https://arweave.net', 'Arweave gateway URL; used only when walletFile is set.'),
+    walletFile: str('', 'JWK wallet file (mode 600; refused when other users can read it). Empty = embedded local devnet (arlocal) with a generated dev wallet.'),
+    confirmations: int(1, 'Confirmations after which a posted tx counts as confirmed.', 0, 1000),
+    confirmPollMs: int(5000, 'How often posted transactions are checked for confirmations, ms.', 100),
+    repostAfterMs: int(30 * 60_000, 'A posted tx the gateway still does not know after this many ms is re-posted.', 1000),
+    timeoutMs: int(30_000, 'Arweave request timeout, ms.', 100),
+    devnet: {
+      port: int(0, 'Port of the embedded devnet on 127.0.0.1; 0 = any free port.', 0, 65535),
+      persist: bool(true, 'Keep the devnet chain and dev wallet under <dataDir>/arlocal across restarts; false = a temp dir removed on stop.'),
+      mineIntervalMs: int(2000, 'Mine a devnet block this often, ms; 0 = never (tests mine by hand).', 0),
+    },
   },
 };
+
+function defaultsOf(section: Section): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(section).map(([k, n]) => [k, isLeaf(n) ? structuredClone(n.default) : defaultsOf(n)]));
+}
+
+export const ARCHIVE_DEFAULTS: ArchiveConfig = defaultsOf(archiveSection) as unknown as ArchiveConfig;
 
 /** Deep-merge a partial section over the defaults (tests and the standalone wiring use it). */
 export function archiveConfig(partial: DeepPartial<ArchiveConfig> = {}): ArchiveConfig {

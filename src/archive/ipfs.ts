@@ -7,7 +7,7 @@
  * gateways — the daemon must never talk to anything it was not configured to talk to, and in
  * tests nothing but 127.0.0.1.
  */
-import './polyfill.js';
+import '../polyfills.js';
 import { createHeliaLight, type Helia } from 'helia';
 import { withLibp2pLight } from '@helia/libp2p';
 import { withBitswap } from '@helia/bitswap';

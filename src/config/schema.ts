@@ -3,6 +3,7 @@
  * what `npm start` runs with: loopback only, data under ./data, embedded IPFS and devnet.
  */
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
+import { archiveSection } from '../archive/config.js';
 
 export const PLATFORMS_DEFAULT = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'] as const;
 
@@ -41,6 +42,7 @@ export const schema: Section = {
   server: serverSection,
   store: storeSection,
   crypto: cryptoSection,
+  archive: archiveSection,
   log: logSection,
 };
 

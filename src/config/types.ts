@@ -1,4 +1,5 @@
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
+import type { ArchiveConfig } from '../archive/config.js';
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
@@ -34,5 +35,6 @@ export interface Config {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
   readonly crypto: CryptoConfig;
+  readonly archive: ArchiveConfig;
   readonly log: LogConfig;
 }
