@@ -9,10 +9,10 @@
  * The devnet's transactions are not on the real Arweave network; the daemon says so loudly.
  */
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import ArLocalMod from 'arlocal';
 import Arweave from 'arweave';
 import { loadWallet, saveWallet, type Jwk } from './wallet.js';
 
@@ -24,12 +24,7 @@ interface ArLocalInternals {
   start(): Promise<void>;
 }
 
-const ArLocal = ((ArLocalMod as unknown as { default?: unknown }).default ?? ArLocalMod) as new (
-  port?: number,
-  showLogs?: boolean,
-  dbPath?: string,
-  persist?: boolean,
-) => ArLocalInternals;
+type ArLocalCtor = new (port?: number, showLogs?: boolean, dbPath?: string, persist?: boolean) => ArLocalInternals;
 
 export interface ArlocalServer {
   url: string;
@@ -37,15 +32,25 @@ export interface ArlocalServer {
   stop(): Promise<void>;
 }
 
-// arlocal's route modules cache their DB handles in module globals keyed by the dbPath string,
-// so a second start in one process with the same path would reuse the destroyed connection.
-// Each start therefore spells the same directory differently ("db/./.").
-let starts = 0;
+// arlocal's route modules cache DB handles in module globals (some never refreshed, some keyed
+// by a dbPath shared between routes), so a second start in one process would use the first
+// instance's destroyed connection. Each start therefore loads arlocal's own modules afresh.
+const require = createRequire(import.meta.url);
+
+function freshArLocal(): ArLocalCtor {
+  const main = require.resolve('arlocal');
+  const bin = dirname(main) + sep;
+  for (const k of Object.keys(require.cache)) if (k.startsWith(bin)) delete require.cache[k];
+  const mod = require(main) as { default?: ArLocalCtor } & ArLocalCtor;
+  return mod.default ?? mod;
+}
 
 /** Start arlocal on 127.0.0.1:`port` (0 = any) with its sqlite chain in `dir`. */
 export async function startArlocal(opts: { dir: string; port: number; requestLog?: boolean }): Promise<ArlocalServer> {
   mkdirSync(join(opts.dir, 'db'), { recursive: true });
-  const al = new ArLocal(1984, false, join(opts.dir, 'db') + '/.'.repeat(starts++), true);
+  const ArLocal = freshArLocal();
+  const dbPath = join(opts.dir, 'db');
+  const al = new ArLocal(1984, false, dbPath, true);
   const logFile = join(opts.dir, 'requests.log');
   al.log.logInFile = (args: unknown[]) => {
     if (opts.requestLog && Array.isArray(args) && args.length > 3) appendFileSync(logFile, `${args.slice(1, 5).join(' ')}\n`);

@@ -80,7 +80,15 @@ describe('local devnet + Arweave client', () => {
     devnet = await startDevnet({ dir: join(dir, 'arlocal'), persist: true, port, mineIntervalMs: 0 });
     expect(devnet.address).toBe(address);
     client = new ArweaveClient({ url: devnet.url, jwk: devnet.jwk, timeoutMs: 10_000 });
-    expect((await client.status(signed.id)).state).toBe('mined');
+    const before = await client.status(signed.id);
+    expect(before.state).toBe('mined');
+    // the restarted devnet still mines and accepts new transactions (no stale DB handles)
+    await devnet.mine();
+    expect(await client.status(signed.id)).toMatchObject({ confirmations: (before as { confirmations: number }).confirmations + 1 });
+    const after = await client.sign(data, tagsFor(10, null));
+    await client.post(after, data);
+    await devnet.mine();
+    expect((await client.status(after.id)).state).toBe('mined');
     expect(await client.findByTags([{ name: 'Links', value: '9' }], null)).toEqual([signed.id]);
   });
 

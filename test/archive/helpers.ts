@@ -70,9 +70,19 @@ export async function proofkeepTxs(url: string, avatar?: string): Promise<GqlTx[
     const body = (await res.json()) as { data: { transactions: { pageInfo: { hasNextPage: boolean }; edges: { cursor: string; node: GqlTx }[] } } };
     const t = body.data.transactions;
     out.push(...t.edges.map((e) => e.node));
-    if (!t.pageInfo.hasNextPage || t.edges.length === 0) return out;
+    if (!t.pageInfo.hasNextPage || t.edges.length === 0) return dedupe(out);
     after = t.edges[t.edges.length - 1]!.cursor;
   }
+}
+
+/**
+ * arlocal stores a re-posted tx's tags again (the tx row itself is unique), so its GraphQL
+ * lists that tx once per post. A second *transaction* would have a different id: distinct ids
+ * are what the duplicate checks count.
+ */
+function dedupe(txs: GqlTx[]): GqlTx[] {
+  const seen = new Set<string>();
+  return txs.filter((t) => !seen.has(t.id) && seen.add(t.id) !== undefined);
 }
 
 export const tag = (tx: GqlTx, name: string): string | undefined => tx.tags.find((t) => t.name === name)?.value;
