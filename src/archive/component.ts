@@ -81,7 +81,7 @@ export class ArchiveComponent {
           );
         }
       }
-      this.worker = new ArchiveWorker(this.outbox, { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner }, cfg, log.child({ part: 'archive' }));
+      this.worker = new ArchiveWorker(this.outbox, { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner }, cfg, log);
       this.worker.start();
     } catch (err) {
       await this.stop();

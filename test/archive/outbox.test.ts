@@ -51,7 +51,7 @@ const cfg = archiveConfig({
   pollMs: 30,
   retry: { initialMs: 100, maxMs: 400, multiplier: 2, jitter: 0.2 },
   ipfs: { keepHistory: false },
-  arweave: { confirmations: 1, confirmPollMs: 100 },
+  arweave: { confirmations: 1, confirmPollMs: 100, repostAfterMs: 1000 },
 });
 
 async function append(s: Signer, n = 1): Promise<void> {
@@ -185,6 +185,23 @@ describe('archive outbox', () => {
     await devnet.mine();
     expect((await proofkeepTxs(devnet.url, s.id)).map((t) => t.id)).toEqual([v.tx_id]);
     expect(worker.health()).toMatchObject({ queue_depth: 0, oldest_pending_age_ms: 0 });
+  });
+
+  it('re-posts the same signed tx when it vanishes from the gateway past the deadline', async () => {
+    const s = new Signer('vanish');
+    await append(s);
+    await waitFor('posted', () => drained(s));
+    const v = outbox.versionsOf(avatarId(s))[0]!;
+    // arlocal can drop a tx, as a real gateway drops one that never gets mined
+    expect((await fetch(`${devnet.url}/tx/${v.tx_id}`, { method: 'DELETE' })).status).toBe(200);
+    expect(await client.status(v.tx_id!)).toEqual({ state: 'not_found' });
+    await waitFor('re-posted', () => outbox.versionById(v.id)!.reposts === 1, 10_000);
+    expect((await client.status(v.tx_id!)).state).not.toBe('not_found');
+    expect(outbox.versionById(v.id)!.tx_id).toBe(v.tx_id);
+    await devnet.mine();
+    await devnet.mine();
+    await waitFor('confirmed after re-post', () => outbox.versionById(v.id)!.arweave_status === 'confirmed');
+    expect((await proofkeepTxs(devnet.url, s.id)).map((t) => t.id)).toEqual([v.tx_id]);
   });
 });
 
