@@ -9,10 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './api/deps.js';
 import { buildApi } from './api/server.js';
+import type { BulkVerifier } from './api/verifier.js';
 import { archiveComponent } from './archive/index.js';
-import { inlineVerifier, type BulkVerifier } from './api/verifier.js';
 import type { Config } from './config/types.js';
-import { nobleBackend } from './core/index.js';
+import { VerifyPool } from './crypto/pool.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
 
@@ -52,6 +52,7 @@ export class Daemon {
     readonly app: FastifyInstance,
     private readonly components: Component[],
     readonly url: string,
+    private readonly pool: VerifyPool,
   ) {}
 
   static async start(config: Config, opts: DaemonOptions): Promise<Daemon> {
@@ -59,9 +60,14 @@ export class Daemon {
     const dataDir = resolve(config.store.dataDir);
     const store = Store.open({ file: join(dataDir, config.store.file), log: log.child({ part: 'store' }), groupCommitMs: config.store.groupCommitMs, busyTimeoutMs: config.store.busyTimeoutMs });
     const started: Component[] = [];
+    let pool: VerifyPool | null = null;
     try {
-      const verifier = inlineVerifier(nobleBackend);
-      log.info({ backend: verifier.backend.name }, 'signature recovery backend');
+      // Backend selection (and its self-test) happens here: crypto.backend = native that cannot
+      // load is a start-up error; auto falling back to noble logs a warning.
+      pool = new VerifyPool({ mode: config.crypto.backend, workers: config.crypto.workers, log: log.child({ part: 'crypto' }) });
+      await pool.start();
+      const verifier: BulkVerifier = pool;
+      log.info({ backend: pool.backendName, workers: pool.workers }, 'signature recovery backend');
       const api: ApiDeps = { config: config.server, log: log.child({ part: 'api' }), store, verifier, version: VERSION };
       const ctx: DaemonContext = { config, log, store, verifier, dataDir, api };
       // Standard components in start order (store → crypto → archive → checkers → mirror), then extras.
@@ -76,9 +82,10 @@ export class Daemon {
       const address = await app.listen({ host: config.server.host, port: config.server.port });
       const url = address;
       log.info({ url, dataDir }, 'proofkeep started');
-      return new Daemon(config, log, ctx, app, started, url);
+      return new Daemon(config, log, ctx, app, started, url, pool);
     } catch (err) {
       for (const c of started.reverse()) await c.stop().catch((e: unknown) => log.error({ err: e }, `stopping ${c.name} failed`));
+      await pool?.stop();
       await store.close();
       throw err;
     }
@@ -96,6 +103,8 @@ export class Daemon {
       for (const c of [...this.components].reverse()) {
         await c.stop().catch((err: unknown) => this.log.error({ err }, `stopping ${c.name} failed`));
       }
+      // After the API and components: in-flight bulk imports have finished using the pool.
+      await this.pool.stop();
       await this.ctx.store.close();
       this.log.info('proofkeep stopped');
     })();

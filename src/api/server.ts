@@ -44,8 +44,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       version: deps.version,
       read_only: deps.readOnly === true,
       started_at: Math.floor(started / 1000),
-      crypto: { backend: deps.verifier.backend.name },
-      store: deps.store.read.counts(),
+      crypto: deps.verifier.health?.() ?? { backend: deps.verifier.backend.name },
+      store: deps.store.stats(),
       ...(deps.health?.() ?? {}),
     };
   });

@@ -16,6 +16,8 @@ export type VerifyResult = { ok: true; link: Link } | { ok: false; code: ErrorCo
 export interface BulkVerifier {
   readonly backend: RecoveryBackend;
   verifyLinks(items: VerifyItem[], signal?: AbortSignal): Promise<VerifyResult[]>;
+  /** for /healthz: backend name, workers, … */
+  health?(): Record<string, unknown>;
 }
 
 export function verifyOne(backend: RecoveryBackend, item: VerifyItem): VerifyResult {

@@ -2,6 +2,7 @@
  * The one config schema. Each part owns its section; this file composes them. Defaults here are
  * what `npm start` runs with: loopback only, data under ./data, embedded IPFS and devnet.
  */
+import { cryptoSection } from '../crypto/config.js';
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
 import { archiveSection } from '../archive/config.js';
 
@@ -29,13 +30,10 @@ export const storeSection: Section = {
   busyTimeoutMs: int(5000, 'How long SQLite waits on a lock held by another process.', 0),
 };
 
-export const cryptoSection: Section = {
-  backend: oneOf(['auto', 'native', 'noble'], 'auto', 'Signature recovery backend: native libsecp256k1, pure-JS noble, or auto (native when it loads).'),
-  workers: int(0, 'Worker threads for bulk verification; 0 = one per core, 1 = verify on the main thread.', 0, 64),
-};
+export { cryptoSection };
 
 export const logSection: Section = {
-  level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'Log level (pino JSON on stdout).'),
+  level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'Log level (pino JSON on stderr).'),
 };
 
 export const schema: Section = {

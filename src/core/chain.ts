@@ -31,8 +31,9 @@ export interface ChainResult {
 
 /** Order links by prev pointers; links that cannot be placed are returned with a problem. */
 export function orderChain(links: readonly Link[]): { ordered: Link[]; problems: ChainProblem[] } {
-  const children = new Map<string, number[]>();
-  const GENESIS = '\u0000genesis';
+  // A symbol, not a string: any string can be an (attacker-chosen) prev value.
+  const GENESIS = Symbol('genesis');
+  const children = new Map<string | symbol, number[]>();
   links.forEach((l, i) => {
     const k = l.prev === null ? GENESIS : prevKey(l.prev);
     const list = children.get(k);
@@ -46,7 +47,7 @@ export function orderChain(links: readonly Link[]): { ordered: Link[]; problems:
     const l = links[i]!;
     problems.push({ code, message, index: i, unplaced, uuid: l.uuid, signature: l.signature });
   };
-  let key: string | null = GENESIS;
+  let key: string | symbol | null = GENESIS;
   while (key !== null) {
     const next: number[] = (children.get(key) ?? []).filter((i) => !placed.has(i));
     if (next.length === 0) break;
@@ -58,13 +59,22 @@ export function orderChain(links: readonly Link[]): { ordered: Link[]; problems:
     // An empty signature cannot be pointed at: whatever claims it as prev cannot be placed.
     key = links[first]!.signature === '' ? null : prevKey(links[first]!.signature);
   }
+  // An unplaced link whose prev names another link of the input (one that could not be placed,
+  // lost a fork, or has an empty signature) hangs off a failed link: BROKEN_ANCESTOR, like the
+  // descendants of a link that fails verification. Only a link whose prev names no link at all
+  // is the PREV_MISMATCH that broke the chain.
+  const signers = new Map<string, number[]>();
+  links.forEach((l, i) => {
+    const k = prevKey(l.signature);
+    const list = signers.get(k);
+    if (list) list.push(i);
+    else signers.set(k, [i]);
+  });
   links.forEach((l, i) => {
     if (placed.has(i)) return;
-    if (ordered.length > 0 && ordered[ordered.length - 1]!.signature === '' && l.prev !== null) {
-      problem('BROKEN_ANCESTOR', 'link follows a link with an empty signature', i);
-    } else {
-      problem('PREV_MISMATCH', 'prev points at no link of this chain', i);
-    }
+    const parents = l.prev === null ? [] : (signers.get(prevKey(l.prev)) ?? []).filter((j) => j !== i);
+    if (parents.length > 0) problem('BROKEN_ANCESTOR', 'link hangs off a link that could not be placed or has an empty signature', i);
+    else problem('PREV_MISMATCH', 'prev points at no link of this chain', i);
   });
   return { ordered, problems };
 }

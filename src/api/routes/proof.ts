@@ -5,6 +5,7 @@ import {
   buildSignPayload, fail, isWalletPlatform, normalizeIdentity, parsePublicKey, ProofError, tryAvatarId,
 } from '../../core/index.js';
 import type { BindingRow } from '../../store/rows.js';
+import { clientGone } from '../abort.js';
 import type { ApiDeps } from '../deps.js';
 import { checkAction, checkPlatform, submitProof, type ProofBody } from '../ingest.js';
 import { pageParam, pagination, PER_PAGE } from '../paging.js';
@@ -78,9 +79,7 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true } }, async (req, reply) => {
-    const ac = new AbortController();
-    req.raw.once('close', () => ac.abort());
-    await submitProof(deps, req.body, ac.signal);
+    await submitProof(deps, req.body, clientGone(reply));
     return reply.status(201).send({});
   });
 
