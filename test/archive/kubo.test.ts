@@ -1,8 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { chainDocumentBytes, parsePublicKey } from '../../src/core/index.js';
+import { Store } from '../../src/store/index.js';
 import { KuboPinner } from '../../src/archive/kubo.js';
 import { documentCid } from '../../src/archive/ipfs.js';
+import { archiveConfig } from '../../src/archive/config.js';
+import { OutboxStore } from '../../src/archive/outbox-store.js';
+import { ArchiveWorker } from '../../src/archive/worker.js';
+import { Signer, waitFor } from './helpers.js';
 
 /** A tiny stand-in for Kubo's RPC API (block/put, pin/add, pin/rm), answering like Kubo does. */
 const pins = new Set<string>();
@@ -63,5 +73,40 @@ describe('Kubo pinning', () => {
   it('reports an unreachable Kubo as UNAVAILABLE', async () => {
     const bytes = new TextEncoder().encode('{}');
     await expect(new KuboPinner('http://127.0.0.1:1', 2000).pin(await documentCid(bytes), bytes)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
+
+describe('archive worker with Kubo only (embedded IPFS and Arweave off)', () => {
+  it('pins each version on Kubo and unpins the superseded one after the new one is pinned', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-kubo-'));
+    const store = Store.open({ file: join(dir, 'db.sqlite'), groupCommitMs: 1 });
+    const outbox = new OutboxStore(store.db);
+    store.onAppend((ev) => outbox.enqueue(ev));
+    const cfg = archiveConfig({ coalesceMs: 0, pollMs: 20, ipfs: { enabled: false, keepHistory: false } });
+    const worker = new ArchiveWorker(outbox, { ipfs: null, kubo: new KuboPinner(url, 5000), arweave: null, arweaveOwner: null }, cfg, pino({ level: 'silent' }));
+    worker.start();
+    try {
+      const s = new Signer('kubo-worker');
+      const id = () => store.avatarRow(s.id)!.id;
+      const pending = () => outbox.pendingOf(id()).jobs === 0;
+      await store.appendLinks([{ avatar: parsePublicKey(s.id), link: s.next() }]);
+      await waitFor('v1', pending);
+      await store.appendLinks([{ avatar: parsePublicKey(s.id), link: s.next() }]);
+      await waitFor('v2', pending);
+      const [v1, v2] = outbox.versionsOf(id());
+      expect([v1!.kubo_status, v2!.kubo_status]).toEqual(['unpinned', 'pinned']);
+      expect([v2!.ipfs_status, v2!.arweave_status]).toEqual(['disabled', 'disabled']);
+      expect(pins.has(v2!.cid)).toBe(true);
+      expect(pins.has(v1!.cid)).toBe(false);
+      expect(blocks.get(v2!.cid)!.equals(Buffer.from(chainDocumentBytes(s.uncompressed, s.chain())))).toBe(true);
+      // the pin of v2 came before the unpin of v1
+      const at = (op: string, cid: string) => seen.findIndex((x) => x.startsWith(`POST /api/v0/pin/${op}?`) && x.includes(cid));
+      expect(at('add', v2!.cid)).toBeGreaterThanOrEqual(0);
+      expect(at('rm', v1!.cid)).toBeGreaterThan(at('add', v2!.cid));
+    } finally {
+      await worker.stop();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

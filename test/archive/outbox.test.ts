@@ -22,8 +22,14 @@ import { proofkeepTxs, Signer, tag, txData, waitFor } from './helpers.js';
 class FlakyClient extends ArweaveClient {
   failNext = 0;
   crashAfterPost = 0;
+  refuseNext = 0;
   posts: string[] = [];
   override async post(signed: SignedTx, data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    if (this.refuseNext > 0) {
+      this.refuseNext--;
+      // what post() throws when a gateway answers 400 to a tx it does not have (expired anchor)
+      throw new ProofError('UNAVAILABLE', 'simulated refusal', { details: { rejected: 400 } });
+    }
     if (this.failNext > 0) {
       this.failNext--;
       throw new ProofError('UNAVAILABLE', 'simulated gateway outage');
@@ -202,6 +208,26 @@ describe('archive outbox', () => {
     await devnet.mine();
     await waitFor('confirmed after re-post', () => outbox.versionById(v.id)!.arweave_status === 'confirmed');
     expect((await proofkeepTxs(devnet.url, s.id)).map((t) => t.id)).toEqual([v.tx_id]);
+  });
+
+  it('signs a new tx for a vanished version only when the gateway refuses the old one and none is found by tags', async () => {
+    const s = new Signer('resign');
+    await append(s);
+    await waitFor('posted', () => drained(s));
+    const v = outbox.versionsOf(avatarId(s))[0]!;
+    expect((await fetch(`${devnet.url}/tx/${v.tx_id}`, { method: 'DELETE' })).status).toBe(200);
+    client.refuseNext = 1;
+    await waitFor('re-signed and posted', () => {
+      const now = outbox.versionById(v.id)!;
+      return now.tx_id !== v.tx_id && now.arweave_status === 'posted';
+    }, 10_000);
+    const after = outbox.versionById(v.id)!;
+    expect(after.reposts).toBe(1);
+    expect(after.arweave_status).toBe('posted');
+    await devnet.mine();
+    const txs = await proofkeepTxs(devnet.url, s.id);
+    expect(txs.map((t) => t.id)).toEqual([after.tx_id]);
+    expect(tag(txs[0]!, 'IPFS-CID')).toBe(v.cid);
   });
 });
 
