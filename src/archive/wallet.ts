@@ -22,7 +22,7 @@ export function loadWallet(file: string): Jwk {
   }
   // A world-readable key can be copied by any local user: refuse rather than warn.
   if ((mode & 0o007) !== 0) {
-    throw new ProofError('UNAUTHORIZED', `archive.arweave.walletFile ${file} is accessible to other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
+    throw new ProofError('UNAUTHORIZED', `archive.arweave.walletFile ${file} is accessible to all users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
   }
   let jwk: unknown;
   try {

@@ -15,6 +15,7 @@
  * A failed run backs off (exponential + jitter, from config) and is retried forever: jobs are
  * never dropped. A separate loop tracks confirmations of posted transactions.
  */
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { CID } from 'multiformats/cid';
@@ -57,6 +58,8 @@ export class ArchiveWorker {
     private readonly cfg: ArchiveConfig,
     private readonly log: Logger,
   ) {
+    // Every in-flight request of every run listens on this one signal.
+    setMaxListeners(0, this.ac.signal);
     this.queue = new PQueue({
       concurrency: cfg.concurrency,
       intervalCap: cfg.rateLimit.perInterval,

@@ -104,7 +104,7 @@ describe('wallet file', () => {
     const f = join(dir, 'w.json');
     writeFileSync(f, JSON.stringify(devnet.jwk));
     chmodSync(f, 0o644);
-    expect(() => loadWallet(f)).toThrow(/other users/);
+    expect(() => loadWallet(f)).toThrow(/all users/);
     chmodSync(f, 0o600);
     expect(loadWallet(f).n).toBe(devnet.jwk.n);
     writeFileSync(f, '{"kty":"RSA","d":"SECRETSECRET"', { mode: 0o600 });
