@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './api/deps.js';
+import { checkersComponent } from './checkers/index.js';
 import { buildApi } from './api/server.js';
 import type { BulkVerifier } from './api/verifier.js';
 import { archiveComponent } from './archive/index.js';
@@ -35,6 +36,10 @@ export interface DaemonContext {
 }
 
 export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Component>;
+
+/** Built and started in this order (after store and crypto), stopped in reverse. */
+// Start order: store → crypto (above) → archive → checkers → mirror; stopped in reverse.
+const STANDARD_COMPONENTS: ComponentFactory[] = [archiveComponent, (ctx) => checkersComponent(ctx)];
 
 export interface DaemonOptions {
   log: Logger;
@@ -70,8 +75,7 @@ export class Daemon {
       log.info({ backend: pool.backendName, workers: pool.workers }, 'signature recovery backend');
       const api: ApiDeps = { config: config.server, log: log.child({ part: 'api' }), store, verifier, version: VERSION };
       const ctx: DaemonContext = { config, log, store, verifier, dataDir, api };
-      // Standard components in start order (store → crypto → archive → checkers → mirror), then extras.
-      for (const make of [archiveComponent, ...(opts.components ?? [])]) {
+      for (const make of [...STANDARD_COMPONENTS, ...(opts.components ?? [])]) {
         const c = await make(ctx);
         await c.start();
         started.push(c);

@@ -2,6 +2,7 @@
  * The one config schema. Each part owns its section; this file composes them. Defaults here are
  * what `npm start` runs with: loopback only, data under ./data, embedded IPFS and devnet.
  */
+import { checkersSection } from '../checkers/config.js';
 import { cryptoSection } from '../crypto/config.js';
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
 import { archiveSection } from '../archive/config.js';
@@ -41,6 +42,7 @@ export const schema: Section = {
   store: storeSection,
   crypto: cryptoSection,
   archive: archiveSection,
+  checkers: checkersSection,
   log: logSection,
 };
 

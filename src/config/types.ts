@@ -1,3 +1,5 @@
+import type { CheckersConfig } from '../checkers/config.js';
+
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
 import type { ArchiveConfig } from '../archive/config.js';
 export interface ServerConfig {
@@ -36,5 +38,6 @@ export interface Config {
   readonly store: StoreConfig;
   readonly crypto: CryptoConfig;
   readonly archive: ArchiveConfig;
+  readonly checkers: CheckersConfig;
   readonly log: LogConfig;
 }

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { base } from './migrations/001-base.js';
 import { archive } from './migrations/002-archive.js';
+import { checkersMigration } from './migrations/003-checkers.js';
 
 export interface Migration {
   version: number;
@@ -12,7 +13,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [base, archive];
+export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration];
 
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const current = db.pragma('user_version', { simple: true }) as number;

@@ -25,6 +25,7 @@ function start(): Promise<Daemon> {
     env: {},
     overrides: {
       'store.dataDir': dir, 'server.port': 0, 'log.level': 'silent', 'server.writeRateLimit': 0,
+      'checkers.enabled': false, 'checkers.verifyOnSubmit': false, // never reach real platforms
       // only timings are shortened; everything else is the default
       'archive.coalesceMs': 100, 'archive.pollMs': 50, 'archive.arweave.devnet.mineIntervalMs': 300, 'archive.arweave.confirmPollMs': 200,
     },

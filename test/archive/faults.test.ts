@@ -59,6 +59,8 @@ function serve(dataDir: string, archive: Record<string, unknown>): Promise<Serve
     server: { host: '127.0.0.1', port: 0, writeRateLimit: 0 },
     store: { dataDir },
     log: { level: 'info' },
+    // never reach real platforms
+    checkers: { enabled: false, verifyOnSubmit: false },
     archive: {
       coalesceMs: 100,
       pollMs: 50,
