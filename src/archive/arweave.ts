@@ -181,6 +181,7 @@ export class ArweaveClient {
     const body = (await res.json().catch(() => null)) as { data?: { transactions?: { edges?: { node?: { id?: unknown } }[] } } } | null;
     const edges = body?.data?.transactions?.edges;
     if (!Array.isArray(edges)) throw unavailable('unexpected graphql body');
-    return edges.map((e) => e?.node?.id).filter((id): id is string => typeof id === 'string');
+    // Distinct ids: arlocal lists a tx once per time it was posted (the uploader may retry a slow post).
+    return [...new Set(edges.map((e) => e?.node?.id).filter((id): id is string => typeof id === 'string'))];
   }
 }

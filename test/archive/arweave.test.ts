@@ -89,7 +89,8 @@ describe('local devnet + Arweave client', () => {
     await client.post(after, data);
     await devnet.mine();
     expect((await client.status(after.id)).state).toBe('mined');
-    expect(await client.findByTags([{ name: 'Links', value: '9' }], null)).toEqual([signed.id]);
+    const found9 = await client.findByTags([{ name: 'Links', value: '9' }], null);
+    expect(found9, found9.join(' ') + ' vs ' + signed.id).toEqual([signed.id]);
   });
 
   it('reports an unreachable gateway as UNAVAILABLE', async () => {
