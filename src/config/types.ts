@@ -1,6 +1,7 @@
 import type { CheckersConfig } from '../checkers/config.js';
 
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
+import type { ArchiveConfig } from '../archive/config.js';
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
@@ -36,6 +37,7 @@ export interface Config {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
   readonly crypto: CryptoConfig;
+  readonly archive: ArchiveConfig;
   readonly checkers: CheckersConfig;
   readonly log: LogConfig;
 }
