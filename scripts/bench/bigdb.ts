@@ -3,6 +3,7 @@
  * run by Store.open), for the start-up measurement: the daemon must open a million indexed links
  * without verifying them. Link contents are well-formed (real payloads, base64 signatures of
  * the right length, prev chained) but not signed: nothing at start-up may depend on verifying.
+ * Rows the components' append hooks write (check schedule, archive jobs) are written too.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -28,6 +29,16 @@ export async function buildBigDb(dataDir: string, links: number, perAvatar: numb
     `INSERT INTO bindings (avatar_id, platform, identity, link_id, created_at, proof_location, alt_id, status, is_valid, invalid_reason, invalid_code, last_checked_at, updated_at)
      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
   );
+  // What the append path's in-transaction hooks write alongside each link: a check schedule per
+  // binding (checkers) and an archive job per link (archive; here already done). Without them
+  // the daemon would take the index for one that predates those components and backfill it.
+  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name));
+  const insCheck = tables.has('binding_checks')
+    ? db.prepare('INSERT INTO binding_checks (binding_id, link_id, platform, next_check_at) VALUES (?,?,?,?)')
+    : null;
+  const insJob = tables.has('archive_jobs')
+    ? db.prepare("INSERT INTO archive_jobs (avatar_id, link_count, state, enqueued_at, next_attempt_at, done_at) VALUES (?,?,'done',?,?,?)")
+    : null;
   const now = Date.now();
   let linkId = 0;
   let avatarId = 0;
@@ -60,7 +71,9 @@ export async function buildBigDb(dataDir: string, links: number, perAvatar: numb
         const payload = buildSignPayload({ action: 'create', created_at: String(createdAt), identity, platform: 'twitter', prev, uuid });
         const sig = Buffer.concat([take(64), Buffer.from([i & 1])]).toString('base64');
         insLink.run(linkId, avatarId, i, prev, 'create', 'twitter', identity, String(1_800_000_000_000_000_000n + BigInt(linkId)), createdAt, uuid, sig, payload, '{}', now);
-        insBinding.run(avatarId, 'twitter', identity, linkId, createdAt, String(linkId), '', 'unchecked', 0, 'proof post not checked yet', 'NOT_CHECKED', null, now);
+        const bindingId = Number(insBinding.run(avatarId, 'twitter', identity, linkId, createdAt, String(linkId), '', 'unchecked', 0, 'proof post not checked yet', 'NOT_CHECKED', null, now).lastInsertRowid);
+        insCheck?.run(bindingId, linkId, 'twitter', Math.floor(now / 1000) + (linkId % 3600));
+        insJob?.run(avatarId, i + 1, now, now, now);
         prev = sig;
       }
       setHead.run(linkId, prev, n, avatarId);
