@@ -81,6 +81,10 @@ export async function startDaemon(dataDir: string, env: Record<string, string> =
       PROOFKEEP_LOG_LEVEL: 'warn',
       PROOFKEEP_SERVER_WRITE_RATE_LIMIT: '0',
       ...env,
+      // Never let the benchmark's daemon reach real platforms: no background re-checks, no
+      // proof-post fetch on submit (checkers would call api.github.com and others).
+      PROOFKEEP_CHECKERS_ENABLED: 'false',
+      PROOFKEEP_CHECKERS_VERIFY_ON_SUBMIT: 'false',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -107,6 +111,12 @@ export async function startDaemon(dataDir: string, env: Record<string, string> =
   });
   const startupMs = performance.now() - t0;
   const rss = new RssSampler(child.pid!);
+  // Belt and braces: refuse to benchmark a daemon whose checkers could go online.
+  const health = (await (await fetch(`${url}/healthz`)).json()) as { checkers?: { scheduler?: boolean } };
+  if (health.checkers && health.checkers.scheduler !== false) {
+    child.kill('SIGKILL');
+    throw new Error('the benchmark daemon has its checker scheduler on: refusing (it would contact real platforms)');
+  }
   return {
     url,
     pid: child.pid!,
