@@ -1,0 +1,126 @@
+/**
+ * `proofkeep audit SOURCE…` — verify chains without trusting anyone. See docs/audit-mirror.md.
+ * Exit 0: everything verified; 1: problems found; 2: usage or fetch errors.
+ */
+import { parseArgs } from 'node:util';
+import { AUDIT_DEFAULTS, classifySource, runAudit, type AuditConfig, type AuditSource } from '../audit/index.js';
+import { noProgress, terminalProgress } from '../audit/progress.js';
+import type { BackendName } from '../audit/verifier.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+const USAGE = `usage: proofkeep audit [options] SOURCE...
+       proofkeep audit [options] --service URL --avatar KEY [--avatar KEY...]
+
+SOURCE is a chain document file, a directory of them, a JSON Lines dump (one chain document
+or one /v1/proofchain/changes link per line), an IPFS CID (or ipfs://CID), or an Arweave
+transaction id (or ar://ID) whose Previous-Tx history is walked back and checked.
+
+options:
+  --json                   machine-readable report on stdout
+  --service URL            a ProofService (Next.ID or proofkeep) to read /v1/proofchain from
+  --avatar KEY             an Avatar public key on --service (repeatable)
+  --ipfs-gateway URL       trustless gateway (env PROOFKEEP_AUDIT_IPFS_GATEWAY; default ${AUDIT_DEFAULTS.ipfsGateway})
+  --arweave-gateway URL    Arweave gateway (env PROOFKEEP_AUDIT_ARWEAVE_GATEWAY; default ${AUDIT_DEFAULTS.arweaveGateway})
+  --timeout MS             per-request timeout (default ${AUDIT_DEFAULTS.timeoutMs})
+  --retries N              retries of a failed request (default ${AUDIT_DEFAULTS.retries})
+  --backend auto|native|noble   signature recovery backend (default auto: native when it loads)
+  --no-progress            no progress bar even on a terminal
+  -h, --help
+
+exit status: 0 all verified, 1 problems found, 2 usage or fetch errors
+`;
+
+function positiveInt(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new Error(`${name} must be a non-negative integer`);
+  return Number(v);
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        service: { type: 'string' },
+        avatar: { type: 'string', multiple: true },
+        'ipfs-gateway': { type: 'string' },
+        'arweave-gateway': { type: 'string' },
+        timeout: { type: 'string' },
+        retries: { type: 'string' },
+        backend: { type: 'string' },
+        'no-progress': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    io.stderr.write(`proofkeep audit: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const usage = (msg: string) => {
+    io.stderr.write(`proofkeep audit: ${msg}\n${USAGE}`);
+    return 2;
+  };
+  const sources: AuditSource[] = [];
+  for (const arg of positionals) {
+    const s = classifySource(arg);
+    if (!s) return usage(`"${arg}" is not an existing file or directory, a CID or an Arweave transaction id`);
+    sources.push(s);
+  }
+  const avatars = v.avatar ?? [];
+  if (avatars.length > 0 && !v.service) return usage('--avatar needs --service URL');
+  if (v.service && avatars.length === 0) return usage('--service needs at least one --avatar KEY');
+  if (v.service && !/^https?:\/\//.test(v.service)) return usage('--service must be an http(s) URL');
+  for (const a of avatars) sources.push({ kind: 'service', url: v.service!, avatar: a });
+  if (sources.length === 0) return usage('no SOURCE given');
+  const backend = (v.backend ?? 'auto') as BackendName;
+  if (!['auto', 'native', 'noble'].includes(backend)) return usage('--backend must be auto, native or noble');
+
+  const config: Partial<AuditConfig> = {};
+  try {
+    const ipfs = v['ipfs-gateway'] ?? io.env['PROOFKEEP_AUDIT_IPFS_GATEWAY'];
+    const ar = v['arweave-gateway'] ?? io.env['PROOFKEEP_AUDIT_ARWEAVE_GATEWAY'];
+    if (ipfs) config.ipfsGateway = ipfs;
+    if (ar) config.arweaveGateway = ar;
+    const timeout = positiveInt(v.timeout, '--timeout');
+    const retries = positiveInt(v.retries, '--retries');
+    if (timeout !== undefined) config.timeoutMs = timeout;
+    if (retries !== undefined) config.retries = retries;
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+
+  const ac = new AbortController();
+  const onSigint = () => ac.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
+  try {
+    const report = await runAudit(sources, {
+      config,
+      backend,
+      progress: io.isTTY && !v['no-progress'] && !v.json ? terminalProgress(io.stderr) : noProgress,
+      signal: ac.signal,
+    });
+    if (v.json) io.stdout.write(`${JSON.stringify(report.toJSON(), null, 2)}\n`);
+    else io.stdout.write(report.toText());
+    if (ac.signal.aborted) return 2;
+    return report.exitCode();
+  } catch (err) {
+    io.stderr.write(`proofkeep audit: ${(err as Error).message}\n`);
+    return 2;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
