@@ -41,6 +41,10 @@ interface AvatarState {
   /** raw signature of the previous input link: the legacy `prev` fallback */
   lastSignature: string | null;
   sets: GroupSets | null;
+  /** rejected signatures kept while the group's other sets are dropped */
+  rejected: Set<string> | null;
+  /** its group of consecutive links has ended (another Avatar's link came) */
+  closed: boolean;
 }
 
 interface Entry {
@@ -101,18 +105,22 @@ export class LinkStreamAuditor {
     if (this.current && this.current.id === id) return this.current;
     let s = this.states.get(id);
     if (!s) {
-      s = { id, key, head: null, seen: 0, lastSignature: null, sets: null };
+      s = { id, key, head: null, seen: 0, lastSignature: null, sets: null, rejected: null, closed: false };
       this.states.set(id, s);
-    } else if (s.sets === null) {
+    } else if (s.closed) {
       this.regrouped++;
+      s.closed = false;
     }
+    if (this.current) this.current.closed = true;
     // Keep the previous group's sets until this batch is applied; dropped in release().
-    s.sets ??= { signatures: new Set(), uuids: new Set(), rejected: new Set() };
+    s.sets ??= { signatures: new Set(), uuids: new Set(), rejected: s.rejected ?? new Set() };
+    s.rejected = null;
     this.current = s;
     return s;
   }
 
-  private async flush(): Promise<void> {
+  /** Verify and apply what is buffered (callers flush before reporting a line out of band). */
+  async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
@@ -144,8 +152,15 @@ export class LinkStreamAuditor {
     // Pass 3 (in order): the chain rule.
     for (const e of entries) this.apply(e, e.verify >= 0 ? outcomes[e.verify]! : null);
     this.onLinks?.(entries.length);
-    // Groups that ended inside this batch give up their sets: bounded memory.
-    for (const e of entries) if (e.state !== this.current) e.state.sets = null;
+    // Groups that ended inside this batch give up their sets: bounded memory. The rejected set
+    // (bad links only, usually empty) is kept so a resumed group still sees what is broken.
+    for (const e of entries) {
+      const s = e.state;
+      if (s !== this.current && s.sets) {
+        s.rejected = s.sets.rejected.size > 0 ? s.sets.rejected : null;
+        s.sets = null;
+      }
+    }
   }
 
   private apply(e: Entry, outcome: VerifyOutcome | null): void {

@@ -55,7 +55,7 @@ export async function auditFile(path: string, ctx: AuditContext): Promise<void> 
   const head = await firstLine(path).catch(() => '');
   if (head !== '' && parsesAsJson(head)) return auditJsonLines(path, ctx);
   // A (pretty-printed) single document.
-  const summary = ctx.report.beginSource(path, 'document');
+  const summary = ctx.report.beginSource(path, 'file');
   try {
     const text = await readFile(path, 'utf8');
     let doc: unknown;
@@ -75,7 +75,7 @@ export async function auditFile(path: string, ctx: AuditContext): Promise<void> 
 
 /** Stream a JSON Lines dump. Lines are attacker-controlled JSON; a bad line is one problem. */
 export async function auditJsonLines(path: string, ctx: AuditContext): Promise<void> {
-  const summary = ctx.report.beginSource(path, 'dump');
+  const summary = ctx.report.beginSource(path, 'file');
   const size = (await stat(path)).size;
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const progress = ctx.progress.start(path, size);
@@ -91,11 +91,13 @@ export async function auditJsonLines(path: string, ctx: AuditContext): Promise<v
       try {
         value = JSON.parse(line);
       } catch {
+        await links.flush(); // keep the report in line order
         ctx.report.problem(summary, { avatar: '(unknown)', index: -1, uuid: '', code: 'BAD_REQUEST', message: 'line is not JSON', line: lineNo });
         summary.links++;
         continue;
       }
       if (looksLikeDocument(value)) {
+        await links.flush();
         auditDocument(value, ctx.backend, ctx.report, summary, lineNo);
         progress.tick(0, stream.bytesRead);
       } else if (isRecord(value) && Array.isArray(value['links']) && value['avatar'] === undefined) {
