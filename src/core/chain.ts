@@ -58,13 +58,22 @@ export function orderChain(links: readonly Link[]): { ordered: Link[]; problems:
     // An empty signature cannot be pointed at: whatever claims it as prev cannot be placed.
     key = links[first]!.signature === '' ? null : prevKey(links[first]!.signature);
   }
+  // An unplaced link whose prev names another link of the input (one that could not be placed,
+  // lost a fork, or has an empty signature) hangs off a failed link: BROKEN_ANCESTOR, like the
+  // descendants of a link that fails verification. Only a link whose prev names no link at all
+  // is the PREV_MISMATCH that broke the chain.
+  const signers = new Map<string, number[]>();
+  links.forEach((l, i) => {
+    const k = prevKey(l.signature);
+    const list = signers.get(k);
+    if (list) list.push(i);
+    else signers.set(k, [i]);
+  });
   links.forEach((l, i) => {
     if (placed.has(i)) return;
-    if (ordered.length > 0 && ordered[ordered.length - 1]!.signature === '' && l.prev !== null) {
-      problem('BROKEN_ANCESTOR', 'link follows a link with an empty signature', i);
-    } else {
-      problem('PREV_MISMATCH', 'prev points at no link of this chain', i);
-    }
+    const parents = l.prev === null ? [] : (signers.get(prevKey(l.prev)) ?? []).filter((j) => j !== i);
+    if (parents.length > 0) problem('BROKEN_ANCESTOR', 'link hangs off a link that could not be placed or has an empty signature', i);
+    else problem('PREV_MISMATCH', 'prev points at no link of this chain', i);
   });
   return { ordered, problems };
 }

@@ -60,7 +60,9 @@ export function normalizeIdentity(platform: string, identity: string, strict = t
   if (typeof identity !== 'string' || identity.length === 0) fail('BAD_IDENTITY', 'identity must be a non-empty string');
   if (identity.length > MAX_IDENTITY_LENGTH) fail('BAD_IDENTITY', `identity longer than ${MAX_IDENTITY_LENGTH} characters`);
   if (hasUnsignableCharacters(identity)) fail('BAD_IDENTITY', 'identity contains control characters or invalid UTF-16');
-  const rule = PLATFORM_RULES[platform];
+  // Own properties only: a platform named "constructor" or "__proto__" (attacker-controlled)
+  // must not pick up Object.prototype members as a rule.
+  const rule = isKnownPlatform(platform) ? PLATFORM_RULES[platform] : undefined;
   if (!rule) {
     if (strict || !FOREIGN_PLATFORM.test(platform)) fail('UNKNOWN_PLATFORM', `unknown platform "${String(platform).slice(0, 40)}"`);
     return identity;

@@ -18,9 +18,9 @@ export interface DecodedSignature {
 export function decodeSignature(input: unknown, what = 'signature'): DecodedSignature {
   if (typeof input !== 'string' || input.length === 0) fail('BAD_SIGNATURE_ENCODING', `${what} must be a non-empty string`);
   if (input.length > 200) fail('BAD_SIGNATURE_ENCODING', `${what} is too long`);
-  // Base64 may itself begin with "0x" (1 signature in 4096): hex only when it is 0x + 130 digits.
-  const hex = (input.startsWith('0x') || input.startsWith('0X')) && input.length === 132;
-  const bytes = hex ? hexToBytes(input) : base64ToBytes(input);
+  // A base64 signature may itself begin with "0x" (about 1 in 2,000 do): hex only when it is hex.
+  const hex = input.startsWith('0x') || input.startsWith('0X') ? hexToBytes(input) : null;
+  const bytes = hex ?? base64ToBytes(input);
   if (!bytes) fail('BAD_SIGNATURE_ENCODING', `${what} is neither padded base64 nor 0x-hex`);
   if (bytes.length !== 65) fail('BAD_SIGNATURE_ENCODING', `${what} must be 65 bytes, got ${bytes.length}`);
   const v = bytes[64]!;

@@ -1,0 +1,60 @@
+/** The one map from stable error codes to HTTP statuses, and the reply shape {message, code}. */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ProofError, type ErrorCode } from '../core/index.js';
+
+export const STATUS: Readonly<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  BAD_PUBLIC_KEY: 400,
+  BAD_SIGNATURE_ENCODING: 400,
+  SIGNATURE_MISMATCH: 400,
+  WALLET_SIGNATURE_MISMATCH: 400,
+  PREV_MISMATCH: 409,
+  FORK: 409,
+  DUPLICATE_UUID: 409,
+  UNKNOWN_PLATFORM: 400,
+  UNKNOWN_ACTION: 400,
+  PAYLOAD_MISMATCH: 400,
+  BAD_IDENTITY: 400,
+  BAD_UUID: 400,
+  BAD_CREATED_AT: 400,
+  BAD_PROOF_LOCATION: 400,
+  UNVERIFIABLE: 400,
+  BROKEN_ANCESTOR: 400,
+  HISTORY_REWRITTEN: 400,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  UNAUTHORIZED: 401,
+  READ_ONLY: 403,
+  PROOF_CHECK_FAILED: 400,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export interface ErrorBody {
+  message: string;
+  code: ErrorCode;
+}
+
+/** Fastify's own errors (parser, limits, schema) mapped onto our codes. */
+function fromFastify(err: FastifyError): ProofError {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ProofError('PAYLOAD_TOO_LARGE', 'request body is too large');
+  if (err.validation) return new ProofError('BAD_REQUEST', `invalid request: ${err.message}`);
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ProofError('BAD_REQUEST', 'content-type must be application/json');
+  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new ProofError('BAD_REQUEST', 'request body is empty');
+  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return new ProofError('BAD_REQUEST', 'request body is not valid JSON');
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new ProofError('BAD_REQUEST', err.message);
+  }
+  return new ProofError('INTERNAL', 'internal error', { cause: err });
+}
+
+export function errorHandler(err: FastifyError | ProofError, req: FastifyRequest, reply: FastifyReply): void {
+  const pe = err instanceof ProofError ? err : fromFastify(err as FastifyError);
+  const status = STATUS[pe.code];
+  if (status >= 500) req.log.error({ err }, 'request failed');
+  else req.log.debug({ code: pe.code, msg: pe.message }, 'request rejected');
+  if (pe.code === 'RATE_LIMITED' && typeof pe.details?.['retryAfter'] === 'number') reply.header('retry-after', String(pe.details['retryAfter']));
+  const body: ErrorBody = { message: status >= 500 && pe.code === 'INTERNAL' ? 'internal error' : pe.message, code: pe.code };
+  void reply.status(status).send(body);
+}

@@ -1,0 +1,194 @@
+/**
+ * Accepting links: POST /v1/proof (one link, signed over a payload whose prev the server fills
+ * from the Avatar's head) and POST /v1/links (already-signed links, each verified as if posted
+ * alone). Both end in the store's one append path. Every field here is attacker-controlled.
+ */
+import {
+  fail, isRecord, isWalletPlatform, normalizeIdentity, orderChain, parseLink,
+  parsePublicKey, parseUnixSeconds, hasUnsignableCharacters, ProofError, UUID_RE, verifyLink,
+  type AvatarKey, type Link,
+} from '../core/index.js';
+import type { AppendItem, InitialBindingState } from '../store/index.js';
+import type { ApiDeps } from './deps.js';
+import type { VerifyItem } from './verifier.js';
+
+export interface ProofBody {
+  action: string;
+  platform: string;
+  identity: string;
+  public_key: string;
+  proof_location?: string;
+  uuid: string;
+  created_at: string | number;
+  extra?: { signature?: string; wallet_signature?: string };
+}
+
+const PLATFORM_NAME = /^[a-z0-9_]{1,32}$/;
+
+export function checkCreatedAt(deps: ApiDeps, createdAt: number, fresh: boolean): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (createdAt > now + deps.config.createdAtSkewSeconds) fail('BAD_CREATED_AT', 'created_at is in the future');
+  if (fresh && deps.config.createdAtMaxAgeSeconds > 0 && createdAt < now - deps.config.createdAtMaxAgeSeconds) {
+    fail('BAD_CREATED_AT', `created_at is older than ${deps.config.createdAtMaxAgeSeconds}s; request a new payload`);
+  }
+}
+
+export function checkPlatform(deps: ApiDeps, platform: string): void {
+  if (!deps.config.platforms.includes(platform)) fail('UNKNOWN_PLATFORM', `platform "${platform.slice(0, 40)}" is not enabled here`);
+}
+
+export function checkAction(action: string): asserts action is Link['action'] {
+  if (action !== 'create' && action !== 'delete') fail('UNKNOWN_ACTION', `unknown action "${action.slice(0, 20)}"`);
+}
+
+/** Build the link a POST /v1/proof body describes, with prev taken from the current head. */
+function linkFromBody(body: ProofBody, identity: string, prev: string | null): Link {
+  const uuid = body.uuid.toLowerCase();
+  if (!UUID_RE.test(uuid)) fail('BAD_UUID', 'uuid must be a canonical UUID');
+  const createdAt = parseUnixSeconds(body.created_at);
+  let signature = body.extra?.signature ?? '';
+  const walletSig = body.extra?.wallet_signature ?? '';
+  const extra: Record<string, string> = {};
+  if (isWalletPlatform(body.platform)) {
+    if (signature === '' && walletSig !== '' && body.action === 'delete') signature = walletSig; // wallet-only delete
+    else if (walletSig !== '') extra['wallet_signature'] = walletSig;
+  }
+  if (signature === '') fail('BAD_REQUEST', 'extra.signature is required');
+  const loc = body.proof_location ?? '';
+  if (loc.length > 1024 || hasUnsignableCharacters(loc)) fail('BAD_PROOF_LOCATION', 'proof_location is too long or has control characters');
+  return {
+    prev, action: body.action as Link['action'], platform: body.platform, identity, proof_location: loc === '' ? null : loc,
+    created_at: createdAt, uuid, signature, signature_payload: '', extra,
+  };
+}
+
+export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortSignal): Promise<void> {
+  if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
+  checkAction(body.action);
+  checkPlatform(deps, body.platform);
+  const avatar = parsePublicKey(body.public_key);
+  const identity = normalizeIdentity(body.platform, body.identity, true);
+  const row = deps.store.avatarRow(avatar.id);
+  const head = row?.head_signature ?? null;
+  const link = linkFromBody(body, identity, head);
+  checkCreatedAt(deps, link.created_at, true);
+  // Cheap checks before the ~ms of signature recovery: replays are the common bad input.
+  const view = deps.store.chainView(row?.id, head);
+  if (view.hasUuid(link.uuid)) fail('DUPLICATE_UUID', `uuid ${link.uuid} was already used by this avatar`);
+  if (link.action === 'delete' && row && !deps.store.read.binding(row.id, link.platform, identity)) {
+    fail('NOT_FOUND', `avatar has no ${link.platform} binding for ${identity}`);
+  }
+  const verified = verifyAgainstHead(deps, avatar, link, row?.head_link_id ?? null);
+  let initial: InitialBindingState | undefined;
+  if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
+    const r = await deps.submitCheck({ avatar, link: verified, signal });
+    initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(r.alt_id ? { alt_id: r.alt_id } : {}) };
+  }
+  const item: AppendItem = { avatar, link: verified, ...(initial ? { initial } : {}) };
+  const [outcome] = await deps.store.appendLinks([item]);
+  if (!outcome!.ok) throw outcome!.error;
+}
+
+/**
+ * Verify with prev = the current head. When that fails, a signature over the head's own prev
+ * means the client signed a payload issued before the head moved: a fork, not a forgery.
+ */
+function verifyAgainstHead(deps: ApiDeps, avatar: AvatarKey, link: Link, headLinkId: number | null): Link {
+  const backend = deps.verifier.backend;
+  try {
+    return verifyLink(avatar, link, { backend });
+  } catch (err) {
+    if (!(err instanceof ProofError) || err.code !== 'SIGNATURE_MISMATCH' || headLinkId === null) throw err;
+    const row = deps.store.avatarRow(avatar.id);
+    const headPrev = row ? deps.store.read.linkBySeq(row.id, row.link_count - 1)?.prev : undefined;
+    if (headPrev === undefined) throw err;
+    try {
+      verifyLink(avatar, { ...link, prev: headPrev }, { backend });
+    } catch {
+      throw err;
+    }
+    throw new ProofError('FORK', 'the payload was signed against an older head of this chain; request a new payload');
+  }
+}
+
+export interface ImportResult {
+  index: number;
+  avatar: string;
+  uuid: string;
+  status: 'accepted' | 'exists' | 'rejected';
+  code?: string;
+  message?: string;
+}
+
+/** Parse a bulk body: {links:[…each with avatar…]} or a chain document. */
+export function parseImportBody(body: unknown, maxLinks: number): Array<{ avatar: string; raw: unknown; link?: Link; error?: ProofError }> {
+  if (!isRecord(body)) fail('BAD_REQUEST', 'body must be an object with "links"');
+  const links = body['links'];
+  if (!Array.isArray(links)) fail('BAD_REQUEST', '"links" must be an array');
+  if (links.length > maxLinks) fail('PAYLOAD_TOO_LARGE', `at most ${maxLinks} links per request`);
+  const parseOne = (raw: unknown, avatar: string) => {
+    try {
+      return { avatar, raw, link: parseLink(raw) };
+    } catch (err) {
+      if (err instanceof ProofError) return { avatar, raw, error: err };
+      throw err;
+    }
+  };
+  if (isRecord(body['avatar'])) {
+    const pk = (body['avatar'] as Record<string, unknown>)['public_key'];
+    if (typeof pk !== 'string') fail('BAD_PUBLIC_KEY', 'avatar.public_key must be a string');
+    const parsed = links.map((raw) => parseOne(raw, pk));
+    // A document's order is its prev pointers, not its array order.
+    const good = parsed.filter((p) => p.link);
+    const { ordered } = orderChain(good.map((p) => p.link!));
+    const rank = new Map(ordered.map((l, i) => [l, i]));
+    return [...parsed].sort((a, b) => (rank.get(a.link!) ?? Infinity) - (rank.get(b.link!) ?? Infinity));
+  }
+  return links.map((raw) => {
+    const avatar = isRecord(raw) && typeof raw['avatar'] === 'string' ? raw['avatar'] : '';
+    return parseOne(raw, avatar);
+  });
+}
+
+export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSignal): Promise<ImportResult[]> {
+  if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
+  const parsed = parseImportBody(body, deps.config.bulkMaxLinks);
+  const results: ImportResult[] = parsed.map((p, index) => ({
+    index, avatar: p.avatar, uuid: p.link?.uuid ?? '', status: 'rejected',
+    ...(p.error ? { code: p.error.code, message: p.error.message } : {}),
+  }));
+  const toVerify: Array<{ i: number; item: VerifyItem }> = [];
+  parsed.forEach((p, i) => {
+    if (!p.link) return;
+    try {
+      results[i]!.avatar = parsePublicKey(p.avatar).id;
+      if (!PLATFORM_NAME.test(p.link.platform)) fail('UNKNOWN_PLATFORM', `bad platform name "${p.link.platform.slice(0, 40)}"`);
+      if (p.link.identity === '' || hasUnsignableCharacters(p.link.identity)) fail('BAD_IDENTITY', 'identity is empty or has control characters');
+      checkCreatedAt(deps, p.link.created_at, false);
+      toVerify.push({ i, item: { avatar: p.avatar, link: p.link, allowLegacy: true } });
+    } catch (err) {
+      if (!(err instanceof ProofError)) throw err;
+      Object.assign(results[i]!, { code: err.code, message: err.message });
+    }
+  });
+  const verdicts = await deps.verifier.verifyLinks(toVerify.map((t) => t.item), signal);
+  const appendIdx: number[] = [];
+  const items: AppendItem[] = [];
+  verdicts.forEach((v, k) => {
+    const i = toVerify[k]!.i;
+    if (!v.ok) {
+      Object.assign(results[i]!, { code: v.code, message: v.message });
+      return;
+    }
+    appendIdx.push(i);
+    items.push({ avatar: parsePublicKey(toVerify[k]!.item.avatar), link: v.link, idempotent: true });
+  });
+  const outcomes = await deps.store.appendLinks(items);
+  outcomes.forEach((o, k) => {
+    const r = results[appendIdx[k]!]!;
+    if (o.ok) r.status = o.existed ? 'exists' : 'accepted';
+    else Object.assign(r, { code: o.error.code, message: o.error.message });
+  });
+  return results;
+}
+

@@ -1,0 +1,51 @@
+/** Chain routes: /v1/proofchain (Next.ID), the changes feed, and the pinned chain document. */
+import type { FastifyInstance } from 'fastify';
+import { chainDocumentString, fail, parsePublicKey, ProofError, toProofchainItem } from '../../core/index.js';
+import { rowToLink, type LinkRow } from '../../store/rows.js';
+import type { ApiDeps } from '../deps.js';
+import { pageParam, pagination, PER_PAGE } from '../paging.js';
+
+type Q = { Querystring: Record<string, string | undefined> };
+
+export function chainRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const altIds = (avatarId: number): Map<string, string> =>
+    new Map(deps.store.read.bindingsOf(avatarId).map((b) => [`${b.platform}\u0000${b.identity}`, b.alt_id]));
+  const item = (r: LinkRow, alt: Map<string, string>) =>
+    toProofchainItem(rowToLink(r), alt.get(`${r.platform}\u0000${r.identity}`) ?? '', deps.archiveInfo?.txIdForLink(r.avatar_id, r.seq) ?? '');
+
+  app.get<Q>('/v1/proofchain', async (req) => {
+    if (!req.query['avatar']) fail('BAD_REQUEST', 'avatar is required');
+    const avatar = parsePublicKey(req.query['avatar']);
+    const page = pageParam(req.query['page']);
+    const row = deps.store.avatarRow(avatar.id);
+    if (!row) return { pagination: pagination(0, page), proof_chain: [] };
+    const alt = altIds(row.id);
+    const rows = deps.store.read.chainPage(row.id, (page - 1) * PER_PAGE, PER_PAGE);
+    return { pagination: pagination(row.link_count, page), proof_chain: rows.map((r) => item(r, alt)) };
+  });
+
+  app.get<Q>('/v1/proofchain/changes', async (req) => {
+    const lastRaw = req.query['last_id'] ?? '0';
+    const countRaw = req.query['count'] ?? '20';
+    if (!/^\d{1,15}$/.test(lastRaw)) fail('BAD_REQUEST', 'last_id must be a non-negative integer');
+    if (!/^\d{1,4}$/.test(countRaw) || Number(countRaw) < 1 || Number(countRaw) > 100) fail('BAD_REQUEST', 'count must be 1 to 100');
+    const rows = deps.store.read.changes(Number(lastRaw), Number(countRaw));
+    const alts = new Map<number, Map<string, string>>();
+    return {
+      links: rows.map((r) => {
+        let alt = alts.get(r.avatar_id);
+        if (!alt) alts.set(r.avatar_id, (alt = altIds(r.avatar_id)));
+        // `prev` is an addition to the deployed shape: mirrors need it for legacy links.
+        return { id: r.id, avatar: r.avatar, ...item(r, alt), prev: r.prev };
+      }),
+    };
+  });
+
+  app.get<{ Params: { avatar: string } }>('/v1/chain/:avatar', async (req, reply) => {
+    const avatar = parsePublicKey(req.params.avatar);
+    const row = deps.store.avatarRow(avatar.id);
+    if (!row) throw new ProofError('NOT_FOUND', `no chain for avatar ${avatar.id}`);
+    const doc = chainDocumentString(row.public_key, deps.store.read.chainLinks(row.id));
+    return reply.type('application/json; charset=utf-8').send(doc);
+  });
+}

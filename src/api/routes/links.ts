@@ -1,0 +1,13 @@
+/** POST /v1/links: bulk import of already-signed links (mirrors, importers, benchmarks). */
+import type { FastifyInstance } from 'fastify';
+import { clientGone } from '../abort.js';
+import type { ApiDeps } from '../deps.js';
+import { importLinks } from '../ingest.js';
+
+export function linkRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post('/v1/links', { bodyLimit: deps.config.bulkBodyLimit, config: { write: true } }, async (req, reply) => {
+    const results = await importLinks(deps, req.body, clientGone(reply));
+    const count = (s: string) => results.filter((r) => r.status === s).length;
+    return { accepted: count('accepted'), exists: count('exists'), rejected: count('rejected'), results };
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The HTTP API: one fastify app, Next.ID-compatible routes plus native ones, one error
+ * mapping, body limits and a write rate limit. Components may add routes before it listens.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ProofError } from '../core/index.js';
+import type { ApiDeps } from './deps.js';
+import { errorHandler } from './errors.js';
+import { RateLimiter } from './ratelimit.js';
+import { chainRoutes } from './routes/chain.js';
+import { linkRoutes } from './routes/links.js';
+import { proofRoutes } from './routes/proof.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    write?: boolean;
+  }
+}
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    // Per-request logs would dominate at ingest rates; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.bodyLimit,
+    trustProxy: deps.config.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ message: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
+  });
+  const limiter = new RateLimiter(deps.config.writeRateLimit);
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.config?.write) limiter.take(req.ip);
+  });
+  app.get('/healthz', async () => {
+    const started = Date.now() - Math.round(process.uptime() * 1000);
+    return {
+      hello: 'proof service',
+      platforms: deps.config.platforms,
+      version: deps.version,
+      read_only: deps.readOnly === true,
+      started_at: Math.floor(started / 1000),
+      crypto: deps.verifier.health?.() ?? { backend: deps.verifier.backend.name },
+      store: deps.store.read.counts(),
+      ...(deps.health?.() ?? {}),
+    };
+  });
+  proofRoutes(app, deps);
+  chainRoutes(app, deps);
+  linkRoutes(app, deps);
+  return app;
+}
+

@@ -1,0 +1,50 @@
+/**
+ * The one config schema. Each part owns its section; this file composes them. Defaults here are
+ * what `npm start` runs with: loopback only, data under ./data, embedded IPFS and devnet.
+ */
+import { cryptoSection } from '../crypto/config.js';
+import { bool, int, list, oneOf, str, type Section } from './fields.js';
+
+export const PLATFORMS_DEFAULT = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'] as const;
+
+export const serverSection: Section = {
+  host: str('127.0.0.1', 'Address the HTTP API listens on. Use 0.0.0.0 to serve other machines (behind a proxy).'),
+  port: int(9800, 'TCP port of the HTTP API; 0 picks a free port.', 0, 65535),
+  bodyLimit: int(65536, 'Largest accepted request body in bytes (413 PAYLOAD_TOO_LARGE above).', 1024, 64 * 1024 * 1024),
+  bulkBodyLimit: int(8 * 1024 * 1024, 'Largest body of POST /v1/links (bulk import) in bytes.', 1024, 512 * 1024 * 1024),
+  bulkMaxLinks: int(10000, 'Most links one POST /v1/links may carry.', 1, 1_000_000),
+  platforms: list([...PLATFORMS_DEFAULT], 'Platforms POST /v1/proof accepts (UNKNOWN_PLATFORM otherwise). Imports and mirrors accept chains of any platform.'),
+  createdAtSkewSeconds: int(600, 'How far in the future a link\'s created_at may be (clock skew).', 0, 86400),
+  createdAtMaxAgeSeconds: int(86400, 'How old created_at may be on POST /v1/proof (the payload endpoint issues it fresh). 0 = no limit.', 0),
+  writeRateLimit: int(600, 'Write requests per minute per client address (429 RATE_LIMITED above); 0 = unlimited.', 0),
+  adminToken: str('', 'Bearer token for admin routes; empty disables them.', { secret: true }),
+  trustProxy: bool(false, 'Trust X-Forwarded-For for the client address (only behind your own proxy).'),
+  shutdownGraceMs: int(10000, 'How long shutdown waits for in-flight requests before closing them.', 0),
+};
+
+export const storeSection: Section = {
+  dataDir: str('./data', 'Directory for the SQLite index, IPFS stores and devnet state. Created if missing.'),
+  file: str('proofkeep.sqlite', 'SQLite file name inside dataDir.'),
+  groupCommitMs: int(2, 'Window in ms in which concurrent appends share one durable commit (0 = next tick).', 0, 1000),
+  busyTimeoutMs: int(5000, 'How long SQLite waits on a lock held by another process.', 0),
+};
+
+export { cryptoSection };
+
+export const logSection: Section = {
+  level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'Log level (pino JSON on stderr).'),
+};
+
+export const schema: Section = {
+  server: serverSection,
+  store: storeSection,
+  crypto: cryptoSection,
+  log: logSection,
+};
+
+/** Shorthand environment variables (besides PROOFKEEP_<SECTION>_<KEY>). */
+export const ENV_ALIASES: Readonly<Record<string, string>> = {
+  PROOFKEEP_HOST: 'server.host',
+  PROOFKEEP_PORT: 'server.port',
+  PROOFKEEP_DATA_DIR: 'store.dataDir',
+};

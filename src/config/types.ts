@@ -1,0 +1,38 @@
+/** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly bodyLimit: number;
+  readonly bulkBodyLimit: number;
+  readonly bulkMaxLinks: number;
+  readonly platforms: readonly string[];
+  readonly createdAtSkewSeconds: number;
+  readonly createdAtMaxAgeSeconds: number;
+  readonly writeRateLimit: number;
+  readonly adminToken: string;
+  readonly trustProxy: boolean;
+  readonly shutdownGraceMs: number;
+}
+
+export interface StoreConfig {
+  readonly dataDir: string;
+  readonly file: string;
+  readonly groupCommitMs: number;
+  readonly busyTimeoutMs: number;
+}
+
+export interface CryptoConfig {
+  readonly backend: 'auto' | 'native' | 'noble';
+  readonly workers: number;
+}
+
+export interface LogConfig {
+  readonly level: string;
+}
+
+export interface Config {
+  readonly server: ServerConfig;
+  readonly store: StoreConfig;
+  readonly crypto: CryptoConfig;
+  readonly log: LogConfig;
+}

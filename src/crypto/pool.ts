@@ -1,0 +1,314 @@
+/**
+ * Bulk link verification on every core (issue 5): a pool of worker_threads running the one
+ * verifier of src/core. Results come back in input order and equal what `verifyItem` gives on
+ * the calling thread — the pool only decides *where* a link is verified, never *how*.
+ *
+ * Batches are cut into chunks; each worker has at most two chunks in flight (one computing, one
+ * waiting), so a worker never idles on a round trip while the queue is non-empty. Small batches
+ * run inline on the calling thread: a round trip to a worker costs more than a few recoveries.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { RecoveryBackend } from '../core/index.js';
+import type { BackendMode } from './config.js';
+import { workerCount } from './config.js';
+import { toWire, verifyItem, type VerifyItem, type VerifyResult } from './item.js';
+import { selectBackend, type BackendLog, type SelectedBackend } from './select.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
+
+export type { VerifyItem, VerifyResult } from './item.js';
+
+export interface PoolOptions {
+  mode: BackendMode;
+  /** config `crypto.workers`: 0 = one per core, 1 = no workers (verify on the calling thread) */
+  workers: number;
+  /** batches smaller than this run on the calling thread (default 16) */
+  inlineBelow?: number;
+  /** most items per message to a worker (default 256) */
+  maxChunk?: number;
+  log?: BackendLog;
+  /** how long start() waits for workers to load (default 30 s) */
+  startTimeoutMs?: number;
+}
+
+interface Batch {
+  results: VerifyResult[];
+  remaining: number;
+  done: boolean;
+  resolve(results: VerifyResult[]): void;
+  reject(err: unknown): void;
+  cleanup(): void;
+}
+
+interface Chunk {
+  id: number;
+  batch: Batch;
+  start: number;
+  items: VerifyItem[];
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  inflight: Map<number, Chunk>;
+}
+
+const MAX_INFLIGHT = 2;
+/** Inline batches on a pool-less setup yield to the event loop every this many links. */
+const INLINE_SLICE = 64;
+
+/** URL of tsx's ESM register API (the `import` condition of `tsx/esm/api`; the CJS one fails here). */
+function tsxEsmApi(): string {
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve('tsx/package.json');
+  const pkg = require(pkgPath) as { exports?: Record<string, { import?: { default?: string } | string }> };
+  const imp = pkg.exports?.['./esm/api']?.import;
+  const rel = typeof imp === 'string' ? imp : imp?.default;
+  if (!rel) throw new Error('cannot locate tsx/esm/api to run the verify worker from TypeScript source');
+  return pathToFileURL(path.join(path.dirname(pkgPath), rel)).href;
+}
+
+/**
+ * The worker entry next to this file. Built (dist/*.js): the .js file itself. From source
+ * (tsx, vitest): the .ts file behind a small bootstrap that registers tsx in the worker first —
+ * on Node 20 `execArgv: ['--import', 'tsx']` does not apply to a worker's .ts entry ("Unknown
+ * file extension"), while registering tsx's ESM hooks from inside the worker does.
+ */
+function workerEntry(): { entry: string | URL; eval: boolean } {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith('.ts')) return { entry: new URL('./worker.js', import.meta.url), eval: false };
+  const target = new URL('./worker.ts', import.meta.url).href;
+  const tsxApi = tsxEsmApi();
+  return {
+    entry: `import(${JSON.stringify(tsxApi)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(target)}); })`,
+    eval: true,
+  };
+}
+
+/** Implements the API's BulkVerifier (src/api/verifier.ts). */
+export class VerifyPool {
+  private readonly opts: Required<Omit<PoolOptions, 'log'>> & { log?: BackendLog };
+  private readonly size: number;
+  private selected: SelectedBackend | null = null;
+  private slots: Slot[] = [];
+  private queue: Chunk[] = [];
+  private nextId = 1;
+  private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  private verified = 0;
+  private restarts = 0;
+  private workerBackends = new Set<string>();
+
+  constructor(opts: PoolOptions) {
+    this.opts = { inlineBelow: 16, maxChunk: 256, startTimeoutMs: 30_000, ...opts };
+    // workers = 1 means "no pool": the calling thread verifies.
+    this.size = opts.workers === 1 ? 0 : workerCount(opts.workers);
+  }
+
+  /** The recovery backend of the calling thread (workers pick theirs by the same mode). */
+  get backend(): RecoveryBackend {
+    if (!this.selected) throw new Error('verify pool is not started');
+    return this.selected.backend;
+  }
+
+  /** Name of the recovery backend in use ('native' or 'noble'). */
+  get backendName(): string {
+    if (!this.selected) throw new Error('verify pool is not started');
+    return this.selected.name;
+  }
+
+  /** Number of worker threads (0 = verification on the calling thread). */
+  get workers(): number {
+    return this.size;
+  }
+
+  /** Select the backend (throws if `native` is required and unusable), then start the workers. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`verify pool cannot start: it is ${this.state}`);
+    this.state = 'starting';
+    try {
+      this.selected = selectBackend(this.opts.mode, this.opts.log);
+      await Promise.all(Array.from({ length: this.size }, () => this.spawn()));
+      this.state = 'running';
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Terminate the workers; queued and in-flight batches reject. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    const err = new Error('verify pool stopped');
+    for (const c of this.queue) this.fail(c.batch, err);
+    this.queue = [];
+    const slots = this.slots;
+    this.slots = [];
+    for (const s of slots) for (const c of s.inflight.values()) this.fail(c.batch, err);
+    await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      backend: this.selected?.name ?? null,
+      backendMode: this.opts.mode,
+      ...(this.selected?.fallbackReason ? { backendFallbackReason: this.selected.fallbackReason } : {}),
+      workers: this.size,
+      workersReady: this.slots.filter((s) => s.ready).length,
+      queuedChunks: this.queue.length,
+      verified: this.verified,
+      workerRestarts: this.restarts,
+    };
+  }
+
+  /**
+   * Verify links; outcome i belongs to items[i]. Rejects only when the pool is stopped, the
+   * signal aborts, or a worker dies mid-batch — never for a bad link (that is an outcome).
+   */
+  verifyLinks(items: readonly VerifyItem[], signal?: AbortSignal): Promise<VerifyResult[]> {
+    if (this.state !== 'running') return Promise.reject(new Error(`verify pool is not running (${this.state})`));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (items.length === 0) return Promise.resolve([]);
+    if (this.size === 0 || items.length < this.opts.inlineBelow) return this.inline(items, signal);
+
+    return new Promise<VerifyResult[]>((resolve, reject) => {
+      const onAbort = () => this.fail(batch, signal!.reason);
+      const batch: Batch = {
+        results: new Array<VerifyResult>(items.length),
+        remaining: items.length,
+        done: false,
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // Enough chunks to keep every worker busy and balance uneven chunks, no smaller than the
+      // inline threshold (a message round trip must stay cheap next to the work it carries).
+      const per = Math.min(this.opts.maxChunk, Math.max(this.opts.inlineBelow, Math.ceil(items.length / (this.size * 4))));
+      for (let start = 0; start < items.length; start += per) {
+        this.queue.push({ id: this.nextId++, batch, start, items: items.slice(start, start + per).map(toWire) });
+      }
+      this.dispatch();
+    });
+  }
+
+  /** Calling-thread verification, in slices so a big batch does not stall the event loop. */
+  private async inline(items: readonly VerifyItem[], signal?: AbortSignal): Promise<VerifyResult[]> {
+    const backend = this.selected!.backend;
+    const out: VerifyResult[] = [];
+    for (let i = 0; i < items.length; i += INLINE_SLICE) {
+      if (i > 0) await new Promise<void>((r) => setImmediate(r));
+      if (signal?.aborted) throw signal.reason;
+      if (this.state !== 'running') throw new Error('verify pool stopped');
+      const end = Math.min(items.length, i + INLINE_SLICE);
+      for (let j = i; j < end; j++) out.push(verifyItem(items[j]!, backend));
+    }
+    this.verified += items.length;
+    return out;
+  }
+
+  private spawn(): Promise<void> {
+    const { entry, eval: isEval } = workerEntry();
+    const worker = new Worker(entry, { eval: isEval, workerData: { mode: this.opts.mode } satisfies WorkerInit });
+    const slot: Slot = { worker, ready: false, inflight: new Map() };
+    this.slots.push(slot);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`verify worker did not start within ${this.opts.startTimeoutMs} ms`)), this.opts.startTimeoutMs);
+      timer.unref();
+      worker.on('message', (msg: FromWorker) => {
+        if (msg.type === 'results') return this.complete(slot, msg.id, msg.results);
+        if (msg.type === 'ready') {
+          clearTimeout(timer);
+          slot.ready = true;
+          if (!this.workerBackends.has(msg.backend) && msg.backend !== this.selected?.name) {
+            this.opts.log?.warn({ backend: msg.backend, reason: msg.fallbackReason }, 'verify worker chose another recovery backend than the main thread');
+          }
+          this.workerBackends.add(msg.backend);
+          resolve();
+          this.dispatch();
+          return;
+        }
+        clearTimeout(timer);
+        reject(new Error(`verify worker failed to start: ${msg.message}`));
+      });
+      worker.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+        this.lost(slot, err);
+      });
+      worker.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`verify worker exited with code ${code} before it was ready`));
+        this.lost(slot, new Error(`verify worker exited with code ${code}`));
+      });
+    });
+  }
+
+  /** A worker died: its in-flight batches reject; a replacement starts if the pool runs. */
+  private lost(slot: Slot, err: Error): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return; // already removed (stop)
+    this.slots.splice(i, 1);
+    for (const c of slot.inflight.values()) this.fail(c.batch, new Error(`verify worker died: ${err.message}`, { cause: err }));
+    slot.inflight.clear();
+    if (this.state !== 'running') return;
+    this.restarts++;
+    this.opts.log?.warn({ err: err.message, restarts: this.restarts }, 'verify worker died; starting a replacement');
+    this.spawn().catch((e: unknown) => this.opts.log?.warn({ err: (e as Error)?.message }, 'verify worker replacement failed'));
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      while (slot.ready && slot.inflight.size < MAX_INFLIGHT && this.queue.length > 0) {
+        const chunk = this.queue.shift()!;
+        if (chunk.batch.done) continue;
+        try {
+          slot.worker.postMessage({ id: chunk.id, items: chunk.items } satisfies ToWorker);
+          slot.inflight.set(chunk.id, chunk);
+        } catch {
+          // Not cloneable (cannot come from JSON, but be safe): verify it here instead.
+          const backend = this.selected!.backend;
+          this.deliver(chunk, chunk.items.map((it) => verifyItem(it, backend)));
+        }
+      }
+    }
+  }
+
+  private complete(slot: Slot, id: number, results: VerifyResult[]): void {
+    const chunk = slot.inflight.get(id);
+    if (!chunk) return;
+    slot.inflight.delete(id);
+    this.deliver(chunk, results);
+    this.dispatch();
+  }
+
+  private deliver(chunk: Chunk, results: VerifyResult[]): void {
+    const b = chunk.batch;
+    if (b.done) return;
+    for (let i = 0; i < results.length; i++) b.results[chunk.start + i] = results[i]!;
+    b.remaining -= results.length;
+    this.verified += results.length;
+    if (b.remaining === 0) {
+      b.done = true;
+      b.cleanup();
+      b.resolve(b.results);
+    }
+  }
+
+  private fail(batch: Batch, err: unknown): void {
+    if (batch.done) return;
+    batch.done = true;
+    batch.cleanup();
+    batch.reject(err);
+    this.queue = this.queue.filter((c) => c.batch !== batch);
+  }
+}
+
+/** Build and start a pool from the `crypto` config section. */
+export async function startVerifyPool(config: { backend: BackendMode; workers: number }, log?: BackendLog): Promise<VerifyPool> {
+  const pool = new VerifyPool({ mode: config.backend, workers: config.workers, log });
+  await pool.start();
+  return pool;
+}

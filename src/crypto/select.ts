@@ -1,0 +1,103 @@
+/**
+ * Picks the recovery backend at start-up (config `crypto.backend`). `auto` prefers libsecp256k1
+ * but only after it reproduces a known vector; a fallback to the pure-JS noble backend is
+ * logged as a warning, never silent. `native` that cannot load or fails the self-test is a
+ * start-up error: an operator who asked for it should not get 50× slower ingest unnoticed.
+ */
+import { bytesEqual, bytesToHex, hexToBytes, nobleBackend, personalSignDigest, type RecoveryBackend } from '../core/index.js';
+import type { BackendMode } from './config.js';
+import { loadNativeBackend } from './native.js';
+
+/** The slice of a pino logger this module uses. */
+export interface BackendLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SelectedBackend {
+  backend: RecoveryBackend;
+  /** 'native' or 'noble': for logs and /healthz */
+  name: string;
+  mode: BackendMode;
+  /** why `auto` did not get the native backend */
+  fallbackReason?: string;
+}
+
+// Real vector (NextDotID docs, SPEC vectors "ps-test123123-v01"): personal_sign of
+// "Test123123!" by a known key, RFC 6979, v = 1.
+const VECTOR = {
+  message: 'Test123123!',
+  signature: '52f210dadad13c4c8d0656e7380300a367a056631cf26950baa7de4f580187795c76b5fc94de5bd0b8af4d5df432687d900402cba86a12570af56be35ba8d56401',
+  uncompressed: '044f30514c76f34bb9bcb25c63801d9271494c70f8b01601aa25152132dfe7c951e94fc2087865a52e94edfb52346f8cc84397959ecc4644e38840002f2dd47e8d',
+};
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+const scalar = (n: bigint): Uint8Array => hexToBytes(n.toString(16).padStart(64, '0'))!;
+const toBig = (b: Uint8Array): bigint => BigInt(`0x${bytesToHex(b)}`);
+
+/**
+ * Check a backend against the known vector and the contract's edges. Returns null when it
+ * passes, else what went wrong. Costs a handful of recoveries.
+ */
+export function selfTest(backend: RecoveryBackend): string | null {
+  try {
+    const digest = personalSignDigest(VECTOR.message);
+    const sig = hexToBytes(VECTOR.signature)!;
+    const compact = sig.subarray(0, 64);
+    const rec = sig[64] as 0 | 1;
+    const want = hexToBytes(VECTOR.uncompressed)!;
+    const got = backend.recover(digest, compact, rec);
+    if (!got || !bytesEqual(got, want)) return 'known vector did not recover to its public key';
+    // The same signature with s' = n − s and the other recovery id is the same key (no low-s rule).
+    const r = compact.subarray(0, 32);
+    const s = toBig(compact.subarray(32));
+    const highS = new Uint8Array(64);
+    highS.set(r, 0);
+    highS.set(scalar(N - s), 32);
+    const got2 = backend.recover(digest, highS, (rec ^ 1) as 0 | 1);
+    if (!got2 || !bytesEqual(got2, want)) return 'high-s form of the known vector did not recover to its public key';
+    const tampered = new Uint8Array(digest);
+    tampered[0]! ^= 1;
+    const got3 = backend.recover(tampered, compact, rec);
+    if (got3 && bytesEqual(got3, want)) return 'a tampered digest recovered the signer';
+    const zeroR = new Uint8Array(compact);
+    zeroR.fill(0, 0, 32);
+    if (backend.recover(digest, zeroR, rec) !== null) return 'r = 0 did not return null';
+    const bigS = new Uint8Array(compact);
+    bigS.set(scalar(N), 32);
+    if (backend.recover(digest, bigS, rec) !== null) return 's = n did not return null';
+    return null;
+  } catch (err) {
+    return `self-test threw: ${(err as Error)?.message ?? String(err)}`;
+  }
+}
+
+/**
+ * Choose the backend for `mode`. Throws (a start-up error) when `native` is not usable.
+ * `loadNative` is a seam for tests (a loader that throws or returns a broken backend).
+ */
+export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: () => RecoveryBackend = loadNativeBackend): SelectedBackend {
+  if (mode === 'noble') {
+    log?.info({ backend: 'noble', mode }, 'signature recovery: noble (pure JS), as configured');
+    return { backend: nobleBackend, name: nobleBackend.name, mode };
+  }
+  if (mode !== 'native' && mode !== 'auto') throw new Error(`crypto.backend must be auto, native or noble, got ${String(mode)}`);
+  let problem: string;
+  try {
+    const native = loadNative();
+    const failed = selfTest(native);
+    if (failed === null) {
+      log?.info({ backend: native.name, mode }, 'signature recovery: native libsecp256k1');
+      return { backend: native, name: native.name, mode };
+    }
+    problem = `native backend failed its self-test: ${failed}`;
+  } catch (err) {
+    problem = (err as Error)?.message ?? String(err);
+  }
+  if (mode === 'native') throw new Error(`crypto.backend is "native" but ${problem}`);
+  log?.warn(
+    { backend: 'noble', mode, reason: problem },
+    'signature recovery: FALLING BACK to noble (pure JS, ~50x slower) because the native libsecp256k1 backend is not usable',
+  );
+  return { backend: nobleBackend, name: nobleBackend.name, mode, fallbackReason: problem };
+}

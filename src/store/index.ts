@@ -1,0 +1,257 @@
+/**
+ * The SQLite index. Appends go through one path (API, bulk import, mirror): each is checked
+ * against the Avatar's head re-read inside the transaction, so two concurrent appends on one
+ * Avatar never both land. Concurrent appends share one durable commit (group commit), so
+ * synchronous=FULL costs one fsync per batch, not per link; callers get their outcome only after
+ * that commit returns.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { checkAppend, isWalletPlatform, ProofError, type AvatarKey, type ChainView, type Link } from '../core/index.js';
+import { migrate, MIGRATIONS, type Migration } from './migrations.js';
+import { Reader } from './read.js';
+import type { AvatarRow } from './rows.js';
+
+export type BindingStatus = 'unchecked' | 'valid' | 'invalid';
+
+export interface InitialBindingState {
+  status: BindingStatus;
+  alt_id?: string;
+  /** unix seconds of the check that set this state */
+  checkedAt?: number;
+  reason?: string;
+  code?: string;
+}
+
+export interface AppendItem {
+  avatar: AvatarKey;
+  /** verified link in stored form (verifyLink's result) */
+  link: Link;
+  initial?: InitialBindingState;
+  /** an identical stored link is a success (import, mirror) instead of DUPLICATE_UUID */
+  idempotent?: boolean;
+}
+
+export type AppendOutcome = { ok: true; linkId: number; seq: number; existed: boolean } | { ok: false; error: ProofError };
+
+export interface AppendEvent {
+  db: Database.Database;
+  avatarId: number;
+  avatar: string;
+  publicKey: string;
+  linkId: number;
+  seq: number;
+  link: Link;
+  bindingId: number | null;
+}
+
+export type AppendHook = (ev: AppendEvent) => void;
+
+export interface StoreOptions {
+  file: string;
+  log?: Logger;
+  groupCommitMs?: number;
+  busyTimeoutMs?: number;
+  migrations?: readonly Migration[];
+}
+
+interface Pending {
+  items: AppendItem[];
+  resolve: (r: AppendOutcome[]) => void;
+  reject: (e: unknown) => void;
+}
+
+export class Store {
+  readonly db: Database.Database;
+  readonly read: Reader;
+  private readonly hooks: AppendHook[] = [];
+  private readonly log: Logger | undefined;
+  private readonly groupCommitMs: number;
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private closed = false;
+  private readonly stmts;
+
+  private constructor(db: Database.Database, opts: StoreOptions) {
+    this.db = db;
+    this.log = opts.log;
+    this.groupCommitMs = opts.groupCommitMs ?? 2;
+    this.read = new Reader(db);
+    this.stmts = {
+      avatar: db.prepare<[string], AvatarRow>('SELECT * FROM avatars WHERE avatar = ?'),
+      hasSig: db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND signature = ? LIMIT 1'),
+      hasUuid: db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND uuid = ? LIMIT 1'),
+      sameLink: db.prepare<[number, string, string], { id: number; seq: number }>(
+        'SELECT id, seq FROM links WHERE avatar_id = ? AND signature = ? AND uuid = ? LIMIT 1',
+      ),
+      insertAvatar: db.prepare(
+        'INSERT INTO avatars (avatar, public_key, link_count, activated_at, updated_at) VALUES (?, ?, 0, ?, ?)',
+      ),
+      insertLink: db.prepare(
+        `INSERT INTO links (avatar_id, seq, prev, action, platform, identity, proof_location, created_at, uuid,
+           signature, signature_payload, extra, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+      ),
+      advanceHead: db.prepare('UPDATE avatars SET head_link_id = ?, head_signature = ?, link_count = link_count + 1, updated_at = ? WHERE id = ?'),
+      upsertBinding: db.prepare<unknown[], { id: number }>(
+        `INSERT INTO bindings (avatar_id, platform, identity, link_id, created_at, proof_location, alt_id, status, is_valid,
+           invalid_reason, invalid_code, last_checked_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+         ON CONFLICT (avatar_id, platform, identity) DO UPDATE SET link_id = excluded.link_id, created_at = excluded.created_at,
+           proof_location = excluded.proof_location, alt_id = excluded.alt_id, status = excluded.status,
+           is_valid = excluded.is_valid, invalid_reason = excluded.invalid_reason, invalid_code = excluded.invalid_code,
+           last_checked_at = excluded.last_checked_at, updated_at = excluded.updated_at
+         RETURNING id`,
+      ),
+      deleteBinding: db.prepare('DELETE FROM bindings WHERE avatar_id = ? AND platform = ? AND identity = ?'),
+    };
+  }
+
+  static open(opts: StoreOptions): Store {
+    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
+    const db = new Database(opts.file, { timeout: opts.busyTimeoutMs ?? 5000 });
+    try {
+      db.pragma('journal_mode = WAL');
+      // FULL: a commit is on disk when it returns, so a 201 survives power loss.
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, opts.migrations ?? MIGRATIONS);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new Store(db, opts);
+  }
+
+  /** Register a hook that runs inside every append transaction (outbox rows, check schedule). */
+  onAppend(hook: AppendHook): void {
+    this.hooks.push(hook);
+  }
+
+  avatarRow(avatarId: string): AvatarRow | undefined {
+    return this.stmts.avatar.get(avatarId);
+  }
+
+  /** The append rule's view of an Avatar's chain, read from the current state. */
+  chainView(avatarRowId: number | undefined, head: string | null): ChainView {
+    const { hasSig, hasUuid } = this.stmts;
+    return {
+      head,
+      hasSignature: (canonical) => avatarRowId !== undefined && hasSig.get(avatarRowId, canonical) !== undefined,
+      hasUuid: (uuid) => avatarRowId !== undefined && hasUuid.get(avatarRowId, uuid) !== undefined,
+    };
+  }
+
+  /**
+   * Append verified links. Resolves once the batch containing them is committed durably; each
+   * item gets its own outcome (a rejected item changes nothing). Rejects only when the commit
+   * itself fails (disk full, I/O error): then nothing of the batch was stored.
+   */
+  appendLinks(items: AppendItem[]): Promise<AppendOutcome[]> {
+    if (this.closed) return Promise.reject(new ProofError('UNAVAILABLE', 'store is closed'));
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ items, resolve, reject });
+      if (this.timer === null) {
+        this.timer = this.groupCommitMs > 0 ? setTimeout(() => this.flush(), this.groupCommitMs) : setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const outcomes: AppendOutcome[][] = batch.map(() => []);
+    const applyOne = this.db.transaction((item: AppendItem) => this.applyOne(item));
+    const started = performance.now();
+    try {
+      this.db.transaction(() => {
+        batch.forEach((p, i) => {
+          for (const item of p.items) {
+            try {
+              outcomes[i]!.push(applyOne(item));
+            } catch (err) {
+              // The nested transaction was a SAVEPOINT: rolled back, the batch goes on.
+              outcomes[i]!.push({ ok: false, error: asProofError(err, this.log) });
+            }
+          }
+        });
+      })();
+    } catch (err) {
+      this.log?.error({ err }, 'append commit failed; batch not stored');
+      for (const p of batch) p.reject(new ProofError('UNAVAILABLE', 'the index could not commit', { cause: err }));
+      return;
+    }
+    this.log?.debug({ requests: batch.length, ms: +(performance.now() - started).toFixed(2) }, 'group commit');
+    batch.forEach((p, i) => p.resolve(outcomes[i]!));
+  }
+
+  private applyOne(item: AppendItem): AppendOutcome {
+    const { avatar, link } = item;
+    const now = Date.now();
+    let row = this.stmts.avatar.get(avatar.id);
+    if (item.idempotent && row) {
+      const same = this.stmts.sameLink.get(row.id, link.signature, link.uuid);
+      if (same) return { ok: true, linkId: same.id, seq: same.seq, existed: true };
+    }
+    checkAppend(this.chainView(row?.id, row?.head_signature ?? null), link);
+    if (!row) {
+      this.stmts.insertAvatar.run(avatar.id, avatar.uncompressedHex, link.created_at, now);
+      row = this.stmts.avatar.get(avatar.id)!;
+    }
+    const seq = row.link_count;
+    const linkId = Number(
+      this.stmts.insertLink.run(
+        row.id, seq, link.prev, link.action, link.platform, link.identity, link.proof_location, link.created_at,
+        link.uuid, link.signature, link.signature_payload, JSON.stringify(link.extra), now,
+      ).lastInsertRowid,
+    );
+    this.stmts.advanceHead.run(linkId, link.signature, now, row.id);
+    const bindingId = this.applyBinding(row.id, linkId, item);
+    const ev: AppendEvent = { db: this.db, avatarId: row.id, avatar: avatar.id, publicKey: avatar.uncompressedHex, linkId, seq, link, bindingId };
+    for (const hook of this.hooks) hook(ev);
+    return { ok: true, linkId, seq, existed: false };
+  }
+
+  private applyBinding(avatarRowId: number, linkId: number, item: AppendItem): number | null {
+    const { link } = item;
+    if (link.action === 'delete') {
+      this.stmts.deleteBinding.run(avatarRowId, link.platform, link.identity);
+      return null;
+    }
+    const nowS = Math.floor(Date.now() / 1000);
+    // Wallet bindings are proven by the wallet signature itself; others await a post check.
+    const init: InitialBindingState = item.initial ??
+      (isWalletPlatform(link.platform)
+        ? { status: 'valid', alt_id: link.identity, checkedAt: nowS }
+        : { status: 'unchecked', reason: 'proof post not checked yet', code: 'NOT_CHECKED' });
+    const r = this.stmts.upsertBinding.get(
+      avatarRowId, link.platform, link.identity, linkId, link.created_at, link.proof_location, init.alt_id ?? '',
+      init.status, init.status === 'valid' ? 1 : 0, init.reason ?? '', init.code ?? '', init.checkedAt ?? null, Date.now(),
+    );
+    return r!.id;
+  }
+
+  /** Stop accepting appends, commit what is queued, close the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== null) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+      this.timer = null;
+    }
+    this.flush();
+    this.db.close();
+  }
+}
+
+function asProofError(err: unknown, log: Logger | undefined): ProofError {
+  if (err instanceof ProofError) return err;
+  log?.error({ err }, 'append failed unexpectedly');
+  return new ProofError('INTERNAL', 'append failed', { cause: err });
+}
+
+export type { AvatarRow } from './rows.js';

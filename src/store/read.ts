@@ -1,0 +1,113 @@
+/** Read queries of the index: chains, the global feed, bindings. Prepared once, reused. */
+import type Database from 'better-sqlite3';
+import type { Link } from '../core/index.js';
+import { rowToLink, type AvatarRow, type BindingRow, type LinkRow } from './rows.js';
+
+export interface ProofQuery {
+  identities: string[];
+  platform?: string | undefined;
+  exact: boolean;
+  offset: number;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+export interface FeedRow extends LinkRow {
+  avatar: string;
+}
+
+function likePattern(s: string): string {
+  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export class Reader {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.s = {
+      avatarById: db.prepare<[number], AvatarRow>('SELECT * FROM avatars WHERE id = ?'),
+      avatarByKey: db.prepare<[string], AvatarRow>('SELECT * FROM avatars WHERE avatar = ?'),
+      chainPage: db.prepare<[number, number, number], LinkRow>('SELECT * FROM links WHERE avatar_id = ? ORDER BY seq LIMIT ? OFFSET ?'),
+      chainAll: db.prepare<[number], LinkRow>('SELECT * FROM links WHERE avatar_id = ? ORDER BY seq'),
+      linkBySeq: db.prepare<[number, number], LinkRow>('SELECT * FROM links WHERE avatar_id = ? AND seq = ?'),
+      changes: db.prepare<[number, number], FeedRow>(
+        'SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id > ? ORDER BY l.id LIMIT ?',
+      ),
+      bindingsOf: db.prepare<[number], BindingRow>('SELECT * FROM bindings WHERE avatar_id = ? ORDER BY created_at, id'),
+      binding: db.prepare<[number, string, string], BindingRow>('SELECT * FROM bindings WHERE avatar_id = ? AND platform = ? AND identity = ?'),
+      counts: db.prepare<[], { links: number | null; avatars: number | null }>(
+        // Links and avatars are never deleted, so max(id) is their count without a table scan.
+        'SELECT (SELECT max(id) FROM links) AS links, (SELECT max(id) FROM avatars) AS avatars',
+      ),
+    };
+  }
+
+  avatarByKey(avatar: string): AvatarRow | undefined {
+    return this.s.avatarByKey.get(avatar);
+  }
+
+  avatarById(id: number): AvatarRow | undefined {
+    return this.s.avatarById.get(id);
+  }
+
+  chainPage(avatarId: number, offset: number, limit: number): LinkRow[] {
+    return this.s.chainPage.all(avatarId, limit, offset);
+  }
+
+  chainLinks(avatarId: number): Link[] {
+    return this.s.chainAll.all(avatarId).map(rowToLink);
+  }
+
+  linkBySeq(avatarId: number, seq: number): LinkRow | undefined {
+    return this.s.linkBySeq.get(avatarId, seq);
+  }
+
+  changes(lastId: number, count: number): FeedRow[] {
+    return this.s.changes.all(lastId, count);
+  }
+
+  bindingsOf(avatarId: number): BindingRow[] {
+    return this.s.bindingsOf.all(avatarId);
+  }
+
+  binding(avatarId: number, platform: string, identity: string): BindingRow | undefined {
+    return this.s.binding.get(avatarId, platform, identity);
+  }
+
+  counts(): { links: number; avatars: number } {
+    const r = this.s.counts.get()!;
+    return { links: r.links ?? 0, avatars: r.avatars ?? 0 };
+  }
+
+  /** Avatars having a binding that matches (GET /v1/proof), one page, plus the total. */
+  queryAvatars(q: ProofQuery): { total: number; avatars: AvatarRow[] } {
+    if (q.identities.length === 0) return { total: 0, avatars: [] };
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.exact) {
+      where.push(`b.identity IN (${q.identities.map(() => '?').join(',')})`);
+      params.push(...q.identities);
+    } else {
+      where.push(`(${q.identities.map(() => "b.identity LIKE ? ESCAPE '\\'").join(' OR ')})`);
+      params.push(...q.identities.map(likePattern));
+    }
+    if (q.platform) {
+      where.push('b.platform = ?');
+      params.push(q.platform);
+    }
+    const matching = `SELECT DISTINCT b.avatar_id FROM bindings b WHERE ${where.join(' AND ')}`;
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM (${matching})`).get(...params) as { n: number }).n;
+    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+    const avatars = this.db
+      .prepare(`SELECT a.* FROM avatars a WHERE a.id IN (${matching}) ORDER BY a.activated_at ${dir}, a.id ${dir} LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset) as AvatarRow[];
+    return { total, avatars };
+  }
+
+  /** Avatars by canonical id (GET /v1/proof?platform=nextid). */
+  avatarsByKeys(keys: string[], offset: number, limit: number, order: 'asc' | 'desc'): { total: number; avatars: AvatarRow[] } {
+    const rows = keys.map((k) => this.avatarByKey(k)).filter((r): r is AvatarRow => r !== undefined);
+    rows.sort((a, b) => (order === 'asc' ? a.activated_at - b.activated_at : b.activated_at - a.activated_at));
+    return { total: rows.length, avatars: rows.slice(offset, offset + limit) };
+  }
+}

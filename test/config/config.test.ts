@@ -1,0 +1,85 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, envName, loadConfig, redactConfig } from '../../src/config/load.js';
+import { defaultJson, referenceMd } from '../../scripts/gen-config.js';
+
+function configFile(content: unknown): { file: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'proofkeep-config-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return { file, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('committed config/default.json and REFERENCE.md match the schema (run npm run config:gen)', () => {
+    expect(readFileSync(new URL('../../config/default.json', import.meta.url), 'utf8')).toBe(defaultJson());
+    expect(readFileSync(new URL('../../config/REFERENCE.md', import.meta.url), 'utf8')).toBe(referenceMd());
+  });
+
+  it('defaults < file < env < flags, and the result is frozen', () => {
+    const f = configFile({ server: { port: 1111, host: '0.0.0.0' }, log: { level: 'debug' } });
+    try {
+      const c = loadConfig({ file: f.file, env: { PROOFKEEP_PORT: '2222', PROOFKEEP_LOG_LEVEL: 'warn' }, overrides: { 'server.port': 3333 } });
+      expect(c.server.port).toBe(3333);
+      expect(c.server.host).toBe('0.0.0.0');
+      expect(c.log.level).toBe('warn');
+      expect(c.server.bodyLimit).toBe(65536);
+      expect(Object.isFrozen(c.server)).toBe(true);
+      expect(() => {
+        (c.server as { port: number }).port = 1;
+      }).toThrow();
+      expect(loadConfig({ env: { PROOFKEEP_CONFIG: f.file } }).server.port).toBe(1111);
+    } finally {
+      f.done();
+    }
+  });
+
+  it('maps env names from the schema and parses their types', () => {
+    expect(envName('store.groupCommitMs')).toBe('PROOFKEEP_STORE_GROUP_COMMIT_MS');
+    const c = loadConfig({ env: { PROOFKEEP_STORE_GROUP_COMMIT_MS: '7', PROOFKEEP_SERVER_TRUST_PROXY: 'true', PROOFKEEP_SERVER_PLATFORMS: 'twitter, dns', PROOFKEEP_DATA_DIR: '/tmp/x' } });
+    expect([c.store.groupCommitMs, c.server.trustProxy, c.server.platforms, c.store.dataDir]).toEqual([7, true, ['twitter', 'dns'], '/tmp/x']);
+  });
+
+  it('names unknown keys and bad values, all at once', () => {
+    const f = configFile({ server: { prot: 80, port: 'eighty', bodyLimit: 10 }, crypto: { backend: 'gpu' }, extra: {} });
+    try {
+      const p = problems(() => loadConfig({ file: f.file }));
+      expect(p).toEqual([
+        expect.stringMatching(/^unknown key server\.prot \(known in server: host, port/),
+        expect.stringMatching(/^server\.port must be an integer ≥ 0 ≤ 65535, got "eighty"/),
+        expect.stringMatching(/^server\.bodyLimit must be an integer ≥ 1024/),
+        expect.stringMatching(/^crypto\.backend must be one of auto, native, noble/),
+        expect.stringMatching(/^unknown key extra/),
+      ]);
+    } finally {
+      f.done();
+    }
+    expect(problems(() => loadConfig({ env: { PROOFKEEP_PROT: '1' } }))).toEqual(['unknown environment variable PROOFKEEP_PROT']);
+    expect(problems(() => loadConfig({ env: { PROOFKEEP_PORT: 'abc' } }))[0]).toMatch(/server\.port \(from environment\) must be a number/);
+    expect(problems(() => loadConfig({ file: '/nonexistent/proofkeep.json' }))[0]).toMatch(/cannot read config file/);
+    const bad = configFile('{ not json');
+    try {
+      expect(problems(() => loadConfig({ file: bad.file }))[0]).toMatch(/is not valid JSON/);
+    } finally {
+      bad.done();
+    }
+  });
+
+  it('redacts secrets for printing', () => {
+    const c = loadConfig({ env: { PROOFKEEP_SERVER_ADMIN_TOKEN: 's3cret' } });
+    expect(c.server.adminToken).toBe('s3cret');
+    expect(JSON.stringify(redactConfig(c))).not.toContain('s3cret');
+  });
+});

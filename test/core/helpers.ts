@@ -1,0 +1,73 @@
+/**
+ * Shared helpers for the core tests: locating the shared Next.ID vectors file and asserting
+ * ProofError codes. Not a test file itself.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { ProofError, type ErrorCode } from '../../src/core/index.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const VECTORS_REL = join('shared', 'vectors', 'nextid_vectors.json');
+
+/**
+ * `<repo>/../shared/vectors/nextid_vectors.json` (CI clones the repo with shared/ beside it).
+ * Worktrees sit one level deeper (`/work/wt/<name>`), so further ancestors are tried too;
+ * PROOFKEEP_SHARED_DIR overrides. A missing file fails loudly: a skipped vector test would
+ * silently prove nothing.
+ */
+export function nextIdVectorsPath(): string {
+  const candidates: string[] = [];
+  const env = process.env['PROOFKEEP_SHARED_DIR'];
+  if (env) candidates.push(join(env, 'vectors', 'nextid_vectors.json'));
+  for (const start of [REPO_ROOT, process.cwd()]) {
+    let dir = resolve(start, '..');
+    for (let i = 0; i < 4; i++) {
+      candidates.push(join(dir, VECTORS_REL));
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`nextid_vectors.json not found; looked in:\n${candidates.join('\n')}`);
+  return found;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export function loadNextIdVectors(): Json {
+  return JSON.parse(readFileSync(nextIdVectorsPath(), 'utf8'));
+}
+
+export function repoPath(...parts: string[]): string {
+  return join(REPO_ROOT, ...parts);
+}
+
+/** Run `f`, expect it to throw a ProofError with `code`; returns the error. */
+export function expectCode(f: () => unknown, code: ErrorCode): ProofError {
+  let thrown: unknown;
+  try {
+    f();
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown, `expected ProofError ${code}, nothing was thrown`).toBeDefined();
+  expect(thrown).toBeInstanceOf(ProofError);
+  expect((thrown as ProofError).code).toBe(code);
+  return thrown as ProofError;
+}
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+export function fromHex(h: string): Uint8Array {
+  return new Uint8Array(Buffer.from(h.replace(/^0x/i, ''), 'hex'));
+}
+
+export function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
+}

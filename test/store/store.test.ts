@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nobleBackend, parsePublicKey, ProofError, verifyLink, type Link } from '../../src/core/index.js';
+import { migrate, MIGRATIONS } from '../../src/store/migrations.js';
+import { Store, type AppendItem } from '../../src/store/index.js';
+import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
+
+const dirs: string[] = [];
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'proofkeep-store-'));
+  dirs.push(dir);
+  return join(dir, 'index.sqlite');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const items = (a: TestAvatar, links: Link[]): AppendItem[] =>
+  links.map((l) => ({ avatar: parsePublicKey(a.id), link: verifyLink(parsePublicKey(a.id), l, { backend: nobleBackend }), idempotent: true }));
+
+describe('Store', () => {
+  it('migrates once, survives reopening, and refuses a newer schema', async () => {
+    const file = tempFile();
+    const s1 = Store.open({ file });
+    expect(s1.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
+    expect(s1.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(s1.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const a = new TestAvatar('store-reopen');
+    const out = await s1.appendLinks(items(a, a.chain(3)));
+    expect(out.every((o) => o.ok)).toBe(true);
+    await s1.close();
+    const s2 = Store.open({ file });
+    expect(s2.read.chainLinks(s2.avatarRow(a.id)!.id)).toHaveLength(3);
+    await s2.close();
+    const raw = new Database(file);
+    raw.pragma('user_version = 999');
+    raw.close();
+    expect(() => Store.open({ file })).toThrow(/newer than this proofkeep/);
+  });
+
+  it('runs migrations in version order inside transactions', () => {
+    const db = new Database(':memory:');
+    const order: number[] = [];
+    migrate(db, [
+      { version: 2, name: 'b', up: () => order.push(2) },
+      { version: 1, name: 'a', up: () => order.push(1) },
+    ]);
+    expect(order).toEqual([1, 2]);
+    expect(() => migrate(db, [{ version: 3, name: 'bad', up: (d) => d.exec('CREATE TABLE t(x); SELECT nonsense FROM nowhere') }])).toThrow();
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get()).toEqual({ n: 0 });
+  });
+
+  it('gives each item of a group commit its own outcome; a rejected item changes nothing', async () => {
+    const s = Store.open({ file: tempFile(), groupCommitMs: 5 });
+    const a = new TestAvatar('store-group');
+    const [l0, l1, l2] = a.chain(3);
+    const fork = a.link({ prev: l0!.signature, identity: 'fork', uuid: uuidFrom('store-fork'), created_at: 1 });
+    // Three concurrent calls land in one batch; order within the batch is call order.
+    const [r1, r2, r3] = await Promise.all([
+      s.appendLinks(items(a, [l0!, l1!])),
+      s.appendLinks(items(a, [fork])),
+      s.appendLinks(items(a, [l2!, l2!])),
+    ]);
+    expect(r1!.map((o) => o.ok)).toEqual([true, true]);
+    expect(r2![0]).toMatchObject({ ok: false });
+    expect((r2![0] as { error: ProofError }).error.code).toBe('FORK');
+    expect(r3!.map((o) => o.ok && o.existed)).toEqual([false, true]);
+    const row = s.avatarRow(a.id)!;
+    expect(row.link_count).toBe(3);
+    expect(s.read.chainLinks(row.id).map((l) => l.uuid)).toEqual([l0!.uuid, l1!.uuid, l2!.uuid]);
+    await s.close();
+  });
+
+  it('runs append hooks inside the transaction: a failing hook rolls the link back', async () => {
+    const s = Store.open({ file: tempFile() });
+    const a = new TestAvatar('store-hook');
+    const seen: number[] = [];
+    let fail = true;
+    s.onAppend((ev) => {
+      seen.push(ev.seq);
+      if (fail) throw new Error('hook failed');
+    });
+    const [l0] = a.chain(1);
+    const [bad] = await s.appendLinks(items(a, [l0!]));
+    expect(bad).toMatchObject({ ok: false });
+    expect((bad as { error: ProofError }).error.code).toBe('INTERNAL');
+    expect(s.avatarRow(a.id)).toBeUndefined();
+    fail = false;
+    const [good] = await s.appendLinks(items(a, [l0!]));
+    expect(good).toMatchObject({ ok: true, seq: 0 });
+    expect(seen).toEqual([0, 0]);
+    await s.close();
+  });
+
+  it('keeps bindings current: create upserts, delete removes, wallets start valid', async () => {
+    const s = Store.open({ file: tempFile() });
+    const a = new TestAvatar('store-bind');
+    const w = new TestAvatar('store-bind-wallet');
+    const l0 = a.link({ prev: null, identity: 'bob', uuid: uuidFrom('b0'), created_at: 10 });
+    const l1 = a.link({ prev: l0.signature, platform: 'ethereum', identity: w.address, wallet: w, uuid: uuidFrom('b1'), created_at: 11 });
+    const l2 = a.link({ prev: l1.signature, identity: 'bob', action: 'delete', uuid: uuidFrom('b2'), created_at: 12 });
+    await s.appendLinks(items(a, [l0, l1]));
+    const id = s.avatarRow(a.id)!.id;
+    expect(s.read.bindingsOf(id).map((b) => [b.platform, b.status, b.is_valid])).toEqual([['twitter', 'unchecked', 0], ['ethereum', 'valid', 1]]);
+    await s.appendLinks(items(a, [l2]));
+    expect(s.read.bindingsOf(id).map((b) => b.platform)).toEqual(['ethereum']);
+    await s.close();
+  });
+
+  it('rejects appends after close', async () => {
+    const s = Store.open({ file: tempFile() });
+    await s.close();
+    await expect(s.appendLinks(items(new TestAvatar('x'), new TestAvatar('x').chain(1)))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
