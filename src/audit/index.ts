@@ -11,11 +11,13 @@ import { auditArweave, parseTxId } from './sources/arweave.js';
 import { auditPath } from './sources/files.js';
 import { auditCid, parseCid } from './sources/ipfs.js';
 import { auditServiceAvatar } from './sources/service.js';
-import { inlineVerifier, selectBackend, type BackendName, type VerifyLinks } from './verifier.js';
+import type { BackendMode } from '../crypto/config.js';
+import { VerifyPool } from '../crypto/pool.js';
+import { bulkVerifier, type VerifyLinks } from './verifier.js';
 
 export { AUDIT_DEFAULTS, type AuditConfig } from './config.js';
 export { AuditReport, type AuditProblem } from './report.js';
-export { inlineVerifier, selectBackend, type VerifyLinks, type VerifyItem, type VerifyOutcome } from './verifier.js';
+export { bulkVerifier, inlineVerifier, type VerifyLinks, type VerifyItem, type VerifyOutcome } from './verifier.js';
 
 export type AuditSource =
   | { kind: 'path'; path: string }
@@ -37,39 +39,48 @@ export function classifySource(arg: string): AuditSource | null {
 
 export interface AuditOptions {
   config?: Partial<AuditConfig>;
-  backend?: BackendName;
-  /** replaces the in-thread verifier on the bulk path (e.g. a worker pool's verifyLinks) */
+  /** signature recovery backend (config crypto.backend) */
+  backend?: BackendMode;
+  /** worker threads for the bulk path: 0 = one per core, 1 = the calling thread (config crypto.workers) */
+  workers?: number;
+  /** replaces the verifier on the bulk path entirely (tests, embedders) */
   verify?: VerifyLinks;
   progress?: Progress;
   signal?: AbortSignal;
 }
 
 export async function runAudit(sources: readonly AuditSource[], opts: AuditOptions = {}): Promise<AuditReport> {
-  const backend = selectBackend(opts.backend ?? 'auto');
-  const ctx: AuditContext = {
-    report: new AuditReport(),
-    backend,
-    verify: opts.verify ?? inlineVerifier(backend),
-    config: { ...AUDIT_DEFAULTS, ...(opts.config ?? {}) },
-    progress: opts.progress ?? noProgress,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  };
-  for (const s of sources) {
-    if (ctx.signal?.aborted) break;
-    switch (s.kind) {
-      case 'path':
-        await auditPath(s.path, ctx);
-        break;
-      case 'ipfs':
-        await auditCid(s.input, parseCid(s.input)!, ctx);
-        break;
-      case 'arweave':
-        await auditArweave(s.input, s.txId, ctx);
-        break;
-      case 'service':
-        await auditServiceAvatar(s.url, s.avatar, ctx);
-        break;
+  // The pool selects (and self-tests) the backend; with workers = 1 it verifies in-thread.
+  const pool = new VerifyPool({ mode: opts.backend ?? 'auto', workers: opts.workers ?? 0 });
+  await pool.start();
+  try {
+    const ctx: AuditContext = {
+      report: new AuditReport(),
+      backend: pool.backend,
+      verify: opts.verify ?? bulkVerifier(pool, opts.signal),
+      config: { ...AUDIT_DEFAULTS, ...(opts.config ?? {}) },
+      progress: opts.progress ?? noProgress,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    };
+    for (const s of sources) {
+      if (ctx.signal?.aborted) break;
+      switch (s.kind) {
+        case 'path':
+          await auditPath(s.path, ctx);
+          break;
+        case 'ipfs':
+          await auditCid(s.input, parseCid(s.input)!, ctx);
+          break;
+        case 'arweave':
+          await auditArweave(s.input, s.txId, ctx);
+          break;
+        case 'service':
+          await auditServiceAvatar(s.url, s.avatar, ctx);
+          break;
+      }
     }
+    return ctx.report;
+  } finally {
+    await pool.stop();
   }
-  return ctx.report;
 }

@@ -5,14 +5,9 @@
 import { parseArgs } from 'node:util';
 import { AUDIT_DEFAULTS, classifySource, runAudit, type AuditConfig, type AuditSource } from '../audit/index.js';
 import { noProgress, terminalProgress } from '../audit/progress.js';
-import type { BackendName } from '../audit/verifier.js';
+import type { CliIO } from './io.js';
+import { isBackendMode } from '../crypto/config.js';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  isTTY: boolean;
-  env: NodeJS.ProcessEnv;
-}
 
 const USAGE = `usage: proofkeep audit [options] SOURCE...
        proofkeep audit [options] --service URL --avatar KEY [--avatar KEY...]
@@ -29,7 +24,8 @@ options:
   --arweave-gateway URL    Arweave gateway (env PROOFKEEP_AUDIT_ARWEAVE_GATEWAY; default ${AUDIT_DEFAULTS.arweaveGateway})
   --timeout MS             per-request timeout (default ${AUDIT_DEFAULTS.timeoutMs})
   --retries N              retries of a failed request (default ${AUDIT_DEFAULTS.retries})
-  --backend auto|native|noble   signature recovery backend (default auto: native when it loads)
+  --backend auto|native|noble   signature recovery backend (env PROOFKEEP_CRYPTO_BACKEND; default auto)
+  --workers N              verify threads: 0 = one per core (default), 1 = no worker threads
   --no-progress            no progress bar even on a terminal
   -h, --help
 
@@ -42,7 +38,7 @@ function positiveInt(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
+export async function run(argv: string[], io: CliIO): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -57,6 +53,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         timeout: { type: 'string' },
         retries: { type: 'string' },
         backend: { type: 'string' },
+        workers: { type: 'string' },
         'no-progress': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -86,8 +83,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (v.service && !/^https?:\/\//.test(v.service)) return usage('--service must be an http(s) URL');
   for (const a of avatars) sources.push({ kind: 'service', url: v.service!, avatar: a });
   if (sources.length === 0) return usage('no SOURCE given');
-  const backend = (v.backend ?? 'auto') as BackendName;
-  if (!['auto', 'native', 'noble'].includes(backend)) return usage('--backend must be auto, native or noble');
+  const backend = v.backend ?? io.env['PROOFKEEP_CRYPTO_BACKEND'] ?? 'auto';
+  if (!isBackendMode(backend)) return usage('--backend must be auto, native or noble');
+  let workers: number;
+  try {
+    workers = positiveInt(v.workers ?? io.env['PROOFKEEP_CRYPTO_WORKERS'], '--workers') ?? 0;
+  } catch (err) {
+    return usage((err as Error).message);
+  }
 
   const config: Partial<AuditConfig> = {};
   try {
@@ -110,6 +113,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const report = await runAudit(sources, {
       config,
       backend,
+      workers,
       progress: io.isTTY && !v['no-progress'] && !v.json ? terminalProgress(io.stderr) : noProgress,
       signal: ac.signal,
     });

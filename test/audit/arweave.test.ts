@@ -90,7 +90,7 @@ afterAll(async () => {
 
 async function audit(...args: string[]) {
   const c = captureIo();
-  const code = await run(['--json', '--arweave-gateway', gateway, '--retries', '0', ...args], c.io);
+  const code = await run(['--workers', '1', '--json', '--arweave-gateway', gateway, '--retries', '0', ...args], c.io);
   return { code, rep: JSON.parse(c.stdout()) };
 }
 

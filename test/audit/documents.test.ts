@@ -12,7 +12,7 @@ afterAll(() => tmp.cleanup());
 
 async function audit(args: string[], tty = false) {
   const c = captureIo(tty);
-  const code = await run(args, c.io);
+  const code = await run(['--workers', '1', ...args], c.io);
   return { code, out: c.stdout(), err: c.stderr() };
 }
 

@@ -49,7 +49,7 @@ afterAll(() => gw.close());
 
 async function audit(args: string[]) {
   const c = captureIo();
-  const code = await run(['--ipfs-gateway', gw.url, '--retries', '0', ...args], c.io);
+  const code = await run(['--workers', '1', '--ipfs-gateway', gw.url, '--retries', '0', ...args], c.io);
   return { code, out: c.stdout(), err: c.stderr() };
 }
 
@@ -84,7 +84,7 @@ describe('audit: IPFS CIDs through a trustless gateway', () => {
     const missing = await cidOf(new TextEncoder().encode('{"missing":true}'));
     expect((await audit([missing.toString()])).code).toBe(2);
     const c = captureIo();
-    expect(await run(['--ipfs-gateway', 'http://127.0.0.1:9', '--retries', '0', '--timeout', '2000', goodCid.toString()], c.io)).toBe(2);
+    expect(await run(['--workers', '1', '--ipfs-gateway', 'http://127.0.0.1:9', '--retries', '0', '--timeout', '2000', goodCid.toString()], c.io)).toBe(2);
     expect(c.stdout()).toContain('UNAVAILABLE');
   });
 });

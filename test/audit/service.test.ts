@@ -83,7 +83,7 @@ afterAll(() => svc.close());
 
 async function audit(...avatars: string[]) {
   const c = captureIo();
-  const code = await run(['--json', '--service', svc.url, ...avatars.flatMap((a) => ['--avatar', a])], c.io);
+  const code = await run(['--workers', '1', '--json', '--service', svc.url, ...avatars.flatMap((a) => ['--avatar', a])], c.io);
   return { code, rep: JSON.parse(c.stdout() || '{}'), err: c.stderr() };
 }
 
@@ -125,6 +125,6 @@ describe('audit: an Avatar on a ProofService', () => {
   it('a bad --avatar or an unreachable service exits 2', async () => {
     expect((await audit('0x1234')).code).toBe(2);
     const c = captureIo();
-    expect(await run(['--service', 'http://127.0.0.1:9', '--avatar', avatarOf(skForged).id, '--retries', '0'], c.io)).toBe(2);
+    expect(await run(['--workers', '1', '--service', 'http://127.0.0.1:9', '--avatar', avatarOf(skForged).id, '--retries', '0'], c.io)).toBe(2);
   });
 });
