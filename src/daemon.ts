@@ -12,6 +12,7 @@ import { buildApi } from './api/server.js';
 import type { BulkVerifier } from './api/verifier.js';
 import type { Config } from './config/types.js';
 import { VerifyPool } from './crypto/pool.js';
+import { mirrorComponent } from './mirror/index.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
 
@@ -69,7 +70,10 @@ export class Daemon {
       log.info({ backend: pool.backendName, workers: pool.workers }, 'signature recovery backend');
       const api: ApiDeps = { config: config.server, log: log.child({ part: 'api' }), store, verifier, version: VERSION };
       const ctx: DaemonContext = { config, log, store, verifier, dataDir, api };
-      for (const make of opts.components ?? []) {
+      // Standard components in start order (archive and checkers join here), then extras.
+      const standard: ComponentFactory[] = [];
+      if (config.mirror.upstream !== '') standard.push((c) => mirrorComponent(c, config.mirror));
+      for (const make of [...standard, ...(opts.components ?? [])]) {
         const c = await make(ctx);
         await c.start();
         started.push(c);

@@ -3,6 +3,7 @@
  * what `npm start` runs with: loopback only, data under ./data, embedded IPFS and devnet.
  */
 import { cryptoSection } from '../crypto/config.js';
+import { mirrorSection } from '../mirror/config.js';
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
 
 export const PLATFORMS_DEFAULT = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'] as const;
@@ -39,6 +40,7 @@ export const schema: Section = {
   server: serverSection,
   store: storeSection,
   crypto: cryptoSection,
+  mirror: mirrorSection,
   log: logSection,
 };
 

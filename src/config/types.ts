@@ -1,4 +1,7 @@
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
+import type { MirrorConfig } from '../mirror/config.js';
+
+export type { MirrorConfig };
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
@@ -34,5 +37,6 @@ export interface Config {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
   readonly crypto: CryptoConfig;
+  readonly mirror: MirrorConfig;
   readonly log: LogConfig;
 }
