@@ -30,14 +30,17 @@ const C = avatarOf(skC).id;
 const D = avatarOf(skD).id;
 
 /** Deployed feed shape: no prev, plus id and avatar. */
-const item = (id: number, avatar: string, l: Link, signature = l.signature) => ({ id, avatar, ...toProofchainItem(l), signature });
+const item = (avatar: string, l: Link, signature = l.signature): Record<string, unknown> => ({ avatar, ...toProofchainItem(l), signature });
 
 const a = makeChain(skA, 4, 'qa');
 const forgedA2 = { ...a[2]!, identity: 'qa_evil', signature_payload: a[2]!.signature_payload.replace('"qa_2"', '"qa_evil"') };
 // B: a legacy genesis (4-field payload, no uuid), then standard links, then a fork of b1.
 const legacyPayload = buildLegacySignPayload({ action: 'create', identity: 'qb_legacy', platform: 'twitter', prev: null });
 const b0: Link = { prev: null, action: 'create', platform: 'twitter', identity: 'qb_legacy', proof_location: '1469221200140574720', created_at: 1_646_000_000, uuid: '', signature: bytesToBase64(personalSign(legacyPayload, skB)), signature_payload: '', extra: {} };
-const b1 = signLink(skB, b0.signature, { identity: 'qb_1', uuid: uuidFor('qb1'), created_at: 1_700_000_001 });
+// a second legacy link: its prev is nowhere in the entry, only "the previous link" (on an earlier page)
+const legacyPayload2 = buildLegacySignPayload({ action: 'delete', identity: 'qb_legacy', platform: 'twitter', prev: b0.signature });
+const b0b: Link = { ...b0, prev: b0.signature, action: 'delete', created_at: 1_646_000_100, signature: bytesToBase64(personalSign(legacyPayload2, skB)) };
+const b1 = signLink(skB, b0b.signature, { identity: 'qb_1', uuid: uuidFor('qb1'), created_at: 1_700_000_001 });
 const b2 = signLink(skB, b1.signature, { identity: 'qb_2', uuid: uuidFor('qb2'), created_at: 1_700_000_002 });
 const b2fork = signLink(skB, b1.signature, { identity: 'qb_fork', uuid: uuidFor('qbf'), created_at: 1_700_000_003 });
 // C: an unsigned link (the deployed service's GitHub/Steam bug) and a link after it.
@@ -52,23 +55,27 @@ const v27 = (sig: string) => {
   return bytesToBase64(bytes);
 };
 
-const FEED = [
-  item(1, A, a[0]!),
-  item(2, A, a[1]!),
-  item(3, B, b0),
-  item(4, A, forgedA2),
-  item(5, B, b1),
-  item(6, A, a[3]!),
-  item(7, B, b2),
-  item(8, B, b2fork),
-  item(9, C, c[0]!),
-  item(10, C, c1unsigned),
-  item(11, C, c2),
-  { ...item(12, A, a[0]!), avatar: 'not-a-key' },
-  item(13, D, d[0]!, v27(d[0]!.signature)),
-  item(14, D, d[1]!),
+const ENTRIES: Array<[string, Record<string, unknown>, string | null]> = [
+  // [avatar, feed item without id, expected quarantine code or null]
+  [A, item(A, a[0]!), null],
+  [A, item(A, a[1]!), null],
+  [B, item(B, b0), null],
+  [A, item(A, forgedA2), 'SIGNATURE_MISMATCH'],
+  [B, item(B, b0b), null], // first entry of the second page (pageSize 4)
+  [B, item(B, b1), null],
+  [A, item(A, a[3]!), 'BROKEN_ANCESTOR'],
+  [B, item(B, b2), null],
+  [B, item(B, b2fork), 'FORK'],
+  [C, item(C, c[0]!), null],
+  [C, item(C, c1unsigned), 'UNVERIFIABLE'],
+  [C, item(C, c2), 'BROKEN_ANCESTOR'],
+  ['not-a-key', item('not-a-key', a[0]!), 'BAD_PUBLIC_KEY'],
+  [D, item(D, d[0]!, v27(d[0]!.signature)), null],
+  [D, item(D, d[1]!), null],
 ];
-const EXPECTED_FAULTS = { 4: 'SIGNATURE_MISMATCH', 6: 'BROKEN_ANCESTOR', 8: 'FORK', 10: 'UNVERIFIABLE', 11: 'BROKEN_ANCESTOR', 12: 'BAD_PUBLIC_KEY' };
+const FEED = ENTRIES.map(([, e], i) => ({ id: i + 1, ...e }));
+const LAST_ID = FEED.length;
+const EXPECTED_FAULTS: Record<number, string> = Object.fromEntries(ENTRIES.flatMap(([, , code], i) => (code ? [[i + 1, code]] : [])));
 
 let upstream: TestServer;
 let mirror: TestDaemon;
@@ -110,7 +117,7 @@ afterAll(async () => {
 
 describe('mirror: quarantine of a hostile upstream', () => {
   it('backs off through an outage, then quarantines the bad links and stores the good ones', async () => {
-    const h = await until('mirror reached the feed end', () => health(mirror.url), (b) => b.mirror?.cursor === 14 && b.mirror.caught_up === true);
+    const h = await until('mirror reached the feed end', () => health(mirror.url), (b) => b.mirror?.cursor === LAST_ID && b.mirror.caught_up === true);
     expect(fake.served503).toBe(3);
     expect(h.mirror.consecutive_failures).toBe(0);
     expect(h.mirror.faults).toBe(Object.keys(EXPECTED_FAULTS).length);
@@ -118,17 +125,17 @@ describe('mirror: quarantine of a hostile upstream', () => {
 
     const f = await json(`${mirror.url}/v1/mirror/faults`);
     const byId = Object.fromEntries(f.body.faults.map((x: { upstream_id: number; code: string }) => [x.upstream_id, x.code]));
-    expect(byId).toEqual(Object.fromEntries(Object.entries(EXPECTED_FAULTS).map(([k, v]) => [Number(k), v])));
+    expect(byId).toEqual(EXPECTED_FAULTS);
     for (const fault of f.body.faults) {
       // the raw upstream JSON, exactly as served
       expect(fault.raw).toEqual(FEED.find((e) => e.id === fault.upstream_id));
       expect(fault.message.length).toBeGreaterThan(0);
     }
-    expect(f.body.faults.find((x: { upstream_id: number }) => x.upstream_id === 4).avatar).toBe(A);
+    expect(f.body.faults.find((x: { code: string }) => x.code === 'SIGNATURE_MISMATCH').avatar).toBe(A);
 
     const chain = async (avatar: string) => (await json(`${mirror.url}/v1/proofchain?avatar=${avatar}`)).body.proof_chain as Array<{ uuid: string; signature: string; identity: string }>;
     expect((await chain(A)).map((x) => x.identity)).toEqual(['qa_0', 'qa_1']);
-    expect((await chain(B)).map((x) => x.identity)).toEqual(['qb_legacy', 'qb_1', 'qb_2']);
+    expect((await chain(B)).map((x) => x.identity)).toEqual(['qb_legacy', 'qb_legacy', 'qb_1', 'qb_2']);
     expect((await chain(C)).map((x) => x.identity)).toEqual(['qc_0']);
     const dChain = await chain(D);
     expect(dChain).toHaveLength(2);
@@ -144,7 +151,7 @@ describe('mirror: quarantine of a hostile upstream', () => {
     await until('another poll after the replay', async () => fake.feedRequests, (n) => n >= requestsAfterReplay + 1);
     const after = await health(mirror.url);
     expect(after.store).toEqual(before.store);
-    expect(after.mirror.cursor).toBe(14);
+    expect(after.mirror.cursor).toBe(LAST_ID);
     expect((await json(`${mirror.url}/v1/mirror/faults`)).body.faults).toEqual(faultsBefore);
   });
 });
