@@ -80,7 +80,7 @@ export interface VectorFile {
 // ---------------------------------------------------------------------------------------------
 // deterministic material
 
-function secretKey(label: string): Uint8Array {
+export function secretKey(label: string): Uint8Array {
   // sha256 of a label is a valid secp256k1 / ed25519 secret with overwhelming probability;
   // publicKeyOf below throws if one ever is not.
   return sha256(utf8(`proofkeep/test-vectors/key/${label}`));
@@ -151,7 +151,7 @@ interface LinkSpec {
   created_at?: number;
 }
 
-class ChainBuilder {
+export class ChainBuilder {
   readonly avatar: AvatarKey;
   readonly links: Link[] = [];
   head: string | null = null;
@@ -356,6 +356,20 @@ const good: Case[] = [
       const m = c.make({ action: 'delete', platform: 'keybase', identity: 'alice_kb' });
       c.push({ ...m, signature: hexForm(m.signature) });
       c.add({ action: 'delete', platform: 'dns', identity: 'alice.example.org' });
+      return { chain: c };
+    },
+    expected: {},
+  },
+  {
+    name: 'base64-begins-0x',
+    description:
+      'A genesis signature whose base64 happens to begin with "0x" (1 in 2048 do; identity found by search): it is base64, not hex. The next link names it as prev in its v=27/28 spelling.',
+    build() {
+      const c = new ChainBuilder('good/base64-begins-0x', AVATAR);
+      const l = c.add({ action: 'create', platform: 'twitter', identity: 'alice1762' });
+      if (!/^0[xX]/.test(l.signature)) throw new Error('base64-begins-0x: the genesis signature no longer begins with 0x');
+      c.add({ action: 'create', platform: 'github', identity: 'alice-dev', prev: v27(l.signature) });
+      c.add({ action: 'delete', platform: 'twitter', identity: 'alice1762' });
       return { chain: c };
     },
     expected: {},

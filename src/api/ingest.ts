@@ -4,7 +4,7 @@
  * alone). Both end in the store's one append path. Every field here is attacker-controlled.
  */
 import {
-  fail, isRecord, isWalletPlatform, normalizeIdentity, orderChain, parseLink,
+  decodeSignature, fail, isRecord, isWalletPlatform, normalizeIdentity, orderChain, parseLink,
   parsePublicKey, parseUnixSeconds, hasUnsignableCharacters, ProofError, UUID_RE, verifyLink,
   type AvatarKey, type Link,
 } from '../core/index.js';
@@ -41,6 +41,10 @@ export function checkAction(action: string): asserts action is Link['action'] {
   if (action !== 'create' && action !== 'delete') fail('UNKNOWN_ACTION', `unknown action "${action.slice(0, 20)}"`);
 }
 
+function requireLowS(sig: string, what: string): void {
+  if (decodeSignature(sig, what).highS) fail('BAD_SIGNATURE_ENCODING', `${what} has a high s value; send the low-s form (s ≤ n/2)`);
+}
+
 /** Build the link a POST /v1/proof body describes, with prev taken from the current head. */
 function linkFromBody(body: ProofBody, identity: string, prev: string | null): Link {
   const uuid = body.uuid.toLowerCase();
@@ -54,6 +58,11 @@ function linkFromBody(body: ProofBody, identity: string, prev: string | null): L
     else if (walletSig !== '') extra['wallet_signature'] = walletSig;
   }
   if (signature === '') fail('BAD_REQUEST', 'extra.signature is required');
+  // Only low-s signatures from clients: the high-s twin of a signature seen in a public proof
+  // post verifies too, and must not be able to take the honest submission's place.
+  const walletOnly = signature === walletSig;
+  if (!(walletOnly && body.platform === 'solana')) requireLowS(signature, walletOnly ? 'extra.wallet_signature' : 'extra.signature');
+  if (extra['wallet_signature'] !== undefined && body.platform === 'ethereum') requireLowS(extra['wallet_signature'], 'extra.wallet_signature');
   const loc = body.proof_location ?? '';
   if (loc.length > 1024 || hasUnsignableCharacters(loc)) fail('BAD_PROOF_LOCATION', 'proof_location is too long or has control characters');
   return {

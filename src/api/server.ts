@@ -45,7 +45,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       read_only: deps.readOnly === true,
       started_at: Math.floor(started / 1000),
       crypto: deps.verifier.health?.() ?? { backend: deps.verifier.backend.name },
-      store: deps.store.read.counts(),
+      store: deps.store.stats(),
       ...(deps.health?.() ?? {}),
     };
   });

@@ -31,8 +31,9 @@ export interface ChainResult {
 
 /** Order links by prev pointers; links that cannot be placed are returned with a problem. */
 export function orderChain(links: readonly Link[]): { ordered: Link[]; problems: ChainProblem[] } {
-  const children = new Map<string, number[]>();
-  const GENESIS = '\u0000genesis';
+  // A symbol, not a string: any string can be an (attacker-chosen) prev value.
+  const GENESIS = Symbol('genesis');
+  const children = new Map<string | symbol, number[]>();
   links.forEach((l, i) => {
     const k = l.prev === null ? GENESIS : prevKey(l.prev);
     const list = children.get(k);
@@ -46,7 +47,7 @@ export function orderChain(links: readonly Link[]): { ordered: Link[]; problems:
     const l = links[i]!;
     problems.push({ code, message, index: i, unplaced, uuid: l.uuid, signature: l.signature });
   };
-  let key: string | null = GENESIS;
+  let key: string | symbol | null = GENESIS;
   while (key !== null) {
     const next: number[] = (children.get(key) ?? []).filter((i) => !placed.has(i));
     if (next.length === 0) break;

@@ -70,8 +70,16 @@ export function parseLink(input: unknown): Link {
     uuid: str(input, 'uuid', { optional: true, max: 64 }),
     signature: str(input, 'signature', { optional: true, max: 200 }),
     signature_payload: str(input, 'signature_payload', { optional: true, max: 8192 }),
-    extra: parseExtra(input['extra']),
+    extra: signedExtra(parseExtra(input['extra'])),
   };
+}
+
+/**
+ * Only `wallet_signature` of `extra` means anything (SPEC §3); nothing in `extra` is signed, so
+ * other keys are dropped rather than relayed, pinned and archived for whoever added them.
+ */
+export function signedExtra(extra: Record<string, string>): Record<string, string> {
+  return extra['wallet_signature'] === undefined ? {} : { wallet_signature: extra['wallet_signature'] };
 }
 
 /** The `prev` a signed payload carries, or undefined when the payload is empty or not JSON. */

@@ -2,6 +2,12 @@
  * Signature wire forms (SPEC §3): base64 (88 chars, padded) or 0x + 130 hex of r‖s‖v with v in
  * {0,1,27,28}. The stored (canonical) form is base64 with v normalized to {0,1}; `prev`
  * values are compared in that form, so v=27/28 and v=0/1 spellings of one signature are equal.
+ *
+ * ECDSA signatures are malleable: (r, n−s, v^1) verifies for the same key and payload. Anyone
+ * who sees a signature (in a public tweet, say) can derive that twin. So `prev` comparison
+ * treats a signature and its twin as one (prevKey uses the low-s form), and the daemon's own
+ * POST /v1/proof accepts only low-s signatures (what RFC 6979 signers and wallets produce),
+ * so a twin cannot be slipped in ahead of the honest submission.
  */
 import { fail } from './errors.js';
 import { base64ToBytes, bytesToBase64, hexToBytes } from './encoding.js';
@@ -13,14 +19,30 @@ export interface DecodedSignature {
   recovery: 0 | 1;
   /** base64 of r‖s‖recovery — the stored form */
   canonical: string;
+  /** s is in the upper half of the curve order (a malleated twin of a low-s signature) */
+  highS: boolean;
+}
+
+/** secp256k1 group order */
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const HALF_N = N >> 1n;
+
+function toBig(bytes: Uint8Array): bigint {
+  return BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
+}
+
+function fromBig(n: bigint): Uint8Array {
+  return new Uint8Array(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'));
 }
 
 export function decodeSignature(input: unknown, what = 'signature'): DecodedSignature {
   if (typeof input !== 'string' || input.length === 0) fail('BAD_SIGNATURE_ENCODING', `${what} must be a non-empty string`);
   if (input.length > 200) fail('BAD_SIGNATURE_ENCODING', `${what} is too long`);
-  // A base64 signature may itself begin with "0x" (about 1 in 2,000 do): hex only when it is hex.
-  const hex = input.startsWith('0x') || input.startsWith('0X') ? hexToBytes(input) : null;
-  const bytes = hex ?? base64ToBytes(input);
+  // A base64 signature may itself begin with "0x" (1 in 2,048 do): it is hex when it is 0x + 130
+  // hex digits, base64 when it decodes as such, else whichever explains the failure best.
+  const asHex = input.startsWith('0x') || input.startsWith('0X') ? hexToBytes(input) : null;
+  const asB64 = asHex && asHex.length === 65 ? null : base64ToBytes(input);
+  const bytes = asHex?.length === 65 ? asHex : asB64?.length === 65 ? asB64 : (asHex ?? asB64);
   if (!bytes) fail('BAD_SIGNATURE_ENCODING', `${what} is neither padded base64 nor 0x-hex`);
   if (bytes.length !== 65) fail('BAD_SIGNATURE_ENCODING', `${what} must be 65 bytes, got ${bytes.length}`);
   const v = bytes[64]!;
@@ -30,7 +52,18 @@ export function decodeSignature(input: unknown, what = 'signature'): DecodedSign
   else fail('BAD_SIGNATURE_ENCODING', `${what} has recovery byte ${v}, expected 0, 1, 27 or 28`);
   const canon = new Uint8Array(bytes);
   canon[64] = recovery;
-  return { compact: canon.subarray(0, 64), recovery, canonical: bytesToBase64(canon) };
+  const sBig = toBig(canon.subarray(32, 64));
+  return { compact: canon.subarray(0, 64), recovery, canonical: bytesToBase64(canon), highS: sBig > HALF_N };
+}
+
+/** The malleated twin (r, n−s, v^1) of a decoded signature, in stored form. */
+export function twinSignature(sig: DecodedSignature): string {
+  const out = new Uint8Array(65);
+  out.set(sig.compact.subarray(0, 32), 0);
+  const s = toBig(sig.compact.subarray(32, 64));
+  out.set(fromBig(s === 0n ? 0n : N - s), 32);
+  out[64] = sig.recovery ^ 1;
+  return bytesToBase64(out);
 }
 
 /** Canonical stored form of a signature string, or null when it does not decode. */
@@ -43,11 +76,27 @@ export function canonicalSignature(input: string): string | null {
 }
 
 /**
- * The key under which a `prev` value (or a stored signature) is compared: the canonical form
- * when it decodes, else the raw string (so junk only ever equals identical junk).
+ * The key under which a `prev` value (or a stored signature) is compared: the low-s canonical
+ * form when it decodes (so v spellings and malleated twins compare equal), else the raw string
+ * (so junk only ever equals identical junk).
  */
 export function prevKey(value: string): string {
-  return canonicalSignature(value) ?? value;
+  try {
+    const d = decodeSignature(value);
+    return d.highS ? twinSignature(d) : d.canonical;
+  } catch {
+    return value;
+  }
+}
+
+/** Both stored spellings (low-s and high-s) a signature may have been stored under. */
+export function signatureForms(value: string): string[] {
+  try {
+    const d = decodeSignature(value);
+    return [d.canonical, twinSignature(d)];
+  } catch {
+    return [value];
+  }
 }
 
 export function samePrev(a: string | null, b: string | null): boolean {

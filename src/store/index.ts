@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { checkAppend, isWalletPlatform, ProofError, type AvatarKey, type ChainView, type Link } from '../core/index.js';
+import { checkAppend, isWalletPlatform, ProofError, signatureForms, type AvatarKey, type ChainView, type Link } from '../core/index.js';
 import { migrate, MIGRATIONS, type Migration } from './migrations.js';
 import { Reader } from './read.js';
 import type { AvatarRow } from './rows.js';
@@ -72,6 +72,8 @@ export class Store {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private closed = false;
+  /** group commit effect, for /healthz and tests: appends per durable commit */
+  private readonly counters = { commits: 0, appends: 0 };
   private readonly stmts;
 
   private constructor(db: Database.Database, opts: StoreOptions) {
@@ -81,7 +83,7 @@ export class Store {
     this.read = new Reader(db);
     this.stmts = {
       avatar: db.prepare<[string], AvatarRow>('SELECT * FROM avatars WHERE avatar = ?'),
-      hasSig: db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND signature = ? LIMIT 1'),
+      hasSig: db.prepare<[number, string, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND signature IN (?, ?) LIMIT 1'),
       hasUuid: db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND uuid = ? LIMIT 1'),
       sameLink: db.prepare<[number, string, string], { id: number; seq: number }>(
         'SELECT id, seq FROM links WHERE avatar_id = ? AND signature = ? AND uuid = ? LIMIT 1',
@@ -137,7 +139,12 @@ export class Store {
     const { hasSig, hasUuid } = this.stmts;
     return {
       head,
-      hasSignature: (canonical) => avatarRowId !== undefined && hasSig.get(avatarRowId, canonical) !== undefined,
+      hasSignature: (key) => {
+        if (avatarRowId === undefined) return false;
+        // A chain made elsewhere may have stored either twin of a malleable signature.
+        const [a, b = a] = signatureForms(key);
+        return hasSig.get(avatarRowId, a!, b!) !== undefined;
+      },
       hasUuid: (uuid) => avatarRowId !== undefined && hasUuid.get(avatarRowId, uuid) !== undefined,
     };
   }
@@ -184,6 +191,8 @@ export class Store {
       for (const p of batch) p.reject(new ProofError('UNAVAILABLE', 'the index could not commit', { cause: err }));
       return;
     }
+    this.counters.commits++;
+    this.counters.appends += outcomes.reduce((n, o) => n + o.filter((x) => x.ok && !x.existed).length, 0);
     this.log?.debug({ requests: batch.length, ms: +(performance.now() - started).toFixed(2) }, 'group commit');
     batch.forEach((p, i) => p.resolve(outcomes[i]!));
   }
@@ -232,6 +241,10 @@ export class Store {
       init.status, init.status === 'valid' ? 1 : 0, init.reason ?? '', init.code ?? '', init.checkedAt ?? null, Date.now(),
     );
     return r!.id;
+  }
+
+  stats(): { links: number; avatars: number; commits: number; appends: number } {
+    return { ...this.read.counts(), ...this.counters };
   }
 
   /** Stop accepting appends, commit what is queued, close the database. */

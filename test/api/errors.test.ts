@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSignature, twinSignature } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
@@ -109,6 +110,14 @@ describe('bad input on POST /v1/proof', () => {
     const good = await validBody();
     await expectRejected(() => post(`${d.url}/v1/proof`, { ...good.body, identity: 'someoneelse' }), 400, 'SIGNATURE_MISMATCH');
     await expectRejected(() => post(`${d.url}/v1/proof`, { ...good.body, created_at: String(Number(good.body.created_at) - 1) }), 400, 'SIGNATURE_MISMATCH');
+  });
+
+  it('the malleated high-s twin of a valid signature → 400 BAD_SIGNATURE_ENCODING', async () => {
+    const { body } = await validBody('twinsig');
+    const twin = twinSignature(decodeSignature(body.extra['signature']!));
+    expect(decodeSignature(twin).highS).toBe(true);
+    await expectRejected(() => post(`${d.url}/v1/proof`, { ...body, extra: { signature: twin } }), 400, 'BAD_SIGNATURE_ENCODING');
+    expect((await post(`${d.url}/v1/proof`, body)).status).toBe(201);
   });
 
   it('hex signature with v=27/28 is accepted and stored canonically', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainDocumentString, verifyChain, nobleBackend, parsePublicKey, type Link } from '../../src/core/index.js';
+import { chainDocumentString, decodeSignature, nobleBackend, parsePublicKey, twinSignature, verifyChain, type Link } from '../../src/core/index.js';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
@@ -74,6 +74,13 @@ describe('POST /v1/links (bulk import)', () => {
     const next = a.link({ prev: sig.toString('base64'), identity: 'second', uuid: uuidFrom('v27-next'), created_at: 1_700_000_500 });
     const r2 = await post(`${d.url}/v1/links`, { links: withAvatar(a, [g!, next]) });
     expect(r2.body.results.map((x: { status: string }) => x.status)).toEqual(['accepted', 'accepted']);
+    // A prev spelled as the high-s twin of the head's signature names the same link; a fork
+    // spelled that way is still a fork.
+    const twinPrev = twinSignature(decodeSignature(next.signature));
+    const third = a.link({ prev: twinPrev, identity: 'third', uuid: uuidFrom('twin-next'), created_at: 1_700_000_600 });
+    const forkTwin = a.link({ prev: twinSignature(decodeSignature(g!.signature)), identity: 'forktwin', uuid: uuidFrom('twin-fork'), created_at: 1_700_000_700 });
+    const r3 = await post(`${d.url}/v1/links`, { links: withAvatar(a, [third, forkTwin]) });
+    expect(r3.body.results.map((x: { status: string; code?: string }) => x.code ?? x.status)).toEqual(['accepted', 'FORK']);
   });
 
   it('rejects bodies that are not link lists and too many links', async () => {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePublicKey } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
-import { runCli, startServe } from '../helpers/cli.js';
+import { exited, runCli, startServe } from '../helpers/cli.js';
 import { json, post } from '../helpers/daemon.js';
 
 const dirs: string[] = [];
@@ -34,7 +34,7 @@ describe('proofkeep serve', () => {
       const res = await pending;
       expect(res.status).toBe(200);
       expect(res.body.accepted).toBe(100);
-      const code = await new Promise((r) => child.on('close', r));
+      const code = await exited(child);
       expect(code).toBe(0);
     } finally {
       child.kill('SIGKILL');

@@ -20,8 +20,10 @@ import {
   utf8,
   verifyChain,
   type Link,
+  type RecoveryBackend,
 } from '../../src/core/index.js';
 import { buildVectorFiles, outcomeOf, type ChainVector, type ExpectedOutcome, type VectorFile } from '../../scripts/gen-vectors.js';
+import { loadNativeBackend } from '../../src/crypto/native.js';
 import { fromHex, hex, repoPath } from './helpers.js';
 
 const FILES = ['chains-good.json', 'chains-bad.json'] as const;
@@ -35,8 +37,8 @@ function linksOf(v: ChainVector): Link[] {
 }
 
 /** verifyChain's outcome in the files' terms, computed here (not with the generator's helper). */
-function outcome(v: ChainVector, links: Link[], avatarForm = v.avatar): ExpectedOutcome {
-  const r = verifyChain(parsePublicKey(avatarForm), links, { backend: nobleBackend, allowLegacy: v.allow_legacy });
+function outcome(v: ChainVector, links: Link[], avatarForm = v.avatar, backend: RecoveryBackend = nobleBackend): ExpectedOutcome {
+  const r = verifyChain(parsePublicKey(avatarForm), links, { backend, allowLegacy: v.allow_legacy });
   const problems = r.problems
     .map((p) => (p.unplaced ? { index: p.index, code: p.code, unplaced: true as const } : { index: p.index, code: p.code }))
     .sort((a, b) => Number('unplaced' in a) - Number('unplaced' in b) || a.index - b.index || a.code.localeCompare(b.code));
@@ -141,5 +143,14 @@ describe('chains-bad.json', () => {
     const v = bad.vectors.find((x) => x.name === 'tampered-identity')!;
     expect(outcome(v, linksOf(v), v.public_key)).toEqual(v.expected);
     expect(outcome(v, linksOf(v), v.avatar.slice(2).toUpperCase())).toEqual(v.expected);
+  });
+});
+
+describe('every recovery backend reaches the same verdicts', () => {
+  it('libsecp256k1 (src/crypto/native) gives each vector its expected outcome', () => {
+    const native = loadNativeBackend();
+    for (const v of [...good.vectors, ...bad.vectors]) {
+      expect(outcome(v, linksOf(v), v.avatar, native), v.name).toEqual(v.expected);
+    }
   });
 });

@@ -142,3 +142,15 @@ describe('verifyChain', () => {
     expect(r.verified).toEqual([]);
   });
 });
+
+describe('orderChain: genesis is prev = null only', () => {
+  it('a prev string equal to the internal genesis marker is not a genesis', () => {
+    const a = link(null);
+    const fake = link('\u0000genesis');
+    const r = orderChain([a, fake]);
+    expect(r.ordered).toEqual([a]);
+    expect(summary(r.problems)).toEqual(['PREV_MISMATCH@1*']);
+    // nor does a chain of only such links have a first link
+    expect(orderChain([fake]).ordered).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalSignature, decodeSignature, personalSign, prevKey, samePrev } from '../../src/core/index.js';
+import { canonicalSignature, decodeSignature, personalSign, prevKey, samePrev, twinSignature } from '../../src/core/index.js';
 import { b64, expectCode, fromHex, hex } from './helpers.js';
 
 const SK = fromHex('9deba3488458c0314e5fef8920d3b117dd76415569cf270db8fd864896c02732');
@@ -31,6 +31,22 @@ describe('decodeSignature (SPEC §3)', () => {
       }
     }
     expect(decodeSignature(b64(SIG0)).canonical).toHaveLength(88);
+  });
+
+  it('a base64 signature that happens to begin with "0x" or "0X" is base64, not junk hex', () => {
+    // r starting d3 1… / d1 7… encodes to base64 "0x…" / "0X…" (1 in 2048 honest signatures)
+    for (const [lead, prefix] of [[[0xd3, 0x1a], '0x'], [[0xd1, 0x7c], '0X']] as const) {
+      const bytes = new Uint8Array(SIG0);
+      bytes.set(lead, 0);
+      const wire = b64(bytes);
+      expect(wire.startsWith(prefix)).toBe(true);
+      expect(decodeSignature(wire).canonical).toBe(wire);
+      expect(decodeSignature(b64(withV(bytes, bytes[64]! + 27))).canonical).toBe(wire);
+      expect(decodeSignature(`0x${hex(bytes)}`).canonical).toBe(wire);
+      expect(samePrev(wire, b64(withV(bytes, bytes[64]! + 27)))).toBe(true);
+    }
+    // and a 0x-prefixed string that is neither is still rejected
+    expectCode(() => decodeSignature(`0x${b64(SIG0).slice(2, -1)}`), 'BAD_SIGNATURE_ENCODING');
   });
 
   it('recovery ids come out right: 0 and 27 → 0, 1 and 28 → 1', () => {
@@ -99,5 +115,25 @@ describe('prevKey / samePrev', () => {
     expect(prevKey('junk')).toBe('junk');
     // junk never equals a real signature
     expect(samePrev('junk', s0)).toBe(false);
+  });
+});
+
+describe('malleated twins', () => {
+  it('twinSignature gives (r, n-s, v^1): it recovers the same key, and prevKey treats both as one', async () => {
+    const { personalSignDigest, nobleBackend, bytesToBase64, signatureForms } = await import('../../src/core/index.js');
+    const secret = new Uint8Array(32).fill(7);
+    const msg = 'twin test';
+    const sig = bytesToBase64(personalSign(msg, secret));
+    const d = decodeSignature(sig);
+    expect(d.highS).toBe(false);
+    const twin = twinSignature(d);
+    const t = decodeSignature(twin);
+    expect(t.highS).toBe(true);
+    expect(twinSignature(t)).toBe(d.canonical);
+    const digest = personalSignDigest(msg);
+    expect(nobleBackend.recover(digest, t.compact, t.recovery)).toEqual(nobleBackend.recover(digest, d.compact, d.recovery));
+    expect(prevKey(twin)).toBe(prevKey(sig));
+    expect(samePrev(twin, sig)).toBe(true);
+    expect(signatureForms(sig)).toEqual([d.canonical, twin]);
   });
 });

@@ -68,6 +68,17 @@ describe('verifyLink: standard links', () => {
     expect(stored.signature_payload).toBe(buildSignPayload({ action: 'create', created_at: '1700000000', identity: 'alice', platform: 'twitter', prev: null, uuid: UUID }));
   });
 
+  it('accepts an honest signature whose base64 begins with "0X"', () => {
+    // found by search: RFC 6979 is deterministic, so this link's signature always begins "0X"
+    const l = signed({ identity: 'u1672' });
+    expect(l.signature.slice(0, 2)).toBe('0X');
+    expect(verifyLink(AVATAR, l, opts).signature).toBe(l.signature);
+    const view = new View([l.signature]);
+    const sig = Buffer.from(l.signature, 'base64');
+    sig[64] = sig[64]! + 27;
+    checkAppend(view, { prev: sig.toString('base64'), uuid: '8a6f7c34-8b1a-4c0e-9d38-2f1e5b7a9c03' });
+  });
+
   it('rejects with the SPEC codes', () => {
     const l = signed();
     expectCode(() => verifyLink(AVATAR, signed({}, OTHER), opts), 'SIGNATURE_MISMATCH');
