@@ -99,6 +99,15 @@ describe('audit: small JSON Lines dumps', () => {
     expect(r.code).toBe(1);
   });
 
+  it('a line may hold a whole /v1/proofchain/changes page', async () => {
+    const a = makeChain(sk, 3, 'pg');
+    const file = join(tmp.dir, 'pages.jsonl');
+    const items = feed(sk, a).map((l) => JSON.parse(l));
+    writeFileSync(file, `${JSON.stringify({ links: items.slice(0, 2) })}\n${JSON.stringify({ links: items.slice(2) })}\n`);
+    const rep = JSON.parse((await audit(['--json', file])).out);
+    expect(rep.totals).toEqual({ avatars: 1, links: 3, verified: 3, problems: 0 });
+  });
+
   it('fork and replay in a healthy chain are FORK and DUPLICATE_UUID', async () => {
     const a = makeChain(sk, 3, 'h');
     const twin = signLink(sk, a[1]!.signature, { identity: 'twin', uuid: uuidFor('ht'), created_at: 1_700_000_600 });
