@@ -54,6 +54,8 @@ interface Entry {
   link: Link | null;
   error: { code: ErrorCode; message: string } | null;
   uuid: string;
+  /** the raw signature string, so what hangs off an unreadable link is still recognised */
+  rawSignature: string | null;
   verify: number; // index into the batch's verify items, or -1
 }
 
@@ -129,8 +131,9 @@ export class LinkStreamAuditor {
     const items: VerifyItem[] = [];
     for (const fe of batch) {
       const state = this.stateFor(fe.avatar);
-      const e: Entry = { state, index: state.seen++, line: fe.line, link: null, error: null, uuid: '', verify: -1 };
       const raw = fe.item;
+      const rawSignature = isRecord(raw) && typeof raw['signature'] === 'string' ? raw['signature'] : null;
+      const e: Entry = { state, index: state.seen++, line: fe.line, link: null, error: null, uuid: '', rawSignature, verify: -1 };
       e.uuid = isRecord(raw) && typeof raw['uuid'] === 'string' ? raw['uuid'].slice(0, 64) : '';
       if (!state.key) {
         e.error = { code: 'BAD_PUBLIC_KEY', message: 'avatar is not a secp256k1 public key' };
@@ -144,7 +147,7 @@ export class LinkStreamAuditor {
           e.error = { code: err.code, message: err.message };
         }
       }
-      state.lastSignature = e.link ? e.link.signature : isRecord(raw) && typeof raw['signature'] === 'string' ? raw['signature'] : null;
+      state.lastSignature = e.link ? e.link.signature : rawSignature;
       entries.push(e);
     }
     // Pass 2: signatures, possibly in parallel elsewhere.
@@ -176,7 +179,9 @@ export class LinkStreamAuditor {
         message,
         ...(e.line === undefined ? {} : { line: e.line }),
       });
-      if (e.link && e.link.signature !== '') sets.rejected.add(prevKey(e.link.signature));
+      // '' too: the deployed service's links after an unsigned one carry prev ''.
+      const sig = e.link ? e.link.signature : e.rawSignature;
+      if (sig !== null) sets.rejected.add(prevKey(sig));
     };
     if (e.error || !e.link) return problem(e.error?.code ?? 'BAD_REQUEST', e.error?.message ?? 'unreadable link');
     const link = e.link;

@@ -99,6 +99,18 @@ describe('audit: small JSON Lines dumps', () => {
     expect(r.code).toBe(1);
   });
 
+  it('links after an unsigned or unreadable link are BROKEN_ANCESTOR', async () => {
+    const a = makeChain(sk, 2, 'us');
+    const unsigned = { ...a[1]!, signature: '' };
+    const after = signLink(sk, '', { identity: 'us_after', uuid: uuidFor('usa'), created_at: 1_700_000_700 });
+    const b = makeChain(other, 3, 'ur');
+    const unreadable = { ...JSON.parse(feed(other, [b[1]!])[0]!), created_at: 'yesterday' };
+    const file = join(tmp.dir, 'unsigned.jsonl');
+    writeFileSync(file, [...feed(sk, [a[0]!, unsigned, after]), feed(other, [b[0]!])[0], JSON.stringify(unreadable), feed(other, [b[2]!])[0]].join('\n'));
+    const rep = JSON.parse((await audit(['--json', file])).out);
+    expect(rep.problems.map((p: { line: number; code: string }) => `${p.line}:${p.code}`)).toEqual(['2:UNVERIFIABLE', '3:BROKEN_ANCESTOR', '5:BAD_CREATED_AT', '6:BROKEN_ANCESTOR']);
+  });
+
   it('a line may hold a whole /v1/proofchain/changes page', async () => {
     const a = makeChain(sk, 3, 'pg');
     const file = join(tmp.dir, 'pages.jsonl');
