@@ -8,11 +8,12 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './api/deps.js';
+import { checkersComponent } from './checkers/index.js';
 import { buildApi } from './api/server.js';
 import type { BulkVerifier } from './api/verifier.js';
 import type { Config } from './config/types.js';
 import { VerifyPool } from './crypto/pool.js';
-import { mirrorComponent } from './mirror/index.js';
+import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
 
@@ -35,6 +36,9 @@ export interface DaemonContext {
 }
 
 export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Component>;
+
+/** Built and started in this order (after store and crypto), stopped in reverse. */
+const STANDARD_COMPONENTS: ComponentFactory[] = [(ctx) => checkersComponent(ctx), (ctx) => mirrorFactory(ctx)];
 
 export interface DaemonOptions {
   log: Logger;
@@ -70,10 +74,7 @@ export class Daemon {
       log.info({ backend: pool.backendName, workers: pool.workers }, 'signature recovery backend');
       const api: ApiDeps = { config: config.server, log: log.child({ part: 'api' }), store, verifier, version: VERSION };
       const ctx: DaemonContext = { config, log, store, verifier, dataDir, api };
-      // Standard components in start order (archive and checkers join here), then extras.
-      const standard: ComponentFactory[] = [];
-      if (config.mirror.upstream !== '') standard.push((c) => mirrorComponent(c, config.mirror));
-      for (const make of [...standard, ...(opts.components ?? [])]) {
+      for (const make of [...STANDARD_COMPONENTS, ...(opts.components ?? [])]) {
         const c = await make(ctx);
         await c.start();
         started.push(c);

@@ -8,7 +8,7 @@ export function createLogger(level: string, destination: number | NodeJS.Writabl
       level,
       base: { name: 'proofkeep' },
       // Belt and braces: secrets must never reach a log line even if passed by mistake.
-      redact: { paths: ['*.adminToken', '*.token', '*.bearerToken', '*.jwk', '*.wallet', '*.secret_key', 'headers.authorization'], censor: '<redacted>' },
+      redact: { paths: ['*.adminToken', '*.token', '*.bearerToken', '*.botToken', '*.jwk', '*.wallet', '*.secret_key', 'headers.authorization'], censor: '<redacted>' },
     },
     dest,
   );

@@ -6,7 +6,8 @@ import type { Store } from '../store/index.js';
 import type { BulkVerifier } from './verifier.js';
 
 export interface SubmitCheckResult {
-  status: 'valid';
+  /** 'unchecked': no checker can run for this platform (e.g. no token); accepted unchecked */
+  status: 'valid' | 'unchecked';
   alt_id?: string;
   evidence?: unknown;
 }

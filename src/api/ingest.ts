@@ -91,7 +91,7 @@ export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortS
   let initial: InitialBindingState | undefined;
   if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
     const r = await deps.submitCheck({ avatar, link: verified, signal });
-    initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(r.alt_id ? { alt_id: r.alt_id } : {}) };
+    if (r.status === 'valid') initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(r.alt_id ? { alt_id: r.alt_id } : {}) };
   }
   const item: AppendItem = { avatar, link: verified, ...(initial ? { initial } : {}) };
   const [outcome] = await deps.store.appendLinks([item]);

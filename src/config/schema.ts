@@ -2,6 +2,7 @@
  * The one config schema. Each part owns its section; this file composes them. Defaults here are
  * what `npm start` runs with: loopback only, data under ./data, embedded IPFS and devnet.
  */
+import { checkersSection } from '../checkers/config.js';
 import { cryptoSection } from '../crypto/config.js';
 import { mirrorSection } from '../mirror/config.js';
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
@@ -40,6 +41,7 @@ export const schema: Section = {
   server: serverSection,
   store: storeSection,
   crypto: cryptoSection,
+  checkers: checkersSection,
   mirror: mirrorSection,
   log: logSection,
 };

@@ -1,3 +1,5 @@
+import type { CheckersConfig } from '../checkers/config.js';
+
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
 import type { MirrorConfig } from '../mirror/config.js';
 
@@ -37,6 +39,7 @@ export interface Config {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
   readonly crypto: CryptoConfig;
+  readonly checkers: CheckersConfig;
   readonly mirror: MirrorConfig;
   readonly log: LogConfig;
 }

@@ -19,6 +19,12 @@ export function normalizeUpstream(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/** The daemon's standard factory: a mirror when `mirror.upstream` is set, else an inert part. */
+export function mirrorFactory(ctx: DaemonContext): Component {
+  if (ctx.config.mirror.upstream === '') return { name: 'mirror', async start() {}, async stop() {} };
+  return mirrorComponent(ctx, ctx.config.mirror);
+}
+
 export function mirrorComponent(ctx: DaemonContext, config: MirrorConfig): Component {
   const upstream = normalizeUpstream(config.upstream);
   const log = ctx.log.child({ part: 'mirror' });

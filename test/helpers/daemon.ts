@@ -21,7 +21,9 @@ export async function startDaemon(
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'proofkeep-test-'));
   const config = loadConfig({
     env: {},
-    overrides: { 'store.dataDir': dir, 'server.host': '127.0.0.1', 'server.port': 0, 'log.level': 'silent', 'server.writeRateLimit': 0, ...overrides },
+    overrides: { 'store.dataDir': dir, 'server.host': '127.0.0.1', 'server.port': 0, 'log.level': 'silent', 'server.writeRateLimit': 0,
+      // No test may reach real platforms: checkers run only where a test points them at fakes.
+      'checkers.enabled': false, 'checkers.verifyOnSubmit': false, ...overrides },
   });
   const daemon = await Daemon.start(config, { log: createLogger(config.log.level), ...(opts.components ? { components: opts.components } : {}) });
   return {

@@ -1,0 +1,180 @@
+/**
+ * The background re-check loop. State lives in SQLite (binding_checks): each tick claims, per
+ * platform, at most as many due bindings as that platform has free in-flight slots
+ * (maxInFlightPerPlatform), so memory holds O(platforms × maxInFlight) checks whatever the
+ * number of bindings, and a restart resumes from next_check_at (spread by jitter) instead of
+ * re-checking everything. The platform's PlatformHttp enforces the request rate.
+ */
+import type { CheckersConfig } from './config.js';
+import type { CheckStore, VerdictPolicy } from './check-store.js';
+import type { CheckRunner } from './runner.js';
+import { CheckCancelled, type CheckResult } from './types.js';
+
+export interface SchedulerLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
+}
+
+export function verdictPolicy(cfg: CheckersConfig, random: () => number = Math.random): VerdictPolicy {
+  const jittered = (s: number) => Math.max(1, Math.round(s * (1 + cfg.jitter * (2 * random() - 1))));
+  return {
+    nextAfterVerdict: (now) => now + jittered(cfg.intervalSeconds),
+    nextAfterTransient: (now, streak, retryAfterMs) => {
+      const backoff = Math.min(cfg.backoffMaxSeconds, cfg.backoffBaseSeconds * 2 ** Math.min(streak - 1, 30));
+      return now + Math.max(jittered(backoff), Math.ceil((retryAfterMs ?? 0) / 1000));
+    },
+    staleAfterFailures: cfg.staleAfterFailures,
+  };
+}
+
+export interface SchedulerStats {
+  checks: number;
+  valid: number;
+  invalid: number;
+  transient: number;
+  inFlight: Record<string, number>;
+  maxInFlight: number;
+}
+
+export class Scheduler {
+  private readonly running = new Map<string, Set<number>>();
+  private readonly ac = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private kicked = false;
+  private active = new Set<Promise<void>>();
+  private started = false;
+  readonly policy: VerdictPolicy;
+  readonly stats: SchedulerStats = { checks: 0, valid: 0, invalid: 0, transient: 0, inFlight: {}, maxInFlight: 0 };
+
+  constructor(
+    private readonly deps: {
+      cfg: CheckersConfig;
+      store: CheckStore;
+      runner: CheckRunner;
+      log?: SchedulerLog;
+      /** unix seconds */
+      now?: () => number;
+      onResult?: (bindingId: number, result: CheckResult, status: string | null) => void;
+    },
+  ) {
+    this.policy = verdictPolicy(deps.cfg);
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Wake the loop soon (new due work: admin re-check, overdue read). */
+  kick(): void {
+    if (!this.started || this.ac.signal.aborted || this.kicked) return;
+    this.kicked = true;
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.kicked = false;
+      this.tick();
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One pass: fill every ready platform's free in-flight slots from the due list. */
+  tick(): number {
+    if (this.ac.signal.aborted) return 0;
+    const { cfg, store, runner } = this.deps;
+    const now = this.now();
+    let claimed = 0;
+    for (const platform of runner.checkers.keys()) {
+      if (!runner.canCheck(platform)) continue;
+      const set = this.running.get(platform) ?? new Set<number>();
+      this.running.set(platform, set);
+      const free = Math.min(cfg.batchSize, cfg.maxInFlightPerPlatform - set.size);
+      if (free <= 0) continue;
+      let ids: number[];
+      try {
+        ids = store.claimDue(platform, now, free, cfg.leaseSeconds, set);
+      } catch (err) {
+        this.deps.log?.warn({ err, platform }, 'claiming due checks failed');
+        continue;
+      }
+      for (const id of ids) this.launch(platform, id, set);
+      claimed += ids.length;
+    }
+    if (this.started && !this.ac.signal.aborted) this.schedule(cfg.tickMs);
+    return claimed;
+  }
+
+  private launch(platform: string, bindingId: number, set: Set<number>): void {
+    set.add(bindingId);
+    const total = [...this.running.values()].reduce((n, s) => n + s.size, 0);
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, total);
+    const p = this.checkOne(bindingId)
+      .catch((err: unknown) => this.deps.log?.warn({ err, bindingId }, 'check failed unexpectedly; retried after its lease'))
+      .finally(() => {
+        set.delete(bindingId);
+        this.active.delete(p);
+        // a slot freed: refill without waiting for the next tick
+        this.kick();
+      });
+    this.active.add(p);
+  }
+
+  private async checkOne(bindingId: number): Promise<void> {
+    const { store, runner } = this.deps;
+    let due;
+    try {
+      due = store.load(bindingId);
+    } catch (err) {
+      this.deps.log?.warn({ err, bindingId }, 'loading a binding to check failed');
+      return;
+    }
+    if (!due) return;
+    let result: CheckResult;
+    try {
+      result = await runner.run(due.target, { signal: this.ac.signal, priority: 0 });
+    } catch (err) {
+      if (err instanceof CheckCancelled) {
+        // shutdown: due again at once after a restart (the lease would also expire)
+        try {
+          store.release(bindingId, this.now());
+        } catch {
+          /* store already closed: the lease expires instead */
+        }
+        return;
+      }
+      throw err;
+    }
+    if (result.kind === 'transient' && result.code === 'DISABLED') return;
+    const status = store.apply(due, result, this.now(), this.policy);
+    this.stats.checks++;
+    this.stats[result.kind]++;
+    if (result.kind === 'transient') this.deps.log?.debug?.({ bindingId, code: result.code, reason: result.reason }, 'transient check failure');
+    else if (result.kind === 'invalid') this.deps.log?.info({ bindingId, platform: due.target.link.platform, code: result.code }, 'binding invalid');
+    this.deps.onResult?.(bindingId, result, status);
+  }
+
+  /** Resolves when the checks in flight now have finished (tests, admin). */
+  async drain(): Promise<void> {
+    while (this.active.size > 0) await Promise.allSettled([...this.active]);
+  }
+
+  inFlight(): Record<string, number> {
+    return Object.fromEntries([...this.running].map(([p, s]) => [p, s.size]));
+  }
+
+  /** Stop claiming, cancel in-flight checks (their leases let them run again after restart). */
+  async stop(): Promise<void> {
+    this.ac.abort();
+    clearTimeout(this.timer);
+    await Promise.allSettled([...this.active]);
+  }
+}
