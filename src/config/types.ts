@@ -1,9 +1,9 @@
-import type { CheckersConfig } from '../checkers/config.js';
-
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
+import type { CheckersConfig } from '../checkers/config.js';
 import type { MirrorConfig } from '../mirror/config.js';
 
 export type { MirrorConfig };
+
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
