@@ -60,6 +60,9 @@ describe('mirror: killed mid-sync and restarted', () => {
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     expect(mid.mirror.cursor).toBeLessThan(pop.links); // the kill landed mid-sync
+    // /healthz told how far behind it was (a proofkeep upstream reports its newest link id)
+    expect(mid.mirror.caught_up).toBe(false);
+    expect(mid.mirror.behind).toBe(pop.links - mid.mirror.cursor);
 
     const second = await startServe(args, ENV);
     children.push(second.child);
