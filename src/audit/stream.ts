@@ -106,6 +106,7 @@ export class LinkStreamAuditor {
     const id = key ? key.id : typeof avatarRaw === 'string' ? avatarRaw.slice(0, 140) : '(none)';
     if (this.current && this.current.id === id) return this.current;
     let s = this.states.get(id);
+    if (s) s.key = key; // released when its group ended
     if (!s) {
       s = { id, key, head: null, seen: 0, lastSignature: null, sets: null, rejected: null, closed: false };
       this.states.set(id, s);
@@ -114,7 +115,7 @@ export class LinkStreamAuditor {
       s.closed = false;
     }
     if (this.current) this.current.closed = true;
-    // Keep the previous group's sets until this batch is applied; dropped in release().
+    // The previous group keeps its sets until this batch is applied (see the end of flush()).
     s.sets ??= { signatures: new Set(), uuids: new Set(), rejected: s.rejected ?? new Set() };
     s.rejected = null;
     this.current = s;
@@ -162,6 +163,7 @@ export class LinkStreamAuditor {
       if (s !== this.current && s.sets) {
         s.rejected = s.sets.rejected.size > 0 ? s.sets.rejected : null;
         s.sets = null;
+        s.key = null;
       }
     }
   }
