@@ -7,7 +7,9 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PROOFKEEP_')));
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...clean, ...env } });
+  // Platform checkers stay off unless a test turns them on: tests never reach real platforms.
+  const quiet = { PROOFKEEP_CHECKERS_ENABLED: 'false', PROOFKEEP_CHECKERS_VERIFY_ON_SUBMIT: 'false' };
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...clean, ...quiet, ...env } });
 }
 
 export async function runCli(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
