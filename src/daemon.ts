@@ -11,6 +11,7 @@ import type { ApiDeps } from './api/deps.js';
 import { checkersComponent } from './checkers/index.js';
 import { buildApi } from './api/server.js';
 import type { BulkVerifier } from './api/verifier.js';
+import { archiveComponent } from './archive/index.js';
 import type { Config } from './config/types.js';
 import { VerifyPool } from './crypto/pool.js';
 import { mirrorFactory } from './mirror/index.js';
@@ -38,7 +39,8 @@ export interface DaemonContext {
 export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Component>;
 
 /** Built and started in this order (after store and crypto), stopped in reverse. */
-const STANDARD_COMPONENTS: ComponentFactory[] = [(ctx) => checkersComponent(ctx), (ctx) => mirrorFactory(ctx)];
+// Start order: store → crypto (above) → archive → checkers → mirror; stopped in reverse.
+const STANDARD_COMPONENTS: ComponentFactory[] = [archiveComponent, (ctx) => checkersComponent(ctx), (ctx) => mirrorFactory(ctx)];
 
 export interface DaemonOptions {
   log: Logger;

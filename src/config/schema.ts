@@ -6,6 +6,7 @@ import { checkersSection } from '../checkers/config.js';
 import { cryptoSection } from '../crypto/config.js';
 import { mirrorSection } from '../mirror/config.js';
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
+import { archiveSection } from '../archive/config.js';
 
 export const PLATFORMS_DEFAULT = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'] as const;
 
@@ -41,6 +42,7 @@ export const schema: Section = {
   server: serverSection,
   store: storeSection,
   crypto: cryptoSection,
+  archive: archiveSection,
   checkers: checkersSection,
   mirror: mirrorSection,
   log: logSection,

@@ -1,4 +1,5 @@
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
+import type { ArchiveConfig } from '../archive/config.js';
 import type { CheckersConfig } from '../checkers/config.js';
 import type { MirrorConfig } from '../mirror/config.js';
 
@@ -39,6 +40,7 @@ export interface Config {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
   readonly crypto: CryptoConfig;
+  readonly archive: ArchiveConfig;
   readonly checkers: CheckersConfig;
   readonly mirror: MirrorConfig;
   readonly log: LogConfig;

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { base } from './migrations/001-base.js';
+import { archive } from './migrations/002-archive.js';
 import { checkersMigration } from './migrations/003-checkers.js';
 import { mirror } from './migrations/004-mirror.js';
 
@@ -13,7 +14,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [base, checkersMigration, mirror];
+export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror];
 
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const current = db.pragma('user_version', { simple: true }) as number;

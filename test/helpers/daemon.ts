@@ -23,7 +23,9 @@ export async function startDaemon(
     env: {},
     overrides: { 'store.dataDir': dir, 'server.host': '127.0.0.1', 'server.port': 0, 'log.level': 'silent', 'server.writeRateLimit': 0,
       // No test may reach real platforms: checkers run only where a test points them at fakes.
-      'checkers.enabled': false, 'checkers.verifyOnSubmit': false, ...overrides },
+      'checkers.enabled': false, 'checkers.verifyOnSubmit': false,
+      // The archive (Helia + devnet) only where a test turns it on: it costs seconds per daemon.
+      'archive.enabled': false, ...overrides },
   });
   const daemon = await Daemon.start(config, { log: createLogger(config.log.level), ...(opts.components ? { components: opts.components } : {}) });
   return {

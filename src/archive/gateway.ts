@@ -1,0 +1,75 @@
+/**
+ * `GET /ipfs/:cid` — a trustless gateway (https://specs.ipfs.tech/http-gateways/trustless-gateway/)
+ * for what this node pins: the raw block (`application/vnd.ipld.raw`, by Accept or
+ * `?format=raw`) or a CAR holding it (`application/vnd.ipld.car`, `?format=car`). Clients verify
+ * the bytes against the CID themselves, so nothing here needs trusting. Without a format the
+ * json document itself is returned (for json CIDs the block *is* the document).
+ *
+ * `:cid` and the query are attacker-controlled: parse defensively, answer 400, never 500.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { CarWriter } from '@ipld/car';
+import { CID } from 'multiformats/cid';
+import * as jsonCodec from 'multiformats/codecs/json';
+import { collect, type IpfsNode } from './ipfs.js';
+
+const RAW = 'application/vnd.ipld.raw';
+const CAR = 'application/vnd.ipld.car';
+
+function error(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ message, code });
+}
+
+export function wantedFormat(accept: string | undefined, format: unknown): 'raw' | 'car' | 'json' | null {
+  if (format !== undefined) {
+    if (format === 'raw') return 'raw';
+    if (format === 'car') return 'car';
+    return null;
+  }
+  const a = (accept ?? '').toLowerCase();
+  if (a.includes(RAW)) return 'raw';
+  if (a.includes(CAR)) return 'car';
+  return 'json';
+}
+
+export async function carBytes(cid: CID, block: Uint8Array): Promise<Uint8Array> {
+  const { writer, out } = CarWriter.create([cid]);
+  const done = collect(out);
+  await writer.put({ cid, bytes: block });
+  await writer.close();
+  return done;
+}
+
+export function registerGateway(app: FastifyInstance, node: () => IpfsNode | null): void {
+  app.get<{ Params: { cid: string }; Querystring: { format?: string } }>('/ipfs/:cid', async (req, reply) => {
+    const ipfs = node();
+    if (!ipfs) return error(reply, 503, 'UNAVAILABLE', 'the IPFS node is not running');
+    let cid: CID;
+    try {
+      if (req.params.cid.length > 200) throw new Error('too long');
+      cid = CID.parse(req.params.cid).toV1();
+    } catch {
+      return error(reply, 400, 'BAD_REQUEST', 'not a valid CID');
+    }
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    const fmt = wantedFormat(req.headers.accept, query.format);
+    if (!fmt) return error(reply, 400, 'BAD_REQUEST', 'format must be raw or car');
+    const signal = AbortSignal.timeout(10_000);
+    // Only pinned content is served: the node is an archive of chain documents, not a cache.
+    if (!(await ipfs.isPinned(cid, signal))) return error(reply, 404, 'NOT_FOUND', 'not pinned here');
+    const block = await ipfs.getLocalBlock(cid, signal);
+    if (!block) return error(reply, 404, 'NOT_FOUND', 'block not held');
+    reply
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'public, max-age=29030400, immutable')
+      .header('x-ipfs-roots', cid.toString());
+    if (fmt === 'raw') {
+      return reply.header('etag', `"${cid}.raw"`).type(RAW).send(Buffer.from(block));
+    }
+    if (fmt === 'car') {
+      return reply.header('etag', `"${cid}.car"`).type(`${CAR}; version=1`).send(Buffer.from(await carBytes(cid, block)));
+    }
+    if (cid.code !== jsonCodec.code) return error(reply, 406, 'BAD_REQUEST', 'ask for format=raw or format=car');
+    return reply.header('etag', `"${cid}"`).type('application/json').send(Buffer.from(block));
+  });
+}

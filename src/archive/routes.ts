@@ -1,0 +1,54 @@
+/**
+ * GET /v1/chain/:avatar/archive — an Avatar's archived versions, newest last: link count,
+ * head uuid, CID, Arweave tx (+ Previous-Tx), IPFS / Kubo / Arweave statuses and times, plus
+ * what is still pending. `:avatar` is attacker-controlled: any key spelling, else 400.
+ */
+import type { FastifyInstance } from 'fastify';
+import { parsePublicKey, ProofError } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { OutboxStore, VersionRow } from './outbox-store.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function versionJson(v: VersionRow): Record<string, unknown> {
+  return {
+    links: v.link_count,
+    head_uuid: v.head_uuid,
+    cid: v.cid,
+    size: v.size,
+    arweave_tx: v.tx_id ?? '',
+    previous_tx: v.previous_tx ?? '',
+    ipfs_status: v.ipfs_status,
+    kubo_status: v.kubo_status,
+    arweave_status: v.arweave_status,
+    confirmations: v.confirmations,
+    block_height: v.block_height,
+    reposts: v.reposts,
+    last_error: v.last_error,
+    created_at: iso(v.created_at),
+    ipfs_pinned_at: iso(v.ipfs_pinned_at),
+    arweave_signed_at: iso(v.arweave_signed_at),
+    arweave_posted_at: iso(v.arweave_posted_at),
+    arweave_confirmed_at: iso(v.arweave_confirmed_at),
+  };
+}
+
+export function archiveRoutes(app: FastifyInstance, store: Store, outbox: OutboxStore): void {
+  app.get<{ Params: { avatar: string } }>('/v1/chain/:avatar/archive', async (req) => {
+    const avatar = parsePublicKey(req.params.avatar);
+    const row = store.avatarRow(avatar.id);
+    if (!row) throw new ProofError('NOT_FOUND', `no chain for avatar ${avatar.id}`);
+    const pending = outbox.pendingOf(row.id);
+    return {
+      avatar: row.avatar,
+      link_count: row.link_count,
+      versions: outbox.versionsOf(row.id).map(versionJson),
+      pending: {
+        jobs: pending.jobs,
+        attempts: pending.attempts,
+        next_attempt_at: pending.jobs ? iso(pending.next_attempt_at) : null,
+        last_error: pending.last_error,
+      },
+    };
+  });
+}

@@ -1,0 +1,302 @@
+/**
+ * The outbox worker. Polls for Avatars with due jobs, and for each (one run per Avatar at a
+ * time, `concurrency` Avatars in parallel, runs started at most `perInterval` per `intervalMs`)
+ * archives the Avatar's NEWEST chain version: every pending job it covers is then done, so a
+ * burst of links costs one upload. Each step records its result before the next starts, so a
+ * re-run after a failure or a crash skips what is done and repeats nothing that matters:
+ *
+ *   1. version row (link count, head uuid, CID of the exact document bytes)
+ *   2. embedded IPFS: put + pin, then unpin superseded versions (unless keepHistory)
+ *   3. Arweave: sign → persist the signed tx → post; a persisted-but-unposted tx is re-posted
+ *      as is (same id), never re-signed, so one chain version never gets two transactions
+ *   4. Kubo (optional): put + pin
+ *   5. jobs up to that link count → done
+ *
+ * A failed run backs off (exponential + jitter, from config) and is retried forever: jobs are
+ * never dropped. A separate loop tracks confirmations of posted transactions.
+ */
+import { setMaxListeners } from 'node:events';
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import { CID } from 'multiformats/cid';
+import { chainDocumentBytes } from '../core/index.js';
+import { archiveTags, type ArweaveClient, type SignedTx, type Tag } from './arweave.js';
+import { backoffMs } from './backoff.js';
+import type { ArchiveConfig } from './config.js';
+import { documentCid, type IpfsNode } from './ipfs.js';
+import type { KuboPinner } from './kubo.js';
+import type { OutboxStore, VersionRow } from './outbox-store.js';
+
+export interface ArchiveTargets {
+  ipfs: IpfsNode | null;
+  kubo: KuboPinner | null;
+  arweave: ArweaveClient | null;
+  /** the wallet address (tag lookups are restricted to our own transactions) */
+  arweaveOwner: string | null;
+}
+
+function message(err: unknown): string {
+  const e = err as { message?: unknown; cause?: { message?: unknown } };
+  const m = typeof e?.message === 'string' ? e.message : String(err);
+  return typeof e?.cause?.message === 'string' ? `${m}: ${e.cause.message}` : m;
+}
+
+export class ArchiveWorker {
+  private readonly queue: PQueue;
+  private readonly inFlight = new Set<number>();
+  private readonly ac = new AbortController();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private confirmTimer: NodeJS.Timeout | undefined;
+  private confirming: Promise<void> | null = null;
+  private stopped = false;
+  /** versions archived by this process (for logs and tests) */
+  archivedCount = 0;
+
+  constructor(
+    private readonly outbox: OutboxStore,
+    private readonly targets: ArchiveTargets,
+    private readonly cfg: ArchiveConfig,
+    private readonly log: Logger,
+  ) {
+    // Every in-flight request of every run listens on this one signal.
+    setMaxListeners(0, this.ac.signal);
+    this.queue = new PQueue({
+      concurrency: cfg.concurrency,
+      intervalCap: cfg.rateLimit.perInterval,
+      interval: cfg.rateLimit.intervalMs,
+    });
+  }
+
+  start(): void {
+    this.pollTimer = setInterval(() => this.tick(), this.cfg.pollMs);
+    if (this.targets.arweave) {
+      this.confirmTimer = setInterval(() => {
+        this.confirming ??= this.confirmTick().finally(() => (this.confirming = null));
+      }, this.cfg.arweave.confirmPollMs);
+    }
+    this.tick();
+  }
+
+  /** Stop taking work, let running archive runs finish (bounded), then return. */
+  async stop(graceMs = 15_000): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    clearInterval(this.confirmTimer);
+    this.queue.clear();
+    const grace = setTimeout(() => this.ac.abort(new Error('archive worker stopping')), graceMs);
+    try {
+      await this.queue.onIdle();
+      await this.confirming;
+    } finally {
+      clearTimeout(grace);
+    }
+  }
+
+  /** Schedule due Avatars that are not already running or queued. */
+  tick(): void {
+    if (this.stopped) return;
+    const room = this.cfg.concurrency * 2 - this.inFlight.size;
+    if (room <= 0) return;
+    const now = Date.now();
+    let due;
+    try {
+      due = this.outbox.due(now, this.cfg.coalesceMs, room + this.inFlight.size);
+    } catch (err) {
+      this.log.error({ err: message(err) }, 'archive: reading the outbox failed');
+      return;
+    }
+    for (const d of due) {
+      if (this.inFlight.has(d.avatar_id)) continue;
+      this.inFlight.add(d.avatar_id);
+      void this.queue.add(() => this.run(d.avatar_id)).finally(() => this.inFlight.delete(d.avatar_id));
+    }
+  }
+
+  private async run(avatarId: number): Promise<void> {
+    if (this.stopped && this.ac.signal.aborted) return;
+    try {
+      await this.archiveAvatar(avatarId, this.ac.signal);
+    } catch (err) {
+      const attempts = this.outbox.attempts(avatarId);
+      const delay = backoffMs(this.cfg.retry, attempts);
+      this.outbox.fail(avatarId, Date.now() + delay, message(err));
+      this.log.warn({ avatarId, attempts: attempts + 1, retryInMs: delay, err: message(err) }, 'archive run failed; will retry');
+    }
+  }
+
+  private document(avatarId: number, publicKey: string, count: number): Uint8Array {
+    const links = this.outbox.links(avatarId, count);
+    if (links.length !== count) throw new Error(`chain of avatar ${avatarId} has ${links.length} links, expected ${count}`);
+    return chainDocumentBytes(publicKey, links);
+  }
+
+  /** Archive the Avatar's newest version (finishing any earlier signed-but-unposted one first). */
+  async archiveAvatar(avatarId: number, signal: AbortSignal): Promise<VersionRow> {
+    const avatar = this.outbox.avatar(avatarId);
+    if (!avatar) throw new Error(`avatar ${avatarId} not found`);
+    const target = avatar.link_count;
+    const { ipfs, kubo, arweave } = this.targets;
+
+    // An earlier version whose tx was signed but never acknowledged: post that same tx first,
+    // so it is neither lost nor duplicated, and later versions' Previous-Tx points at it.
+    if (arweave) {
+      for (const v of this.outbox.inState(avatarId, 'signed')) {
+        if (v.link_count === target) continue;
+        await this.postSigned(v, this.document(avatarId, avatar.public_key, v.link_count), signal, true);
+      }
+    }
+
+    const bytes = this.document(avatarId, avatar.public_key, target);
+    let v = this.outbox.version(avatarId, target);
+    if (!v) {
+      const links = this.outbox.links(avatarId, target);
+      v = this.outbox.insertVersion({
+        avatarId,
+        linkCount: target,
+        headUuid: links[links.length - 1]?.uuid ?? '',
+        cid: (await documentCid(bytes)).toString(),
+        size: bytes.length,
+        ipfs: ipfs ? 'pending' : 'disabled',
+        kubo: kubo ? 'pending' : 'disabled',
+        arweave: arweave ? 'pending' : 'disabled',
+      });
+    }
+    const cid = CID.parse(v.cid);
+
+    if (ipfs && v.ipfs_status === 'pending') {
+      const got = await ipfs.put(bytes, signal);
+      if (!got.equals(cid)) throw new Error(`IPFS stored ${got}, expected ${cid}`);
+      await ipfs.pin(cid, signal);
+      this.outbox.setIpfs(v.id, 'pinned');
+    }
+
+    if (arweave) {
+      v = this.outbox.versionById(v.id)!;
+      // Signed in an earlier run (that failed or crashed around the post): it may have landed.
+      let maybePosted = v.arweave_status === 'signed';
+      if (v.arweave_status === 'pending') {
+        maybePosted = false;
+        const previousTx = this.outbox.previousTx(avatarId, target);
+        const tags = archiveTags({ avatar: avatar.avatar, links: target, headUuid: v.head_uuid, cid: v.cid, previousTx });
+        const signed = await arweave.sign(bytes, tags, signal);
+        this.outbox.recordSigned(v.id, signed, previousTx);
+        v = this.outbox.versionById(v.id)!;
+      }
+      if (v.arweave_status === 'signed') await this.postSigned(v, bytes, signal, maybePosted);
+    }
+
+    if (kubo && v.kubo_status === 'pending') {
+      await kubo.pin(cid, bytes, signal);
+      this.outbox.setKubo(v.id, 'pinned');
+    }
+
+    // The new version is pinned; only now may superseded ones be unpinned.
+    if (!this.cfg.ipfs.keepHistory) {
+      for (const old of this.outbox.pinnedBefore(avatarId, target)) {
+        const oldCid = CID.parse(old.cid);
+        if (ipfs && old.ipfs_status === 'pinned') {
+          await ipfs.unpin(oldCid, signal);
+          this.outbox.setIpfs(old.id, 'unpinned');
+        }
+        if (kubo && old.kubo_status === 'pinned') {
+          await kubo.unpin(oldCid, signal);
+          this.outbox.setKubo(old.id, 'unpinned');
+        }
+      }
+    }
+
+    const done = this.outbox.complete(avatarId, target, v.id);
+    const final = this.outbox.versionById(v.id)!;
+    this.archivedCount++;
+    this.log.info(
+      { avatar: avatar.avatar, links: target, jobs: done, cid: final.cid, tx: final.tx_id, ipfs: final.ipfs_status, arweave: final.arweave_status },
+      'archived chain version',
+    );
+    return final;
+  }
+
+  /** Post a persisted signed tx; with `checkFirst`, a tx the gateway already has is not sent again. */
+  private async postSigned(v: VersionRow, bytes: Uint8Array, signal: AbortSignal, checkFirst = false): Promise<void> {
+    const arweave = this.targets.arweave!;
+    if (!checkFirst || (await arweave.status(v.tx_id!, signal)).state === 'not_found') {
+      const signed: SignedTx = { id: v.tx_id!, json: JSON.parse(v.tx_json!) as Record<string, unknown> };
+      await arweave.post(signed, bytes, signal);
+    }
+    this.outbox.markPosted(v.id);
+  }
+
+  /** Check posted transactions: confirmations, and re-post those the gateway lost. */
+  async confirmTick(): Promise<void> {
+    const arweave = this.targets.arweave;
+    if (!arweave || this.stopped) return;
+    const cfg = this.cfg.arweave;
+    for (const v of this.outbox.toConfirm(50)) {
+      if (this.stopped) return;
+      try {
+        if (v.arweave_status === 'signed') {
+          // Normally posted by its Avatar's run; one left behind (a failed re-post, a crash
+          // after the jobs were done) is posted here, as the same signed tx.
+          if (Date.now() - (v.arweave_signed_at ?? 0) > 2 * cfg.timeoutMs) {
+            const avatar = this.outbox.avatar(v.avatar_id)!;
+            await this.postSigned(v, this.document(v.avatar_id, avatar.public_key, v.link_count), this.ac.signal, true);
+          } else this.outbox.touch(v.id);
+          continue;
+        }
+        const st = await arweave.status(v.tx_id!, this.ac.signal);
+        if (st.state === 'mined') {
+          if (st.confirmations >= cfg.confirmations) this.outbox.markConfirmed(v.id, st.confirmations, st.height);
+          else this.outbox.setConfirmations(v.id, st.confirmations, st.height);
+        } else if (st.state === 'not_found' && Date.now() - (v.arweave_posted_at ?? 0) > cfg.repostAfterMs) {
+          await this.repost(v);
+        } else {
+          this.outbox.touch(v.id);
+        }
+      } catch (err) {
+        this.outbox.versionError(v.id, message(err));
+        this.log.debug({ tx: v.tx_id, err: message(err) }, 'confirmation check failed');
+        return; // gateway trouble: try again next round
+      }
+    }
+  }
+
+  /** A posted tx vanished: post the same signed tx again; if the gateway refuses it, re-sign. */
+  private async repost(v: VersionRow): Promise<void> {
+    const arweave = this.targets.arweave!;
+    const avatar = this.outbox.avatar(v.avatar_id)!;
+    const bytes = this.document(v.avatar_id, avatar.public_key, v.link_count);
+    this.log.warn({ avatar: avatar.avatar, links: v.link_count, tx: v.tx_id }, 'arweave tx vanished; re-posting');
+    if (v.tx_json) {
+      try {
+        await arweave.post({ id: v.tx_id!, json: JSON.parse(v.tx_json) as Record<string, unknown> }, bytes, this.ac.signal);
+        this.outbox.markReposted(v.id);
+        return;
+      } catch (err) {
+        if (!(err as { details?: { rejected?: unknown } }).details?.rejected) throw err;
+      }
+    }
+    // Refused (expired anchor): before signing a new tx, make sure no tx for this version exists.
+    const tags: Tag[] = archiveTags({ avatar: avatar.avatar, links: v.link_count, headUuid: v.head_uuid, cid: v.cid, previousTx: v.previous_tx });
+    const key = tags.filter((t) => ['App-Name', 'Avatar', 'Links', 'IPFS-CID'].includes(t.name));
+    const found = (await arweave.findByTags(key, this.targets.arweaveOwner, this.ac.signal)).filter((id) => id !== v.tx_id);
+    if (found[0]) {
+      this.outbox.adopt(v.id, found[0]);
+      return;
+    }
+    const signed = await arweave.sign(bytes, tags, this.ac.signal);
+    this.outbox.recordSigned(v.id, signed, v.previous_tx);
+    this.outbox.markReposted(v.id);
+    await this.postSigned(this.outbox.versionById(v.id)!, bytes, this.ac.signal);
+  }
+
+  health(): Record<string, unknown> {
+    const s = this.outbox.summary();
+    return {
+      queue_depth: s.jobs,
+      pending_avatars: s.avatars,
+      oldest_pending_age_ms: s.oldest_enqueued_at === null ? 0 : Math.max(0, Date.now() - s.oldest_enqueued_at),
+      failing_avatars: s.failing_avatars,
+      in_flight: this.inFlight.size,
+      unconfirmed_txs: this.outbox.unconfirmed(),
+    };
+  }
+}
