@@ -49,6 +49,7 @@ const ENV = {
   PROOFKEEP_MIRROR_BACKOFF_BASE_MS: '50',
   PROOFKEEP_CRYPTO_WORKERS: '1',
   PROOFKEEP_LOG_LEVEL: 'warn',
+  PROOFKEEP_ARCHIVE_ENABLED: 'false', // not what this test is about (and seconds per start)
 };
 
 describe('mirror: killed mid-sync and restarted', () => {
