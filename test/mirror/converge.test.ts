@@ -1,7 +1,8 @@
 /**
- * Two real daemons on 127.0.0.1: an origin and a mirror following its changes feed. After
- * links of many Avatars land on the origin, the mirror converges to byte-identical chain
- * documents (so identical CIDs), keeps following new links, and refuses writes.
+ * Two real daemons on 127.0.0.1: an origin and a mirror following its changes feed, both
+ * archiving to their own embedded IPFS node. After links of many Avatars land on the origin,
+ * the mirror converges to byte-identical chain documents and pins the same CIDs, keeps
+ * following new links, and refuses writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, json, post, type TestDaemon } from '../helpers/daemon.js';
@@ -11,11 +12,26 @@ let origin: TestDaemon;
 let mirror: TestDaemon;
 let pop: Population;
 
+// IPFS only: Arweave on two devnets would give different tx ids anyway; CIDs are the point.
+const ARCHIVE = { 'archive.enabled': true, 'archive.arweave.enabled': false, 'archive.coalesceMs': 50, 'archive.pollMs': 50 };
+
 beforeAll(async () => {
-  origin = await startDaemon({ 'crypto.workers': 1 });
+  origin = await startDaemon({ 'crypto.workers': 1, ...ARCHIVE });
   pop = await populate(origin.url, 'conv', 12, 9);
-  mirror = await startDaemon({ 'crypto.workers': 1, 'mirror.upstream': `${origin.url}/`, 'mirror.pageSize': 20, 'mirror.pollIntervalMs': 50 });
+  mirror = await startDaemon({ 'crypto.workers': 1, ...ARCHIVE, 'mirror.upstream': `${origin.url}/`, 'mirror.pageSize': 20, 'mirror.pollIntervalMs': 50 });
 }, 120_000);
+
+/** The CID of the newest pinned version, once every link of the Avatar is archived. */
+async function pinnedCid(url: string, avatar: string, links: number): Promise<string> {
+  const v = await until(
+    `archive of ${avatar} on ${url}`,
+    async () => (await json(`${url}/v1/chain/${avatar}/archive`)).body,
+    (b: any) => b?.pending?.jobs === 0 && b.versions.at(-1)?.links === links && b.versions.at(-1).ipfs_status === 'pinned',
+    60_000,
+    100,
+  );
+  return v.versions.at(-1).cid;
+}
 afterAll(async () => {
   await mirror?.stop();
   await origin?.stop();
@@ -32,7 +48,10 @@ describe('mirror: origin and mirror converge', () => {
       const [o, m] = await Promise.all([chainDoc(origin.url, a), chainDoc(mirror.url, a)]);
       expect(o.status).toBe(200);
       expect(m.text).toBe(o.text);
-      expect(await cidOf(m.text)).toBe(await cidOf(o.text));
+      // both daemons pinned the same CID, and it is the CID of these bytes
+      const [co, cm] = await Promise.all([pinnedCid(origin.url, a, pop.links / pop.avatars.length), pinnedCid(mirror.url, a, pop.links / pop.avatars.length)]);
+      expect(cm).toBe(co);
+      expect(cm).toBe(await cidOf(m.text));
     }
     // the Next.ID read API agrees too
     const [po, pm] = await Promise.all([json(`${origin.url}/v1/proofchain?avatar=${pop.avatars[3]}`), json(`${mirror.url}/v1/proofchain?avatar=${pop.avatars[3]}`)]);
