@@ -3,10 +3,10 @@
  * Exit 0: everything verified; 1: problems found; 2: usage or fetch errors.
  */
 import { parseArgs } from 'node:util';
-import { AUDIT_DEFAULTS, classifySource, runAudit, type AuditConfig, type AuditSource } from '../audit/index.js';
+import { AUDIT_DEFAULTS, classifySource, runAudit, type AuditSource } from '../audit/index.js';
 import { noProgress, terminalProgress } from '../audit/progress.js';
 import type { CliIO } from './io.js';
-import { isBackendMode } from '../crypto/config.js';
+import { ConfigError, loadConfig } from '../config/load.js';
 
 
 const USAGE = `usage: proofkeep audit [options] SOURCE...
@@ -17,26 +17,21 @@ or one /v1/proofchain/changes link per line), an IPFS CID (or ipfs://CID), or an
 transaction id (or ar://ID) whose Previous-Tx history is walked back and checked.
 
 options:
+  --config FILE            config file (its "audit" and "crypto" sections apply; env PROOFKEEP_CONFIG)
   --json                   machine-readable report on stdout
   --service URL            a ProofService (Next.ID or proofkeep) to read /v1/proofchain from
   --avatar KEY             an Avatar public key on --service (repeatable)
   --ipfs-gateway URL       trustless gateway (env PROOFKEEP_AUDIT_IPFS_GATEWAY; default ${AUDIT_DEFAULTS.ipfsGateway})
   --arweave-gateway URL    Arweave gateway (env PROOFKEEP_AUDIT_ARWEAVE_GATEWAY; default ${AUDIT_DEFAULTS.arweaveGateway})
-  --timeout MS             per-request timeout (default ${AUDIT_DEFAULTS.timeoutMs})
-  --retries N              retries of a failed request (default ${AUDIT_DEFAULTS.retries})
+  --timeout MS             per-request timeout (env PROOFKEEP_AUDIT_TIMEOUT_MS; default ${AUDIT_DEFAULTS.timeoutMs})
+  --retries N              retries of a failed request (env PROOFKEEP_AUDIT_RETRIES; default ${AUDIT_DEFAULTS.retries})
   --backend auto|native|noble   signature recovery backend (env PROOFKEEP_CRYPTO_BACKEND; default auto)
-  --workers N              verify threads: 0 = one per core (default), 1 = no worker threads
+  --workers N              verify threads (env PROOFKEEP_CRYPTO_WORKERS): 0 = one per core (default), 1 = none
   --no-progress            no progress bar even on a terminal
   -h, --help
 
 exit status: 0 all verified, 1 problems found, 2 usage or fetch errors
 `;
-
-function positiveInt(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new Error(`${name} must be a non-negative integer`);
-  return Number(v);
-}
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let parsed;
@@ -45,6 +40,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
+        config: { type: 'string' },
         json: { type: 'boolean' },
         service: { type: 'string' },
         avatar: { type: 'string', multiple: true },
@@ -83,27 +79,25 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (v.service && !/^https?:\/\//.test(v.service)) return usage('--service must be an http(s) URL');
   for (const a of avatars) sources.push({ kind: 'service', url: v.service!, avatar: a });
   if (sources.length === 0) return usage('no SOURCE given');
-  const backend = v.backend ?? io.env['PROOFKEEP_CRYPTO_BACKEND'] ?? 'auto';
-  if (!isBackendMode(backend)) return usage('--backend must be auto, native or noble');
-  let workers: number;
+  // Flags override PROOFKEEP_* variables, which override the config file (same loader as serve).
+  const num = (x: string | undefined) => (x !== undefined && /^\d{1,12}$/.test(x) ? Number(x) : x);
+  let config;
   try {
-    workers = positiveInt(v.workers ?? io.env['PROOFKEEP_CRYPTO_WORKERS'], '--workers') ?? 0;
+    config = loadConfig({
+      file: v.config,
+      env: io.env,
+      overrides: {
+        'audit.ipfsGateway': v['ipfs-gateway'],
+        'audit.arweaveGateway': v['arweave-gateway'],
+        'audit.timeoutMs': num(v.timeout),
+        'audit.retries': num(v.retries),
+        'crypto.backend': v.backend,
+        'crypto.workers': num(v.workers),
+      },
+    });
   } catch (err) {
-    return usage((err as Error).message);
-  }
-
-  const config: Partial<AuditConfig> = {};
-  try {
-    const ipfs = v['ipfs-gateway'] ?? io.env['PROOFKEEP_AUDIT_IPFS_GATEWAY'];
-    const ar = v['arweave-gateway'] ?? io.env['PROOFKEEP_AUDIT_ARWEAVE_GATEWAY'];
-    if (ipfs) config.ipfsGateway = ipfs;
-    if (ar) config.arweaveGateway = ar;
-    const timeout = positiveInt(v.timeout, '--timeout');
-    const retries = positiveInt(v.retries, '--retries');
-    if (timeout !== undefined) config.timeoutMs = timeout;
-    if (retries !== undefined) config.retries = retries;
-  } catch (err) {
-    return usage((err as Error).message);
+    if (err instanceof ConfigError) return usage(err.message);
+    throw err;
   }
 
   const ac = new AbortController();
@@ -111,9 +105,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   process.once('SIGINT', onSigint);
   try {
     const report = await runAudit(sources, {
-      config,
-      backend,
-      workers,
+      config: config.audit,
+      backend: config.crypto.backend,
+      workers: config.crypto.workers,
       progress: io.isTTY && !v['no-progress'] && !v.json ? terminalProgress(io.stderr) : noProgress,
       signal: ac.signal,
     });

@@ -5,6 +5,7 @@
 import { checkersSection } from '../checkers/config.js';
 import { cryptoSection } from '../crypto/config.js';
 import { mirrorSection } from '../mirror/config.js';
+import { auditSection } from '../audit/config.js';
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
 import { archiveSection } from '../archive/config.js';
 
@@ -45,6 +46,7 @@ export const schema: Section = {
   archive: archiveSection,
   checkers: checkersSection,
   mirror: mirrorSection,
+  audit: auditSection,
   log: logSection,
 };
 

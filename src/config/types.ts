@@ -1,9 +1,10 @@
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
 import type { ArchiveConfig } from '../archive/config.js';
+import type { AuditConfig } from '../audit/config.js';
 import type { CheckersConfig } from '../checkers/config.js';
 import type { MirrorConfig } from '../mirror/config.js';
 
-export type { MirrorConfig };
+export type { AuditConfig, MirrorConfig };
 
 export interface ServerConfig {
   readonly host: string;
@@ -43,5 +44,6 @@ export interface Config {
   readonly archive: ArchiveConfig;
   readonly checkers: CheckersConfig;
   readonly mirror: MirrorConfig;
+  readonly audit: AuditConfig;
   readonly log: LogConfig;
 }
