@@ -25,6 +25,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     bodyLimit: deps.config.bodyLimit,
     trustProxy: deps.config.trustProxy,
     return503OnClosing: true,
+    // An uncompressed key in a path (/v1/chain/0x04…) is 132 characters; the default is 100.
+    maxParamLength: 256,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });

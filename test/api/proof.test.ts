@@ -54,7 +54,7 @@ describe('Next.ID-compatible proof routes', () => {
       signature: sig, signature_payload: p.body.sign_payload, uuid: p.body.uuid, extra: {}, arweave_id: '', alt_id: '',
     });
 
-    const doc = await fetch(`${d.url}/v1/chain/${a.id}`);
+    const doc = await fetch(`${d.url}/v1/chain/${a.uncompressed}`);
     expect(doc.headers.get('content-type')).toMatch(/application\/json/);
     const text = await doc.text();
     expect(text).toBe(

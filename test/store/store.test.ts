@@ -36,9 +36,20 @@ describe('Store', () => {
     expect(s2.read.chainLinks(s2.avatarRow(a.id)!.id)).toHaveLength(3);
     await s2.close();
     const raw = new Database(file);
-    raw.pragma('user_version = 999');
+    raw.prepare("INSERT INTO schema_migrations VALUES (999, 'from-the-future', 0)").run();
     raw.close();
-    expect(() => Store.open({ file })).toThrow(/newer than this proofkeep/);
+    expect(() => Store.open({ file })).toThrow(/newer version/);
+  });
+
+  it('applies a migration merged below the highest applied one (versions are recorded one by one)', () => {
+    const db = new Database(':memory:');
+    const ran: number[] = [];
+    const m = (version: number) => ({ version, name: `m${version}`, up: () => ran.push(version) });
+    migrate(db, [m(1), m(3)]);
+    migrate(db, [m(1), m(2), m(3)]);
+    expect(ran).toEqual([1, 3, 2]);
+    migrate(db, [m(1), m(2), m(3)]);
+    expect(ran).toEqual([1, 3, 2]);
   });
 
   it('runs migrations in version order inside transactions', () => {
