@@ -26,6 +26,8 @@ function runChild(args: string[]): Promise<{ code: number | null; stdout: string
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--max-semi-space-size=16', '--import', 'tsx', join(import.meta.dirname, 'run-cli.ts'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // the child loads the config like the CLI does: no PROOFKEEP_* from the outer environment
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PROOFKEEP_'))),
     });
     let stdout = '';
     let stderr = '';
