@@ -14,6 +14,7 @@ import type { BulkVerifier } from './api/verifier.js';
 import { archiveComponent } from './archive/index.js';
 import type { Config } from './config/types.js';
 import { VerifyPool } from './crypto/pool.js';
+import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
 
@@ -39,7 +40,7 @@ export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Compo
 
 /** Built and started in this order (after store and crypto), stopped in reverse. */
 // Start order: store → crypto (above) → archive → checkers → mirror; stopped in reverse.
-const STANDARD_COMPONENTS: ComponentFactory[] = [archiveComponent, (ctx) => checkersComponent(ctx)];
+const STANDARD_COMPONENTS: ComponentFactory[] = [archiveComponent, (ctx) => checkersComponent(ctx), (ctx) => mirrorFactory(ctx)];
 
 export interface DaemonOptions {
   log: Logger;
