@@ -14,6 +14,7 @@ import type { BulkVerifier } from './api/verifier.js';
 import { archiveComponent } from './archive/index.js';
 import type { Config } from './config/types.js';
 import { VerifyPool } from './crypto/pool.js';
+import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
 
@@ -37,9 +38,8 @@ export interface DaemonContext {
 
 export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Component>;
 
-/** Built and started in this order (after store and crypto), stopped in reverse. */
-// Start order: store → crypto (above) → archive → checkers → mirror; stopped in reverse.
-const STANDARD_COMPONENTS: ComponentFactory[] = [archiveComponent, (ctx) => checkersComponent(ctx)];
+/** Built and started in this order after the store and the crypto pool; stopped in reverse. */
+const STANDARD_COMPONENTS: ComponentFactory[] = [archiveComponent, checkersComponent, mirrorFactory];
 
 export interface DaemonOptions {
   log: Logger;

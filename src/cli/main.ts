@@ -4,12 +4,14 @@ import '../polyfills.js';
 import { VERSION } from '../version.js';
 import { UsageError, type CliIO } from './io.js';
 import { keygen, sign } from './keys.js';
+import { run as audit } from './audit.js';
 import { run as serve } from './serve.js';
 
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
-  serve: { run: serve, help: 'serve [--config FILE] [--data-dir DIR] [--host H] [--port N]   run the daemon' },
+  serve: { run: serve, help: 'serve [--config FILE] [--data-dir DIR] [--host H] [--port N] [--mirror URL]   run the daemon (a read-only mirror of URL with --mirror)' },
+  audit: { run: audit, help: 'audit [--json] SOURCE... | --service URL --avatar KEY          verify chains from files, dumps, IPFS, Arweave or a ProofService' },
   keygen: { run: keygen, help: 'keygen [--out FILE]                                           print a new Avatar key pair as JSON' },
   sign: { run: sign, help: 'sign --key FILE [--hex] < payload                              personal_sign a payload from stdin' },
 };

@@ -4,10 +4,10 @@ import { Daemon } from '../daemon.js';
 import { createLogger } from '../log.js';
 import { parseFlags, UsageError, type CliIO } from './io.js';
 
-export const SERVE_USAGE = 'usage: proofkeep serve [--config FILE] [--data-dir DIR] [--host H] [--port N]';
+export const SERVE_USAGE = 'usage: proofkeep serve [--config FILE] [--data-dir DIR] [--host H] [--port N] [--mirror URL]';
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const { flags, rest } = parseFlags(argv, { config: 'string', 'data-dir': 'string', host: 'string', port: 'string', help: 'boolean' });
+  const { flags, rest } = parseFlags(argv, { config: 'string', 'data-dir': 'string', host: 'string', port: 'string', mirror: 'string', help: 'boolean' });
   if (flags['help']) {
     io.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
@@ -24,6 +24,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         'store.dataDir': flags['data-dir'],
         'server.host': flags['host'],
         'server.port': port === undefined ? undefined : Number(port),
+        'mirror.upstream': flags['mirror'],
       },
     });
   } catch (err) {

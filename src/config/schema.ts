@@ -4,6 +4,8 @@
  */
 import { checkersSection } from '../checkers/config.js';
 import { cryptoSection } from '../crypto/config.js';
+import { mirrorSection } from '../mirror/config.js';
+import { auditSection } from '../audit/config.js';
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
 import { archiveSection } from '../archive/config.js';
 
@@ -43,6 +45,8 @@ export const schema: Section = {
   crypto: cryptoSection,
   archive: archiveSection,
   checkers: checkersSection,
+  mirror: mirrorSection,
+  audit: auditSection,
   log: logSection,
 };
 

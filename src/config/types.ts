@@ -1,7 +1,11 @@
-import type { CheckersConfig } from '../checkers/config.js';
-
 /** The frozen config's shape. Keep in step with schema.ts (a test compares them). */
 import type { ArchiveConfig } from '../archive/config.js';
+import type { AuditConfig } from '../audit/config.js';
+import type { CheckersConfig } from '../checkers/config.js';
+import type { MirrorConfig } from '../mirror/config.js';
+
+export type { AuditConfig, MirrorConfig };
+
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
@@ -39,5 +43,7 @@ export interface Config {
   readonly crypto: CryptoConfig;
   readonly archive: ArchiveConfig;
   readonly checkers: CheckersConfig;
+  readonly mirror: MirrorConfig;
+  readonly audit: AuditConfig;
   readonly log: LogConfig;
 }

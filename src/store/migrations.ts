@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { base } from './migrations/001-base.js';
 import { archive } from './migrations/002-archive.js';
 import { checkersMigration } from './migrations/003-checkers.js';
+import { mirror } from './migrations/004-mirror.js';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration];
+export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror];
 
 /**
  * Apply every migration not applied yet, in version order, each in its own transaction. Applied

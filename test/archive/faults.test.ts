@@ -150,7 +150,7 @@ async function checkArweave(url: string, signers: Signer[]): Promise<void> {
 }
 
 describe('archive under faults (real CLI, Helia, arlocal)', () => {
-  it('Arweave down while links keep arriving: 201s, backoff, then every newest version archived exactly once', async () => {
+  it('Arweave down while links keep arriving: 201s, backoff, then every newest version archived exactly once', { timeout: 300_000 }, async () => {
     const d = mkdtempSync(join(dir, 'down-'));
     const s = await serve(d, {});
     try {
@@ -161,7 +161,7 @@ describe('archive under faults (real CLI, Helia, arlocal)', () => {
       clearInterval(mining);
       await arlocal.stop();
       for (const a of signers) for (const n of [1, 2]) expect(await bind(s.url, a, n)).toBe(201);
-      await waitFor('jobs backing off', async () => (await archiveOf(s.url, signers[0]!)).pending.attempts >= 2, 15_000);
+      await waitFor('jobs backing off', async () => (await archiveOf(s.url, signers[0]!)).pending.attempts >= 2, 60_000);
       const h = await health(s.url);
       expect(h.archive.queue_depth).toBeGreaterThanOrEqual(signers.length);
       expect(h.archive.oldest_pending_age_ms).toBeGreaterThan(0);
@@ -170,7 +170,7 @@ describe('archive under faults (real CLI, Helia, arlocal)', () => {
 
       arlocal = await startArlocal({ dir: join(dir, 'arlocal'), port: arlocalPort });
       startMining();
-      await waitFor('drained after the outage', async () => (await health(s.url)).archive.queue_depth === 0, 30_000);
+      await waitFor('drained after the outage', async () => (await health(s.url)).archive.queue_depth === 0, 90_000);
       for (const a of signers) {
         const view = await archiveOf(s.url, a);
         expect(view.link_count).toBe(3);
@@ -183,7 +183,7 @@ describe('archive under faults (real CLI, Helia, arlocal)', () => {
     }
   });
 
-  it('SIGKILL mid-drain and restart: the outbox resumes, no duplicate tx, nothing missing', async () => {
+  it('SIGKILL mid-drain and restart: the outbox resumes, no duplicate tx, nothing missing', { timeout: 300_000 }, async () => {
     const d = mkdtempSync(join(dir, 'kill-'));
     // slow drain: one Avatar at a time, at most 3 runs a second
     const slow = { concurrency: 1, rateLimit: { intervalMs: 1000, perInterval: 3 }, coalesceMs: 0 };
@@ -194,12 +194,12 @@ describe('archive under faults (real CLI, Helia, arlocal)', () => {
       await waitFor('some archived', async () => {
         const views = await Promise.all(signers.map((a) => archiveOf(s.url, a)));
         return views.filter((v) => v.versions.some((x) => x.arweave_tx)).length >= 3;
-      }, 30_000, 20);
+      }, 90_000, 20);
       expect((await health(s.url)).archive.queue_depth).toBeGreaterThan(0);
       await stopServe(s, 'SIGKILL');
 
       s = await serve(d, { concurrency: 2 });
-      await waitFor('drained after restart', async () => (await health(s.url)).archive.queue_depth === 0, 30_000);
+      await waitFor('drained after restart', async () => (await health(s.url)).archive.queue_depth === 0, 90_000);
       for (const a of signers) {
         const view = await archiveOf(s.url, a);
         expect(view.versions.map((v) => v.links)).toEqual([1]);

@@ -1,0 +1,39 @@
+/**
+ * Config section `audit` (composed into the full schema by src/config/schema.ts), read by
+ * `proofkeep audit` from the config file, PROOFKEEP_AUDIT_* variables and its flags. Retry
+ * policy is plain data.
+ */
+import { int, str, type Section } from '../config/fields.js';
+
+export const auditSection: Section = {
+  ipfsGateway: str('http://127.0.0.1:9800', 'Trustless IPFS gateway the auditor fetches CIDs from (GET {url}/ipfs/{cid}, Accept: application/vnd.ipld.raw); default: a local proofkeep daemon.', {
+    pattern: /^https?:\/\/\S+$/,
+  }),
+  arweaveGateway: str('https://arweave.net', 'Arweave gateway the auditor reads transactions from (GET {url}/tx/{id} and {url}/{id}).', { pattern: /^https?:\/\/\S+$/ }),
+  timeoutMs: int(30_000, 'Timeout of one auditor request, ms.', 100, 600_000),
+  retries: int(3, 'Retries of a failed auditor request (network error, 429, 5xx), with exponential backoff.', 0, 20),
+  retryBaseMs: int(500, 'First retry delay of the auditor, ms; doubles per retry.', 1, 600_000),
+  maxBodyBytes: int(32 * 1024 * 1024, 'Largest document or page the auditor accepts from a remote, bytes.', 1024, 1024 * 1024 * 1024),
+  maxArweaveVersions: int(100_000, 'Most Arweave versions followed back through Previous-Tx (cycles and hostile gateways stop here).', 1),
+  maxServicePages: int(100_000, 'Most /v1/proofchain pages read for one Avatar.', 1),
+  batchSize: int(512, 'Links verified per batch on the dump path (what one worker-pool call gets).', 1, 100_000),
+};
+
+export interface AuditConfig {
+  readonly ipfsGateway: string;
+  readonly arweaveGateway: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryBaseMs: number;
+  readonly maxBodyBytes: number;
+  readonly maxArweaveVersions: number;
+  readonly maxServicePages: number;
+  readonly batchSize: number;
+}
+
+function defaults(section: Section): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, (v as { default: unknown }).default]));
+}
+
+/** The section's defaults, for callers that do not load the whole config (tests, embedders). */
+export const AUDIT_DEFAULTS: Readonly<AuditConfig> = Object.freeze(defaults(auditSection) as unknown as AuditConfig);

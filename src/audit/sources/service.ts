@@ -1,0 +1,84 @@
+/**
+ * An Avatar on a ProofService (the deployed Next.ID service or a proofkeep daemon): every
+ * `GET /v1/proofchain?avatar=&page=` page, then the chain order rebuilt from `prev` pointers
+ * by the core (items carry no `prev`: it is read from each signed payload; a legacy link takes
+ * the previous item's signature), then the core's verifyChain. The service is not trusted:
+ * page counts and `next` are bounded and must advance.
+ */
+import { isRecord, linksFromProofchainItems, parsePublicKey, ProofError, verifyChain, type Link } from '../../core/index.js';
+import type { AuditContext } from '../context.js';
+import { fetchJson, joinUrl } from '../http.js';
+
+export async function auditServiceAvatar(serviceUrl: string, avatarInput: string, ctx: AuditContext): Promise<void> {
+  const label = `${serviceUrl} avatar ${avatarInput}`;
+  const summary = ctx.report.beginSource(label, 'service');
+  try {
+    const avatar = parsePublicKey(avatarInput);
+    const items: unknown[] = [];
+    let page = 1;
+    let pages = 0;
+    const task = ctx.progress.start(`${serviceUrl} ${avatar.id.slice(0, 10)}…`);
+    try {
+      for (;;) {
+        if (pages >= ctx.config.maxServicePages) throw new ProofError('UNAVAILABLE', `more than ${ctx.config.maxServicePages} pages`);
+        const url = joinUrl(serviceUrl, `v1/proofchain?avatar=${encodeURIComponent(avatar.id)}&page=${page}`);
+        const res = await fetchJson(url, ctx.config, ctx.signal ? { signal: ctx.signal } : {});
+        pages++;
+        if (res.status === 404) {
+          if (page === 1) break; // an Avatar with no chain: nothing to verify
+          throw new ProofError('UNAVAILABLE', `page ${page} answered 404`);
+        }
+        const body = res.json;
+        if (!isRecord(body) || !Array.isArray(body['proof_chain'])) throw new ProofError('UNAVAILABLE', `page ${page} is not a /v1/proofchain response`);
+        const chunk = body['proof_chain'] as unknown[];
+        items.push(...chunk);
+        task.tick(chunk.length);
+        const p = isRecord(body['pagination']) ? body['pagination'] : {};
+        const next = Number(p['next'] ?? 0);
+        if (!Number.isSafeInteger(next) || next <= 0 || chunk.length === 0) break;
+        if (next <= page) throw new ProofError('UNAVAILABLE', `pagination.next ${next} does not advance past page ${page}`);
+        page = next;
+      }
+    } finally {
+      task.done();
+    }
+    summary.notes = { pages };
+    // Convert item by item so one bad item is one problem, not the end of the audit.
+    const links: Link[] = [];
+    const positions: number[] = [];
+    let before: string | null = null;
+    items.forEach((item, i) => {
+      try {
+        const link = linksFromProofchainItems([item], before)[0]!;
+        links.push(link);
+        positions.push(i);
+        before = link.signature;
+      } catch (err) {
+        if (!(err instanceof ProofError)) throw err;
+        const uuid = isRecord(item) && typeof item['uuid'] === 'string' ? item['uuid'].slice(0, 64) : '';
+        ctx.report.problem(summary, { avatar: avatar.id, index: i, unplaced: true, uuid, code: err.code, message: err.message });
+        before = isRecord(item) && typeof item['signature'] === 'string' ? item['signature'] : before;
+      }
+    });
+    summary.avatars = 1;
+    summary.links = items.length;
+    const result = verifyChain(avatar, links, { backend: ctx.backend, allowLegacy: true });
+    summary.verified = result.verified.length;
+    for (const p of result.problems) {
+      ctx.report.problem(summary, {
+        avatar: avatar.id,
+        index: p.unplaced ? (positions[p.index] ?? p.index) : p.index,
+        ...(p.unplaced ? { unplaced: true } : {}),
+        uuid: p.uuid,
+        code: p.code,
+        message: p.message,
+      });
+    }
+  } catch (err) {
+    if (!(err instanceof ProofError)) throw err;
+    if (err.code === 'BAD_PUBLIC_KEY') ctx.report.error(label, err.code, `--avatar: ${err.message}`);
+    else ctx.report.error(label, err.code, err.message);
+  } finally {
+    ctx.report.endSource(summary);
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Streaming audit of feed links (`/v1/proofchain/changes` entries, one per dump line), with
+ * bounded memory: per Avatar only a compact head state is kept for the whole run; the sets
+ * needed for fork / duplicate-uuid detection live only while that Avatar's group of
+ * consecutive links is being read (dumps are grouped by Avatar, a feed is in chain order).
+ *
+ * Per link, in input order, the same rule as the mirror's append path: a link hanging off a
+ * rejected link is BROKEN_ANCESTOR; then the core's `checkAppend` (FORK, PREV_MISMATCH,
+ * DUPLICATE_UUID) against the head; then the link's own signatures (core `verifyLink`, done in
+ * batches by a swappable `VerifyLinks`, so a worker pool can take them).
+ */
+import {
+  checkAppend,
+  isRecord,
+  linksFromProofchainItems,
+  parsePublicKey,
+  prevKey,
+  ProofError,
+  type AvatarKey,
+  type ChainView,
+  type ErrorCode,
+  type Link,
+} from '../core/index.js';
+import type { AuditReport, SourceSummary } from './report.js';
+import type { VerifyItem, VerifyLinks, VerifyOutcome } from './verifier.js';
+
+interface GroupSets {
+  signatures: Set<string>;
+  uuids: Set<string>;
+  /** canonical signatures of links rejected in this group: whatever hangs off them is broken */
+  rejected: Set<string>;
+}
+
+/** What survives for every Avatar across the whole run: O(avatars), not O(links). */
+interface AvatarState {
+  id: string;
+  key: AvatarKey | null;
+  head: string | null;
+  /** links seen (input position of the next one) */
+  seen: number;
+  /** raw signature of the previous input link: the legacy `prev` fallback */
+  lastSignature: string | null;
+  sets: GroupSets | null;
+  /** rejected signatures kept while the group's other sets are dropped */
+  rejected: Set<string> | null;
+  /** its group of consecutive links has ended (another Avatar's link came) */
+  closed: boolean;
+}
+
+interface Entry {
+  state: AvatarState;
+  index: number;
+  line: number | undefined;
+  link: Link | null;
+  error: { code: ErrorCode; message: string } | null;
+  uuid: string;
+  /** the raw signature string, so what hangs off an unreadable link is still recognised */
+  rawSignature: string | null;
+  verify: number; // index into the batch's verify items, or -1
+}
+
+export interface FeedEntry {
+  avatar: unknown;
+  item: unknown;
+  line?: number;
+}
+
+export class LinkStreamAuditor {
+  private readonly states = new Map<string, AvatarState>();
+  private current: AvatarState | null = null;
+  private pending: FeedEntry[] = [];
+  private regrouped = 0;
+
+  constructor(
+    private readonly report: AuditReport,
+    private readonly summary: SourceSummary,
+    private readonly verify: VerifyLinks,
+    private readonly batchSize = 512,
+    private readonly onLinks?: (n: number) => void,
+  ) {}
+
+  async push(entry: FeedEntry): Promise<void> {
+    this.pending.push(entry);
+    if (this.pending.length >= this.batchSize) await this.flush();
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    this.current = null;
+    this.summary.avatars += this.states.size;
+    if (this.regrouped > 0) {
+      this.report.warn(
+        `${this.summary.source}: ${this.regrouped} Avatar group(s) resumed after other Avatars' links (dump not grouped by Avatar): ` +
+          'forks and duplicate uuids across the separate groups are reported as PREV_MISMATCH or not at all',
+      );
+    }
+  }
+
+  private stateFor(avatarRaw: unknown): AvatarState {
+    let key: AvatarKey | null = null;
+    try {
+      key = parsePublicKey(avatarRaw);
+    } catch {
+      /* reported per link below */
+    }
+    const id = key ? key.id : typeof avatarRaw === 'string' ? avatarRaw.slice(0, 140) : '(none)';
+    if (this.current && this.current.id === id) return this.current;
+    let s = this.states.get(id);
+    if (s) s.key = key; // released when its group ended
+    if (!s) {
+      s = { id, key, head: null, seen: 0, lastSignature: null, sets: null, rejected: null, closed: false };
+      this.states.set(id, s);
+    } else if (s.closed) {
+      this.regrouped++;
+      s.closed = false;
+    }
+    if (this.current) this.current.closed = true;
+    // The previous group keeps its sets until this batch is applied (see the end of flush()).
+    s.sets ??= { signatures: new Set(), uuids: new Set(), rejected: s.rejected ?? new Set() };
+    s.rejected = null;
+    this.current = s;
+    return s;
+  }
+
+  /** Verify and apply what is buffered (callers flush before reporting a line out of band). */
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    // Pass 1 (in order, cheap): resolve Avatars, convert items to links.
+    const entries: Entry[] = [];
+    const items: VerifyItem[] = [];
+    for (const fe of batch) {
+      const state = this.stateFor(fe.avatar);
+      const raw = fe.item;
+      const rawSignature = isRecord(raw) && typeof raw['signature'] === 'string' ? raw['signature'] : null;
+      const e: Entry = { state, index: state.seen++, line: fe.line, link: null, error: null, uuid: '', rawSignature, verify: -1 };
+      e.uuid = isRecord(raw) && typeof raw['uuid'] === 'string' ? raw['uuid'].slice(0, 64) : '';
+      if (!state.key) {
+        e.error = { code: 'BAD_PUBLIC_KEY', message: 'avatar is not a secp256k1 public key' };
+      } else {
+        try {
+          // prev comes from the item, else its signed payload, else (legacy) the previous link.
+          e.link = linksFromProofchainItems([raw], state.lastSignature)[0]!;
+          e.verify = items.push({ avatar: state.key, link: e.link }) - 1;
+        } catch (err) {
+          if (!(err instanceof ProofError)) throw err;
+          e.error = { code: err.code, message: err.message };
+        }
+      }
+      state.lastSignature = e.link ? e.link.signature : rawSignature;
+      entries.push(e);
+    }
+    // Pass 2: signatures, possibly in parallel elsewhere.
+    const outcomes = items.length > 0 ? await this.verify(items) : [];
+    // Pass 3 (in order): the chain rule.
+    for (const e of entries) this.apply(e, e.verify >= 0 ? outcomes[e.verify]! : null);
+    this.onLinks?.(entries.length);
+    // Groups that ended inside this batch give up their sets: bounded memory. The rejected set
+    // (bad links only, usually empty) is kept so a resumed group still sees what is broken.
+    for (const e of entries) {
+      const s = e.state;
+      if (s !== this.current && s.sets) {
+        s.rejected = s.sets.rejected.size > 0 ? s.sets.rejected : null;
+        s.sets = null;
+        s.key = null;
+      }
+    }
+  }
+
+  private apply(e: Entry, outcome: VerifyOutcome | null): void {
+    const s = e.state;
+    const sets = (s.sets ??= { signatures: new Set(), uuids: new Set(), rejected: new Set() });
+    this.summary.links++;
+    const problem = (code: ErrorCode, message: string) => {
+      this.report.problem(this.summary, {
+        avatar: s.id,
+        index: e.index,
+        uuid: e.uuid,
+        code,
+        message,
+        ...(e.line === undefined ? {} : { line: e.line }),
+      });
+      // '' too: the deployed service's links after an unsigned one carry prev ''.
+      const sig = e.link ? e.link.signature : e.rawSignature;
+      if (sig !== null) sets.rejected.add(prevKey(sig));
+    };
+    if (e.error || !e.link) return problem(e.error?.code ?? 'BAD_REQUEST', e.error?.message ?? 'unreadable link');
+    const link = e.link;
+    if (link.prev !== null && sets.rejected.has(prevKey(link.prev))) {
+      return problem('BROKEN_ANCESTOR', 'link hangs off a link that failed verification');
+    }
+    const view: ChainView = {
+      head: s.head,
+      hasSignature: (k) => sets.signatures.has(k),
+      hasUuid: (u) => sets.uuids.has(u),
+    };
+    try {
+      checkAppend(view, link);
+    } catch (err) {
+      if (!(err instanceof ProofError)) throw err;
+      return problem(err.code, err.message);
+    }
+    if (!outcome || !outcome.ok) return problem(outcome?.code ?? 'INTERNAL', outcome && !outcome.ok ? outcome.message : 'not verified');
+    s.head = outcome.link.signature;
+    sets.signatures.add(prevKey(outcome.link.signature));
+    if (link.uuid !== '') sets.uuids.add(link.uuid);
+    this.summary.verified++;
+  }
+}
