@@ -8,7 +8,7 @@ import {
   parsePublicKey, parseUnixSeconds, hasUnsignableCharacters, ProofError, UUID_RE, verifyLink,
   type AvatarKey, type Link,
 } from '../core/index.js';
-import type { AppendItem, InitialBindingState } from '../store/index.js';
+import type { AppendItem, AvatarRow, InitialBindingState } from '../store/index.js';
 import type { ApiDeps } from './deps.js';
 import type { VerifyItem } from './verifier.js';
 
@@ -87,7 +87,7 @@ export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortS
   if (link.action === 'delete' && row && !deps.store.read.binding(row.id, link.platform, identity)) {
     fail('NOT_FOUND', `avatar has no ${link.platform} binding for ${identity}`);
   }
-  const verified = verifyAgainstHead(deps, avatar, link, row?.head_link_id ?? null);
+  const verified = await verifyAgainstHead(deps, avatar, link, row);
   let initial: InitialBindingState | undefined;
   if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
     const r = await deps.submitCheck({ avatar, link: verified, signal });
@@ -99,17 +99,31 @@ export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortS
 }
 
 /**
- * Verify with prev = the current head. When that fails, a signature over the head's own prev
- * means the client signed a payload issued before the head moved: a fork, not a forgery.
+ * Verify with prev = the current head. Most submissions verify: that runs in the worker pool when
+ * there is one (batched with concurrent requests), off the event loop. Any failure is re-decided
+ * below on this thread, exactly as without the pool.
  */
-function verifyAgainstHead(deps: ApiDeps, avatar: AvatarKey, link: Link, headLinkId: number | null): Link {
+async function verifyAgainstHead(deps: ApiDeps, avatar: AvatarKey, link: Link, row: AvatarRow | undefined): Promise<Link> {
+  if (deps.verifier.verifyOne) {
+    const r = await deps.verifier.verifyOne({ avatar: avatar.id, link, allowLegacy: false });
+    if (r.ok) return r.link;
+  }
+  return verifyAgainstHeadHere(deps, avatar, link, row);
+}
+
+/**
+ * When verification fails, a signature over the head's own prev means the client signed a
+ * payload issued before the head moved: a fork, not a forgery. `row` is the Avatar as read
+ * before verifying; its last link is immutable (links are append-only), so reading it now gives
+ * what it gave then.
+ */
+function verifyAgainstHeadHere(deps: ApiDeps, avatar: AvatarKey, link: Link, row: AvatarRow | undefined): Link {
   const backend = deps.verifier.backend;
   try {
     return verifyLink(avatar, link, { backend });
   } catch (err) {
-    if (!(err instanceof ProofError) || err.code !== 'SIGNATURE_MISMATCH' || headLinkId === null) throw err;
-    const row = deps.store.avatarRow(avatar.id);
-    const headPrev = row ? deps.store.read.linkBySeq(row.id, row.link_count - 1)?.prev : undefined;
+    if (!(err instanceof ProofError) || err.code !== 'SIGNATURE_MISMATCH' || !row || row.head_link_id === null) throw err;
+    const headPrev = deps.store.read.linkBySeq(row.id, row.link_count - 1)?.prev;
     if (headPrev === undefined) throw err;
     try {
       verifyLink(avatar, { ...link, prev: headPrev }, { backend });

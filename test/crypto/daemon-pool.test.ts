@@ -4,8 +4,8 @@
  * chains afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, type Link } from '../../src/core/index.js';
-import { fastSign, genAvatar, genChain, seeded } from '../../scripts/lib/gen.js';
+import { base64ToBytes, buildSignPayload, type Link } from '../../src/core/index.js';
+import { fastSign, genAvatar, genChain, seeded, uuidFrom, type GenAvatar } from '../../scripts/lib/gen.js';
 import { json, post, startDaemon } from '../helpers/daemon.js';
 
 function flip(sig: string): string {
@@ -72,5 +72,71 @@ describe('POST /v1/links with the worker pool', () => {
     expect(r.exists).toBeGreaterThan(0);
     expect(r.rejected).toBeGreaterThan(5);
     expect(new Set(r.results.map((x) => x.code).filter(Boolean)).size).toBeGreaterThanOrEqual(3);
+  });
+});
+
+/**
+ * A scripted sequence of POST /v1/proof requests: good creates, then a forged signature, someone
+ * else's signature, a payload signed against an older head (FORK), and a replayed uuid.
+ */
+async function proofScript(url: string): Promise<Array<{ status: number; body: unknown }>> {
+  const bytes = seeded('daemon-pool-proof');
+  const av: GenAvatar = genAvatar(bytes);
+  const other = genAvatar(bytes);
+  const createdAt = Math.floor(Date.now() / 1000) - 30;
+  const out: Array<{ status: number; body: unknown }> = [];
+  const heads: Array<string | null> = [null];
+  const send = async (i: number, opts: { prev?: string | null; signer?: GenAvatar; tamper?: boolean; uuid?: string } = {}) => {
+    const uuid = opts.uuid ?? uuidFrom(seeded(`u${i}`)(16));
+    const identity = `user_${i}`;
+    const prev = opts.prev === undefined ? heads[heads.length - 1]! : opts.prev;
+    const payload = buildSignPayload({ action: 'create', created_at: String(createdAt), identity, platform: 'twitter', prev, uuid });
+    let signature = fastSign(payload, (opts.signer ?? av).secretKey);
+    if (opts.tamper) signature = flip(signature);
+    const r = await post(`${url}/v1/proof`, {
+      action: 'create', platform: 'twitter', identity, public_key: av.id, proof_location: String(1000 + i), uuid, created_at: String(createdAt), extra: { signature },
+    });
+    out.push({ status: r.status, body: r.body });
+    if (r.status === 201) heads.push(signature);
+    return uuid;
+  };
+  const first = await send(0);
+  await send(1);
+  await send(2);
+  await send(3, { tamper: true });
+  await send(4, { signer: other });
+  await send(5, { prev: heads[heads.length - 2]! }); // signed against the previous head
+  await send(6, { uuid: first }); // replay of a used uuid
+  await send(7);
+  // Concurrent good submissions of different Avatars go through the pool together.
+  const many = await Promise.all(
+    Array.from({ length: 8 }, async (_, k) => {
+      const a = genAvatar(seeded(`many-${k}`));
+      const uuid = uuidFrom(seeded(`many-u${k}`)(16));
+      const payload = buildSignPayload({ action: 'create', created_at: String(createdAt), identity: `many_${k}`, platform: 'twitter', prev: null, uuid });
+      const r = await post(`${url}/v1/proof`, {
+        action: 'create', platform: 'twitter', identity: `many_${k}`, public_key: a.id, uuid, created_at: String(createdAt), extra: { signature: fastSign(payload, a.secretKey) },
+      });
+      return { status: r.status, body: r.body };
+    }),
+  );
+  return [...out, ...many];
+}
+
+describe('POST /v1/proof with the worker pool', () => {
+  it('answers every request exactly as main-thread verification does', async () => {
+    const runs: Array<Array<{ status: number; body: unknown }>> = [];
+    for (const workers of [1, 2]) {
+      const d = await startDaemon({ 'crypto.workers': workers, 'crypto.backend': 'native' });
+      try {
+        runs.push(await proofScript(d.url));
+      } finally {
+        await d.stop();
+      }
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    const codes = runs[1]!.map((r) => (r.status === 201 ? 201 : (r.body as { code: string }).code));
+    expect(codes.slice(0, 8)).toEqual([201, 201, 201, 'SIGNATURE_MISMATCH', 'SIGNATURE_MISMATCH', 'FORK', 'DUPLICATE_UUID', 201]);
+    expect(codes.slice(8)).toEqual(Array(8).fill(201));
   });
 });
