@@ -54,7 +54,7 @@ export function genAvatar(bytes: (n: number) => Uint8Array): GenAvatar {
   return { secretKey: sk, id: key.id, uncompressedHex: key.uncompressedHex };
 }
 
-function uuidFrom(b: Uint8Array): string {
+export function uuidFrom(b: Uint8Array): string {
   const h = bytesToHex(b.subarray(0, 16));
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -109,4 +109,40 @@ export function genDump(total: number, perAvatar: number, seed = 'proofkeep-benc
     out.push({ avatar, links: genChain(avatar, Math.min(perAvatar, total - made), bytes, { walletEvery }) });
   }
   return out;
+}
+
+/**
+ * Write a JSON Lines dump of `/v1/proofchain/changes` entries (the deployed service's item shape
+ * plus `id` and `avatar`; no `prev`, created_at a string), grouped by Avatar — the format the
+ * auditor's dump source reads. Returns the number of links and Ethereum (two-signature) links.
+ */
+export async function writeFeedDump(path: string, total: number, perAvatar: number, seed = 'proofkeep-bench-dump-v1', walletEvery = 10): Promise<{ links: number; avatars: number; walletLinks: number; bytes: number }> {
+  const { createWriteStream } = await import('node:fs');
+  const { toProofchainItem } = await import('../../src/core/index.js');
+  const out = createWriteStream(path);
+  const bytes = seeded(seed);
+  let id = 0;
+  let avatars = 0;
+  let walletLinks = 0;
+  let size = 0;
+  let buf: string[] = [];
+  const flush = async () => {
+    const text = buf.join('');
+    buf = [];
+    size += Buffer.byteLength(text);
+    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+  };
+  while (id < total) {
+    const avatar = genAvatar(bytes);
+    avatars++;
+    for (const link of genChain(avatar, Math.min(perAvatar, total - id), bytes, { walletEvery })) {
+      id++;
+      if (link.platform === 'ethereum') walletLinks++;
+      buf.push(`${JSON.stringify({ id, avatar: avatar.id, ...toProofchainItem(link) })}\n`);
+    }
+    if (buf.length >= 2000) await flush();
+  }
+  await flush();
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return { links: id, avatars, walletLinks, bytes: size };
 }

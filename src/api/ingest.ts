@@ -8,7 +8,7 @@ import {
   parsePublicKey, parseUnixSeconds, hasUnsignableCharacters, ProofError, UUID_RE, verifyLink,
   type AvatarKey, type Link,
 } from '../core/index.js';
-import type { AppendItem, InitialBindingState } from '../store/index.js';
+import type { AppendItem, AvatarRow, InitialBindingState } from '../store/index.js';
 import type { ApiDeps } from './deps.js';
 import type { VerifyItem } from './verifier.js';
 
@@ -87,7 +87,7 @@ export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortS
   if (link.action === 'delete' && row && !deps.store.read.binding(row.id, link.platform, identity)) {
     fail('NOT_FOUND', `avatar has no ${link.platform} binding for ${identity}`);
   }
-  const verified = verifyAgainstHead(deps, avatar, link, row?.head_link_id ?? null);
+  const verified = await verifyAgainstHead(deps, avatar, link, row);
   let initial: InitialBindingState | undefined;
   if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
     const r = await deps.submitCheck({ avatar, link: verified, signal });
@@ -99,17 +99,31 @@ export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortS
 }
 
 /**
- * Verify with prev = the current head. When that fails, a signature over the head's own prev
- * means the client signed a payload issued before the head moved: a fork, not a forgery.
+ * Verify with prev = the current head. Most submissions verify: that runs in the worker pool when
+ * there is one (batched with concurrent requests), off the event loop. Any failure is re-decided
+ * below on this thread, exactly as without the pool.
  */
-function verifyAgainstHead(deps: ApiDeps, avatar: AvatarKey, link: Link, headLinkId: number | null): Link {
+async function verifyAgainstHead(deps: ApiDeps, avatar: AvatarKey, link: Link, row: AvatarRow | undefined): Promise<Link> {
+  if (deps.verifier.verifyOne) {
+    const r = await deps.verifier.verifyOne({ avatar: avatar.id, link, allowLegacy: false });
+    if (r.ok) return r.link;
+  }
+  return verifyAgainstHeadHere(deps, avatar, link, row);
+}
+
+/**
+ * When verification fails, a signature over the head's own prev means the client signed a
+ * payload issued before the head moved: a fork, not a forgery. `row` is the Avatar as read
+ * before verifying; its last link is immutable (links are append-only), so reading it now gives
+ * what it gave then.
+ */
+function verifyAgainstHeadHere(deps: ApiDeps, avatar: AvatarKey, link: Link, row: AvatarRow | undefined): Link {
   const backend = deps.verifier.backend;
   try {
     return verifyLink(avatar, link, { backend });
   } catch (err) {
-    if (!(err instanceof ProofError) || err.code !== 'SIGNATURE_MISMATCH' || headLinkId === null) throw err;
-    const row = deps.store.avatarRow(avatar.id);
-    const headPrev = row ? deps.store.read.linkBySeq(row.id, row.link_count - 1)?.prev : undefined;
+    if (!(err instanceof ProofError) || err.code !== 'SIGNATURE_MISMATCH' || !row || row.head_link_id === null) throw err;
+    const headPrev = deps.store.read.linkBySeq(row.id, row.link_count - 1)?.prev;
     if (headPrev === undefined) throw err;
     try {
       verifyLink(avatar, { ...link, prev: headPrev }, { backend });
@@ -159,6 +173,9 @@ export function parseImportBody(body: unknown, maxLinks: number): Array<{ avatar
   });
 }
 
+/** Links per verify-then-append step of a bulk import (see importLinks). */
+const IMPORT_CHUNK = 256;
+
 export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSignal): Promise<ImportResult[]> {
   if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
   const parsed = parseImportBody(body, deps.config.bulkMaxLinks);
@@ -180,24 +197,45 @@ export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSig
       Object.assign(results[i]!, { code: err.code, message: err.message });
     }
   });
-  const verdicts = await deps.verifier.verifyLinks(toVerify.map((t) => t.item), signal);
-  const appendIdx: number[] = [];
-  const items: AppendItem[] = [];
-  verdicts.forEach((v, k) => {
-    const i = toVerify[k]!.i;
-    if (!v.ok) {
-      Object.assign(results[i]!, { code: v.code, message: v.message });
-      return;
+  // Pipelined: every chunk goes to the verifier now (the pool works through them in order), and
+  // each chunk is appended as soon as it is verified, so the workers verify chunk k+1 while the
+  // main thread appends chunk k. Appends are issued in input order and the store applies them in
+  // that order, so every outcome is what one append of the whole batch would give. (A failed
+  // commit now fails only its chunk's group; earlier chunks stay stored — replaying is idempotent.)
+  const chunks: Array<typeof toVerify> = [];
+  for (let k = 0; k < toVerify.length; k += IMPORT_CHUNK) chunks.push(toVerify.slice(k, k + IMPORT_CHUNK));
+  const verdictsOf = chunks.map((c) => deps.verifier.verifyLinks(c.map((t) => t.item), signal));
+  for (const v of verdictsOf) v.catch(() => undefined); // awaited below; a rejection is rethrown there
+  const appended: Promise<void>[] = [];
+  try {
+    for (let c = 0; c < chunks.length; c++) {
+      const verdicts = await verdictsOf[c]!;
+      const appendIdx: number[] = [];
+      const items: AppendItem[] = [];
+      verdicts.forEach((v, k) => {
+        const { i, item } = chunks[c]![k]!;
+        if (!v.ok) {
+          Object.assign(results[i]!, { code: v.code, message: v.message });
+          return;
+        }
+        appendIdx.push(i);
+        items.push({ avatar: parsePublicKey(item.avatar), link: v.link, idempotent: true });
+      });
+      const done = deps.store.appendLinks(items).then((outcomes) => {
+        outcomes.forEach((o, k) => {
+          const r = results[appendIdx[k]!]!;
+          if (o.ok) r.status = o.existed ? 'exists' : 'accepted';
+          else Object.assign(r, { code: o.error.code, message: o.error.message });
+        });
+      });
+      done.catch(() => undefined); // awaited below
+      appended.push(done);
     }
-    appendIdx.push(i);
-    items.push({ avatar: parsePublicKey(toVerify[k]!.item.avatar), link: v.link, idempotent: true });
-  });
-  const outcomes = await deps.store.appendLinks(items);
-  outcomes.forEach((o, k) => {
-    const r = results[appendIdx[k]!]!;
-    if (o.ok) r.status = o.existed ? 'exists' : 'accepted';
-    else Object.assign(r, { code: o.error.code, message: o.error.message });
-  });
+  } finally {
+    // Never leave a chunk's append running unobserved, even when verification failed midway.
+    await Promise.allSettled(appended);
+  }
+  await Promise.all(appended);
   return results;
 }
 

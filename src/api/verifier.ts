@@ -16,6 +16,8 @@ export type VerifyResult = { ok: true; link: Link } | { ok: false; code: ErrorCo
 export interface BulkVerifier {
   readonly backend: RecoveryBackend;
   verifyLinks(items: VerifyItem[], signal?: AbortSignal): Promise<VerifyResult[]>;
+  /** one link off the calling thread (the pool coalesces concurrent calls); same verdict as verifyLinks */
+  verifyOne?(item: VerifyItem, signal?: AbortSignal): Promise<VerifyResult>;
   /** for /healthz: backend name, workers, … */
   health?(): Record<string, unknown>;
 }

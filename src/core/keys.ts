@@ -34,7 +34,7 @@ export function parsePublicKey(input: unknown): AvatarKey {
   }
   let point: secp.Point;
   try {
-    point = secp.Point.fromBytes(bytes);
+    point = pointOf(bytes);
   } catch (cause) {
     void cause;
     failPoint();
@@ -43,6 +43,35 @@ export function parsePublicKey(input: unknown): AvatarKey {
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
   cache.set(cacheKey, key);
   return key;
+}
+
+/**
+ * Optional fast point decompression (libsecp256k1, ~100× faster than noble's square root here),
+ * installed by src/crypto when the native backend is selected. Its answer is only a hint: noble
+ * re-checks that the point is on the curve and compresses back to the input, else the reference
+ * path below decides — so results, and errors for bad keys, are the same with or without it.
+ */
+export type KeyDecompressor = (compressed: Uint8Array) => Uint8Array | null;
+let decompressor: KeyDecompressor | null = null;
+
+export function setKeyDecompressor(fn: KeyDecompressor | null): void {
+  decompressor = fn;
+}
+
+function pointOf(bytes: Uint8Array): secp.Point {
+  if (bytes.length === 33 && decompressor) {
+    try {
+      const u = decompressor(bytes);
+      if (u && u.length === 65) {
+        const p = secp.Point.fromBytes(u);
+        const c = p.toBytes(true);
+        if (c.every((b, i) => b === bytes[i])) return p;
+      }
+    } catch {
+      /* fall through to the reference path */
+    }
+  }
+  return secp.Point.fromBytes(bytes);
 }
 
 function failPoint(): never {

@@ -3,10 +3,11 @@
  * but only after it reproduces a known vector; a fallback to the pure-JS noble backend is
  * logged as a warning, never silent. `native` that cannot load or fails the self-test is a
  * start-up error: an operator who asked for it should not get 50× slower ingest unnoticed.
+ * Selecting native also gives core key parsing libsecp256k1's point decompression (see keys.ts).
  */
-import { bytesEqual, bytesToHex, hexToBytes, nobleBackend, personalSignDigest, type RecoveryBackend } from '../core/index.js';
+import { bytesEqual, bytesToHex, hexToBytes, nobleBackend, personalSignDigest, setKeyDecompressor, type RecoveryBackend } from '../core/index.js';
 import type { BackendMode } from './config.js';
-import { loadNativeBackend } from './native.js';
+import { loadNativeBackend, loadNativeKeyDecompressor } from './native.js';
 
 /** The slice of a pino logger this module uses. */
 export interface BackendLog {
@@ -78,6 +79,7 @@ export function selfTest(backend: RecoveryBackend): string | null {
  */
 export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: () => RecoveryBackend = loadNativeBackend): SelectedBackend {
   if (mode === 'noble') {
+    setKeyDecompressor(null);
     log?.info({ backend: 'noble', mode }, 'signature recovery: noble (pure JS), as configured');
     return { backend: nobleBackend, name: nobleBackend.name, mode };
   }
@@ -87,6 +89,9 @@ export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: (
     const native = loadNative();
     const failed = selfTest(native);
     if (failed === null) {
+      // Key parsing (a process-wide setting of core, like the backend choice itself) gets the
+      // same library for point decompression; core re-checks each answer with noble.
+      if (loadNative === loadNativeBackend) setKeyDecompressor(loadNativeKeyDecompressor());
       log?.info({ backend: native.name, mode }, 'signature recovery: native libsecp256k1');
       return { backend: native, name: native.name, mode };
     }
@@ -95,6 +100,7 @@ export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: (
     problem = (err as Error)?.message ?? String(err);
   }
   if (mode === 'native') throw new Error(`crypto.backend is "native" but ${problem}`);
+  setKeyDecompressor(null);
   log?.warn(
     { backend: 'noble', mode, reason: problem },
     'signature recovery: FALLING BACK to noble (pure JS, ~50x slower) because the native libsecp256k1 backend is not usable',

@@ -84,7 +84,9 @@ export class Store {
     this.stmts = {
       avatar: db.prepare<[string], AvatarRow>('SELECT * FROM avatars WHERE avatar = ?'),
       hasSig: db.prepare<[number, string, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND signature IN (?, ?) LIMIT 1'),
-      hasUuid: db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND uuid = ? LIMIT 1'),
+      // `uuid <> ''` lets SQLite use the partial index links_avatar_uuid; without it the lookup
+      // walks the Avatar's whole chain (O(links) per append, ~0.1 ms at 100 links).
+      hasUuid: db.prepare<[number, string], { one: number }>("SELECT 1 AS one FROM links WHERE avatar_id = ? AND uuid = ? AND uuid <> '' LIMIT 1"),
       sameLink: db.prepare<[number, string, string], { id: number; seq: number }>(
         'SELECT id, seq FROM links WHERE avatar_id = ? AND signature = ? AND uuid = ? LIMIT 1',
       ),

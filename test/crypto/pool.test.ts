@@ -107,12 +107,19 @@ describe('verify pool', () => {
     expect(got.flat()).toEqual(expected);
   });
 
+  it('verifyOne gives the same verdicts, one at a time and coalesced', async () => {
+    for (let i = 0; i < 10; i++) expect(await pool.verifyOne(items[i]!)).toEqual(expected[i]);
+    // Concurrent calls in one turn of the event loop travel together; each gets its own result.
+    expect(await Promise.all(items.map((it) => pool.verifyOne(it)))).toEqual(expected);
+  });
+
   it('with workers = 1 verifies on the calling thread with the same results', async () => {
     const p = new VerifyPool({ mode: 'native', workers: 1 });
     await p.start();
     try {
       expect(p.workers).toBe(0);
       expect(await p.verifyLinks(items)).toEqual(expected);
+      expect(await Promise.all(items.slice(0, 20).map((it) => p.verifyOne(it)))).toEqual(expected.slice(0, 20));
     } finally {
       await p.stop();
     }
@@ -146,8 +153,10 @@ describe('verify pool', () => {
     await p.start();
     const big = Array.from({ length: 20 }, () => items).flat();
     const pending = expect(p.verifyLinks(big)).rejects.toThrow('verify pool stopped');
+    const one = expect(p.verifyOne(items[0]!)).rejects.toThrow('verify pool stopped');
     await p.stop();
     await pending;
+    await one;
     await expect(p.verifyLinks(items)).rejects.toThrow(/not running/);
     expect(p.health()['workersReady']).toBe(0);
   });

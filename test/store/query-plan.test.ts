@@ -1,0 +1,29 @@
+/**
+ * The append path's lookups must be index searches, not walks over an Avatar's chain: each runs
+ * once or twice per appended link. (Not a timing test: it reads SQLite's query plan.)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/index.js';
+
+describe('store query plans', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'proofkeep-plan-'));
+  const store = Store.open({ file: join(dir, 'db.sqlite') });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uuid and signature lookups use their covering indexes', () => {
+    // The prepared statements' SQL, read back from the store, explained by SQLite itself.
+    const stmts = (store as unknown as { stmts: Record<string, { source: string }> }).stmts;
+    for (const [name, index] of [['hasUuid', 'links_avatar_uuid'], ['hasSig', 'links_avatar_signature']] as const) {
+      const sql = stmts[name]!.source;
+      const params = (sql.match(/\?/g) ?? []).map((_, i) => (i === 0 ? 1 : `x${i}`));
+      const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>;
+      expect(plan.map((p) => p.detail).join(' | '), name).toMatch(new RegExp(`USING COVERING INDEX ${index} \\(avatar_id=\\? AND`));
+    }
+  });
+});
