@@ -7,6 +7,7 @@ import { base } from './migrations/001-base.js';
 import { archive } from './migrations/002-archive.js';
 import { checkersMigration } from './migrations/003-checkers.js';
 import { mirror } from './migrations/004-mirror.js';
+import { identitySearch } from './migrations/005-identity-search.js';
 
 export interface Migration {
   version: number;
@@ -14,7 +15,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror];
+export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror, identitySearch];
 
 /**
  * Apply every migration not applied yet, in version order, each in its own transaction. Applied

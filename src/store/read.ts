@@ -16,10 +16,6 @@ export interface FeedRow extends LinkRow {
   avatar: string;
 }
 
-function likePattern(s: string): string {
-  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export class Reader {
   private readonly s;
 
@@ -84,13 +80,21 @@ export class Reader {
     if (q.identities.length === 0) return { total: 0, avatars: [] };
     const where: string[] = [];
     const params: unknown[] = [];
-    if (q.exact) {
-      where.push(`b.identity IN (${q.identities.map(() => '?').join(',')})`);
-      params.push(...q.identities);
-    } else {
-      where.push(`(${q.identities.map(() => "b.identity LIKE ? ESCAPE '\\'").join(' OR ')})`);
-      params.push(...q.identities.map(likePattern));
+    // Substring search goes through the trigram index, which needs 3 characters; shorter
+    // fragments would mean a scan of every binding, so they match exactly instead.
+    const exact = q.identities.filter((i) => q.exact || [...i].length < 3);
+    const fuzzy = q.identities.filter((i) => !q.exact && [...i].length >= 3);
+    const any: string[] = [];
+    if (exact.length) {
+      any.push(`b.identity IN (${exact.map(() => '?').join(',')})`);
+      params.push(...exact);
     }
+    if (fuzzy.length) {
+      any.push(`b.id IN (SELECT rowid FROM binding_identity_fts WHERE binding_identity_fts MATCH ?)`);
+      // One FTS query: each fragment a quoted phrase (no operators can be injected), OR-ed.
+      params.push(fuzzy.map((i) => `identity:"${i.replace(/"/g, '""')}"`).join(' OR '));
+    }
+    where.push(`(${any.join(' OR ')})`);
     if (q.platform) {
       where.push('b.platform = ?');
       params.push(q.platform);

@@ -122,6 +122,30 @@ describe('Store', () => {
     await s.close();
   });
 
+  it('finds bindings by substring through the trigram index, kept in step by triggers', async () => {
+    const s = Store.open({ file: tempFile() });
+    const a = new TestAvatar('store-fts');
+    const ids = ['alice_wonder', 'bob"quote', 'carol OR dave', 'x*y', 'ed'];
+    const links: Link[] = [];
+    ids.forEach((identity, i) => links.push(a.link({ prev: links[i - 1]?.signature ?? null, platform: 'discord', identity, uuid: uuidFrom(`fts${i}`), created_at: 100 + i })));
+    await s.appendLinks(items(a, links));
+    const find = (identities: string[], exact = false) =>
+      s.read.queryAvatars({ identities, exact, offset: 0, limit: 40, order: 'asc', platform: 'discord' }).total;
+    expect(find(['wonder'])).toBe(1); // middle of the identity
+    expect(find(['WONDER'])).toBe(1); // case-insensitive
+    expect(find(['wonder'], true)).toBe(0);
+    expect(find(['b"q'])).toBe(1); // quotes cannot break out of the phrase
+    expect(find(['OR dave'])).toBe(1); // FTS operators are matched as text
+    expect(find(['x*y'])).toBe(1);
+    expect(find(['NEAR('])).toBe(0);
+    expect(find(['e'])).toBe(0); // under 3 characters: exact match only
+    expect(find(['ed'])).toBe(1);
+    const del = a.link({ prev: links.at(-1)!.signature, platform: 'discord', identity: 'alice_wonder', action: 'delete', uuid: uuidFrom('fts-del'), created_at: 200 });
+    await s.appendLinks(items(a, [del]));
+    expect(find(['wonder'])).toBe(0);
+    await s.close();
+  });
+
   it('rejects appends after close', async () => {
     const s = Store.open({ file: tempFile() });
     await s.close();
