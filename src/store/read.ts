@@ -96,7 +96,10 @@ export class Reader {
     }
     where.push(`(${any.join(' OR ')})`);
     if (q.platform) {
-      where.push('b.platform = ?');
+      // With a substring search, `+` keeps SQLite from driving the query by the platform index
+      // (every binding of the platform, the FTS hits only as a filter: ~12 ms at 200k bindings);
+      // it then looks up the FTS hits by rowid instead (~0.14 ms). Same rows either way.
+      where.push(fuzzy.length ? '+b.platform = ?' : 'b.platform = ?');
       params.push(q.platform);
     }
     const matching = `SELECT DISTINCT b.avatar_id FROM bindings b WHERE ${where.join(' AND ')}`;

@@ -26,4 +26,34 @@ describe('store query plans', () => {
       expect(plan.map((p) => p.detail).join(' | '), name).toMatch(new RegExp(`USING COVERING INDEX ${index} \\(avatar_id=\\? AND`));
     }
   });
+
+  it('a substring search with a platform starts from the trigram index, not from every binding of the platform', () => {
+    // Capture the SQL and arguments queryAvatars runs, then ask SQLite how it plans them.
+    const ran: Array<{ sql: string; args: unknown[] }> = [];
+    const db = store.db as unknown as { prepare(sql: string): unknown };
+    const prepare = db.prepare.bind(store.db);
+    db.prepare = (sql: string) => {
+      const stmt = prepare(sql) as Record<string, (...a: unknown[]) => unknown>;
+      for (const m of ['get', 'all'] as const) {
+        const orig = stmt[m]!.bind(stmt);
+        stmt[m] = (...args: unknown[]) => {
+          ran.push({ sql, args });
+          return orig(...args);
+        };
+      }
+      return stmt;
+    };
+    try {
+      store.read.queryAvatars({ identities: ['alice'], platform: 'twitter', exact: false, offset: 0, limit: 40, order: 'desc' });
+    } finally {
+      delete (db as { prepare?: unknown }).prepare; // back to the prototype's method
+    }
+    expect(ran.length).toBeGreaterThan(0);
+    for (const { sql, args } of ran) {
+      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((p) => p.detail).join(' | ');
+      expect(plan).not.toMatch(/bindings_platform_identity \(platform=\?\)/);
+      expect(plan).toMatch(/SEARCH b USING INTEGER PRIMARY KEY/);
+    }
+  });
 });
+
