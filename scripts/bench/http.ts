@@ -141,6 +141,8 @@ export async function openLoop(url: string, paths: string[], rate: number, secon
     }
     inflight++;
     const path = paths[i % paths.length]!;
+    // Latency counts from the due time, or from the send when the timer let it go early.
+    const from = Math.max(due, performance.now());
     pending.push(
       pool
         .request({ method: 'GET', path })
@@ -153,7 +155,7 @@ export async function openLoop(url: string, paths: string[], rate: number, secon
         })
         .finally(() => {
           inflight--;
-          lat.push(performance.now() - due);
+          lat.push(performance.now() - from);
         }),
     );
   }

@@ -79,7 +79,9 @@ export function genChain(avatar: GenAvatar, length: number, bytes: (n: number) =
       identity = addressOf(publicKeyOf(walletKey, false));
     } else {
       platform = i % 2 === 0 ? 'twitter' : 'github';
-      identity = `user_${bytesToHex(bytes(5))}`.slice(0, 15).replace('_', platform === 'github' ? '-' : '_');
+      // Handle-like names without a shared prefix: a prefix common to every identity would make
+      // each substring search walk the trigram index's longest posting lists.
+      identity = bytesToHex(bytes(5));
     }
     const uuid = uuidFrom(bytes(16));
     const created_at = t0 + i;
