@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { ApiDeps } from './api/deps.js';
 import { checkersComponent } from './checkers/index.js';
 import { buildApi } from './api/server.js';
-import type { BulkVerifier } from './api/verifier.js';
+import type { BulkVerifier } from './crypto/verifier.js';
 import { archiveComponent } from './archive/index.js';
 import type { Config } from './config/types.js';
 import { VerifyPool } from './crypto/pool.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AvatarKey, Link } from '../core/index.js';
 import type { ServerConfig } from '../config/types.js';
 import type { Store } from '../store/index.js';
-import type { BulkVerifier } from './verifier.js';
+import type { BulkVerifier } from '../crypto/verifier.js';
 
 export interface SubmitCheckResult {
   /** 'unchecked': no checker can run for this platform (e.g. no token); accepted unchecked */

@@ -10,7 +10,7 @@ import {
 } from '../core/index.js';
 import type { AppendItem, AvatarRow, InitialBindingState } from '../store/index.js';
 import type { ApiDeps } from './deps.js';
-import type { VerifyItem } from './verifier.js';
+import type { VerifyItem } from '../crypto/verifier.js';
 
 export interface ProofBody {
   action: string;

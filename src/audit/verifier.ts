@@ -4,7 +4,7 @@
  * knowing. It only checks a link's own signatures (core `verifyLink`); the chain rule is
  * applied afterwards, in order, by the caller.
  */
-import type { BulkVerifier } from '../api/verifier.js';
+import type { BulkVerifier } from '../crypto/verifier.js';
 import { ProofError, verifyLink, type AvatarKey, type ErrorCode, type Link, type RecoveryBackend } from '../core/index.js';
 
 export interface VerifyItem {

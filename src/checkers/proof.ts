@@ -36,6 +36,28 @@ export function verifyFoundSignature(target: CheckTarget, signature: string, bac
   }
 }
 
+/**
+ * The common end of a text-post check (twitter, discord, minds, activitypub): the account is
+ * still the one the binding was made with (a re-registered name is someone else), the post has
+ * a `label:` line with the signature, its Misc line (if any) names this link, and the signature
+ * verifies over the link's payload.
+ */
+export function checkTextPost(
+  target: CheckTarget,
+  backend: RecoveryBackend,
+  post: { text: string; label: string; accountId: string; what: string },
+  ev: Evidence,
+): { altId: string | undefined; evidence: Evidence } {
+  if (target.altId && post.accountId !== '' && target.altId !== post.accountId) {
+    throw new PermanentFailure('AUTHOR_MISMATCH', `${target.link.identity} is now account ${post.accountId}, the binding was made by account ${target.altId}`, ev);
+  }
+  const sig = findLabelledLine(post.text, post.label);
+  if (sig === null) throw new PermanentFailure('SIGNATURE_MISSING', `${post.what} has no "${post.label}:" line`, ev);
+  checkMiscLine(target, post.text, ev);
+  verifyFoundSignature(target, sig, backend, ev);
+  return { altId: post.accountId || undefined, evidence: ev };
+}
+
 /** The payload the link signed (the stored one; rebuilt for links that do not carry it). */
 export function linkPayload(target: CheckTarget): string {
   return target.link.signature_payload !== '' ? target.link.signature_payload : expectedPayload(target.avatar, target.link);

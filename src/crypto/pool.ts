@@ -87,7 +87,7 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
   };
 }
 
-/** Implements the API's BulkVerifier (src/api/verifier.ts). */
+/** Implements BulkVerifier (src/crypto/verifier.ts), the interface the API, mirror and auditor use. */
 export class VerifyPool {
   private readonly opts: Required<Omit<PoolOptions, 'log'>> & { log?: BackendLog };
   private readonly size: number;

@@ -11,7 +11,7 @@
  * nothing is stored twice.
  */
 import type { Logger } from 'pino';
-import type { BulkVerifier, VerifyResult } from '../api/verifier.js';
+import type { BulkVerifier, VerifyResult } from '../crypto/verifier.js';
 import { fetchJson, joinUrl, type FetchPolicy } from '../audit/http.js';
 import {
   hasUnsignableCharacters,

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inlineVerifier } from '../../src/api/verifier.js';
+import { inlineVerifier } from '../../src/crypto/verifier.js';
 import { nobleBackend, toProofchainItem } from '../../src/core/index.js';
 import { MirrorFollower, MirrorState } from '../../src/mirror/index.js';
 import { Store } from '../../src/store/index.js';

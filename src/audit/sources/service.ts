@@ -5,7 +5,8 @@
  * the previous item's signature), then the core's verifyChain. The service is not trusted:
  * page counts and `next` are bounded and must advance.
  */
-import { isRecord, linksFromProofchainItems, parsePublicKey, ProofError, verifyChain, type Link } from '../../core/index.js';
+import { isRecord, linksFromProofchainItems, parsePublicKey, ProofError, type Link } from '../../core/index.js';
+import { auditParsedDocument } from '../document.js';
 import type { AuditContext } from '../context.js';
 import { fetchJson, joinUrl } from '../http.js';
 
@@ -60,20 +61,8 @@ export async function auditServiceAvatar(serviceUrl: string, avatarInput: string
         before = isRecord(item) && typeof item['signature'] === 'string' ? item['signature'] : before;
       }
     });
-    summary.avatars = 1;
-    summary.links = items.length;
-    const result = verifyChain(avatar, links, { backend: ctx.backend, allowLegacy: true });
-    summary.verified = result.verified.length;
-    for (const p of result.problems) {
-      ctx.report.problem(summary, {
-        avatar: avatar.id,
-        index: p.unplaced ? (positions[p.index] ?? p.index) : p.index,
-        ...(p.unplaced ? { unplaced: true } : {}),
-        uuid: p.uuid,
-        code: p.code,
-        message: p.message,
-      });
-    }
+    summary.links += items.length - links.length; // unparsed items count too
+    auditParsedDocument({ avatar, links, positions }, ctx.backend, ctx.report, summary);
   } catch (err) {
     if (!(err instanceof ProofError)) throw err;
     if (err.code === 'BAD_PUBLIC_KEY') ctx.report.error(label, err.code, `--avatar: ${err.message}`);

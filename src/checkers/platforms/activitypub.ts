@@ -8,7 +8,7 @@
 import { isRecord, PLATFORM_RULES } from '../../core/index.js';
 import type { CheckersConfig } from '../config.js';
 import { jsonBody } from '../http.js';
-import { checkMiscLine, evidence, findLabelledLine, htmlToText, verifyFoundSignature } from '../proof.js';
+import { checkTextPost, evidence, htmlToText } from '../proof.js';
 import { pinnedAgent, resolvePublic, systemResolver, type Resolver } from '../ssrf.js';
 import { PermanentFailure, TransientFailure, type Checker, type CheckContext } from '../types.js';
 
@@ -120,12 +120,5 @@ async function misskey(origin: string, noteId: string, user: string, host: strin
 }
 
 function finish(t: Parameters<Checker['check']>[0], ctx: CheckContext, text: string, accountId: string, ev: ReturnType<typeof evidence>) {
-  if (t.altId && accountId !== '' && t.altId !== accountId) {
-    throw new PermanentFailure('AUTHOR_MISMATCH', `${t.link.identity} is now account ${accountId}, the binding was made by account ${t.altId}`, ev);
-  }
-  const sig = findLabelledLine(text, 'Signature');
-  if (sig === null) throw new PermanentFailure('SIGNATURE_MISSING', 'the post has no "Signature:" line', ev);
-  checkMiscLine(t, text, ev);
-  verifyFoundSignature(t, sig, ctx.backend, ev);
-  return { altId: accountId || undefined, evidence: ev };
+  return checkTextPost(t, ctx.backend, { text, label: 'Signature', accountId, what: 'the post' }, ev);
 }

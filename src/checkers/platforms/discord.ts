@@ -7,7 +7,7 @@
 import { isRecord } from '../../core/index.js';
 import type { CheckersConfig } from '../config.js';
 import { jsonBody } from '../http.js';
-import { checkMiscLine, evidence, findLabelledLine, verifyFoundSignature } from '../proof.js';
+import { checkTextPost, evidence } from '../proof.js';
 import { PermanentFailure, TransientFailure, type Checker } from '../types.js';
 
 const MESSAGE_URL = /^https:\/\/(?:ptb\.|canary\.)?discord\.com\/channels\/(\d{1,20}|@me)\/(\d{1,20})\/(\d{1,20})$/;
@@ -49,14 +49,7 @@ export function discordChecker(cfg: CheckersConfig['platforms']['discord']): Che
       const ev = evidence(t.link.proof_location!, content, ctx.now());
       const tag = discriminator === '0' || discriminator === '' ? username : `${username}#${discriminator}`;
       if (tag !== t.link.identity) throw new PermanentFailure('AUTHOR_MISMATCH', `the message is by ${tag.slice(0, 40)}, not ${t.link.identity}`, ev);
-      if (t.altId && authorId !== '' && t.altId !== authorId) {
-        throw new PermanentFailure('AUTHOR_MISMATCH', `${t.link.identity} is now user ${authorId}, the binding was made by user ${t.altId}`, ev);
-      }
-      const sig = findLabelledLine(content, 'Sig');
-      if (sig === null) throw new PermanentFailure('SIGNATURE_MISSING', 'the message has no "Sig:" line', ev);
-      checkMiscLine(t, content, ev);
-      verifyFoundSignature(t, sig, ctx.backend, ev);
-      return { altId: authorId || undefined, evidence: ev };
+      return checkTextPost(t, ctx.backend, { text: content, label: 'Sig', accountId: authorId, what: 'the message' }, ev);
     },
   };
 }

@@ -6,7 +6,7 @@
 import { isRecord } from '../../core/index.js';
 import type { CheckersConfig } from '../config.js';
 import { jsonBody } from '../http.js';
-import { checkMiscLine, evidence, findLabelledLine, verifyFoundSignature } from '../proof.js';
+import { checkTextPost, evidence } from '../proof.js';
 import { PermanentFailure, TransientFailure, type Checker } from '../types.js';
 
 const GUID = /^\d{1,24}$/;
@@ -35,14 +35,7 @@ export function mindsChecker(cfg: CheckersConfig['platforms']['minds']): Checker
       const username = typeof owner['username'] === 'string' ? owner['username'] : '';
       const ownerGuid = owner['guid'] === undefined ? '' : String(owner['guid']);
       if (username.toLowerCase() !== t.link.identity) throw new PermanentFailure('AUTHOR_MISMATCH', `activity ${id} is by @${username.slice(0, 64)}, not @${t.link.identity}`, ev);
-      if (t.altId && ownerGuid !== '' && t.altId !== ownerGuid) {
-        throw new PermanentFailure('AUTHOR_MISMATCH', `@${t.link.identity} is now account ${ownerGuid}, the binding was made by account ${t.altId}`, ev);
-      }
-      const sig = findLabelledLine(message, 'Sig');
-      if (sig === null) throw new PermanentFailure('SIGNATURE_MISSING', `activity ${id} has no "Sig:" line`, ev);
-      checkMiscLine(t, message, ev);
-      verifyFoundSignature(t, sig, ctx.backend, ev);
-      return { altId: ownerGuid || undefined, evidence: ev };
+      return checkTextPost(t, ctx.backend, { text: message, label: 'Sig', accountId: ownerGuid, what: `activity ${id}` }, ev);
     },
   };
 }

@@ -7,7 +7,7 @@
 import { isRecord } from '../../core/index.js';
 import type { CheckersConfig } from '../config.js';
 import { jsonBody, type HttpResponse } from '../http.js';
-import { checkMiscLine, decodeEntities, evidence, findLabelledLine, verifyFoundSignature } from '../proof.js';
+import { checkTextPost, decodeEntities, evidence } from '../proof.js';
 import { PermanentFailure, TransientFailure, type Checker, type CheckContext, type CheckTarget } from '../types.js';
 
 const TWEET_ID = /^\d{1,20}$/;
@@ -76,14 +76,7 @@ export function twitterChecker(cfg: CheckersConfig['platforms']['twitter']): Che
       if (tweet.username.toLowerCase() !== t.link.identity.toLowerCase()) {
         throw new PermanentFailure('AUTHOR_MISMATCH', `tweet ${id} is by @${tweet.username}, not @${t.link.identity}`, ev);
       }
-      if (t.altId && t.altId !== tweet.authorId) {
-        throw new PermanentFailure('AUTHOR_MISMATCH', `@${t.link.identity} is now account ${tweet.authorId}, the binding was made by account ${t.altId}`, ev);
-      }
-      const sig = findLabelledLine(tweet.text, 'Sig');
-      if (sig === null) throw new PermanentFailure('SIGNATURE_MISSING', `tweet ${id} has no "Sig:" line`, ev);
-      checkMiscLine(t, tweet.text, ev);
-      verifyFoundSignature(t, sig, ctx.backend, ev);
-      return { altId: tweet.authorId, evidence: ev };
+      return checkTextPost(t, ctx.backend, { text: tweet.text, label: 'Sig', accountId: tweet.authorId, what: `tweet ${id}` }, ev);
     },
   };
 }
