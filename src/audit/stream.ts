@@ -45,6 +45,8 @@ interface AvatarState {
   rejected: Set<string> | null;
   /** its group of consecutive links has ended (another Avatar's link came) */
   closed: boolean;
+  /** its links in batches dispatched but not yet applied: its sets must live until then */
+  inflight: number;
 }
 
 interface Entry {
@@ -69,6 +71,8 @@ export class LinkStreamAuditor {
   private readonly states = new Map<string, AvatarState>();
   private current: AvatarState | null = null;
   private pending: FeedEntry[] = [];
+  /** dispatched batches in input order: verification of later ones overlaps applying earlier */
+  private inflight: Array<{ entries: Entry[]; outcomes: Promise<VerifyOutcome[]> }> = [];
   private regrouped = 0;
 
   constructor(
@@ -77,11 +81,16 @@ export class LinkStreamAuditor {
     private readonly verify: VerifyLinks,
     private readonly batchSize = 512,
     private readonly onLinks?: (n: number) => void,
+    /** batches verified at once: the workers verify while this thread parses and applies */
+    private readonly depth = 3,
   ) {}
 
   async push(entry: FeedEntry): Promise<void> {
     this.pending.push(entry);
-    if (this.pending.length >= this.batchSize) await this.flush();
+    if (this.pending.length >= this.batchSize) {
+      this.dispatch();
+      while (this.inflight.length >= this.depth) await this.applyOldest();
+    }
   }
 
   async end(): Promise<void> {
@@ -108,7 +117,7 @@ export class LinkStreamAuditor {
     let s = this.states.get(id);
     if (s) s.key = key; // released when its group ended
     if (!s) {
-      s = { id, key, head: null, seen: 0, lastSignature: null, sets: null, rejected: null, closed: false };
+      s = { id, key, head: null, seen: 0, lastSignature: null, sets: null, rejected: null, closed: false, inflight: 0 };
       this.states.set(id, s);
     } else if (s.closed) {
       this.regrouped++;
@@ -122,8 +131,14 @@ export class LinkStreamAuditor {
     return s;
   }
 
-  /** Verify and apply what is buffered (callers flush before reporting a line out of band). */
+  /** Verify and apply everything buffered (callers flush before reporting a line out of band). */
   async flush(): Promise<void> {
+    this.dispatch();
+    while (this.inflight.length > 0) await this.applyOldest();
+  }
+
+  /** Pass 1 of the buffered links (in order, cheap), then hand their signatures to `verify`. */
+  private dispatch(): void {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
@@ -149,18 +164,30 @@ export class LinkStreamAuditor {
         }
       }
       state.lastSignature = e.link ? e.link.signature : rawSignature;
+      state.inflight++;
       entries.push(e);
     }
-    // Pass 2: signatures, possibly in parallel elsewhere.
-    const outcomes = items.length > 0 ? await this.verify(items) : [];
-    // Pass 3 (in order): the chain rule.
-    for (const e of entries) this.apply(e, e.verify >= 0 ? outcomes[e.verify]! : null);
+    // Pass 2: signatures, possibly in parallel elsewhere. Awaited in order by applyOldest; the
+    // no-op handler only keeps an early rejection from counting as unhandled meanwhile.
+    const outcomes = items.length > 0 ? this.verify(items) : Promise.resolve([]);
+    outcomes.catch(() => undefined);
+    this.inflight.push({ entries, outcomes });
+  }
+
+  /** Pass 3 (in order): the chain rule, for the oldest dispatched batch. */
+  private async applyOldest(): Promise<void> {
+    const { entries, outcomes: pending } = this.inflight.shift()!;
+    const outcomes = await pending;
+    for (const e of entries) {
+      this.apply(e, e.verify >= 0 ? outcomes[e.verify]! : null);
+      e.state.inflight--;
+    }
     this.onLinks?.(entries.length);
-    // Groups that ended inside this batch give up their sets: bounded memory. The rejected set
-    // (bad links only, usually empty) is kept so a resumed group still sees what is broken.
+    // Groups that ended and have nothing left in flight give up their sets: bounded memory. The
+    // rejected set (bad links only, usually empty) is kept so a resumed group still sees it.
     for (const e of entries) {
       const s = e.state;
-      if (s !== this.current && s.sets) {
+      if (s !== this.current && s.inflight === 0 && s.sets) {
         s.rejected = s.sets.rejected.size > 0 ? s.sets.rejected : null;
         s.sets = null;
         s.key = null;
