@@ -3,22 +3,30 @@
  * configured wallet, or the embedded local devnet), the outbox and its worker; registers the
  * append hook that writes an archive job in the same transaction as each accepted link; adds
  * GET /ipfs/:cid and GET /v1/chain/:avatar/archive; fills the API's archiveInfo provider.
+ *
+ * Only the append hook must exist before the API accepts links (the outbox is durable), so the
+ * heavy parts — helia/libp2p (~0.7 s just to load), the devnet — load and start in the
+ * background after start() returns: the daemon serves in about a second, the worker drains
+ * whatever queued meanwhile, and /healthz says `ready` once it runs. A wallet problem is still a
+ * start-up error; an IPFS or devnet failure is logged and retried, with jobs kept queued.
  */
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ArchiveInfo } from '../api/deps.js';
 import type { Store } from '../store/index.js';
-import { ArweaveClient } from './arweave.js';
+import type { ArweaveClient } from './arweave.js';
 import type { ArchiveConfig } from './config.js';
-import { startDevnet, type Devnet } from './devnet.js';
+import type { Devnet } from './devnet.js';
 import { registerGateway } from './gateway.js';
-import { IpfsNode } from './ipfs.js';
-import { KuboPinner } from './kubo.js';
+import type { IpfsNode } from './ipfs.js';
 import { OutboxStore } from './outbox-store.js';
 import { archiveRoutes } from './routes.js';
 import { loadWallet } from './wallet.js';
-import { ArchiveWorker } from './worker.js';
+import type { ArchiveWorker } from './worker.js';
+
+/** Delay before retrying a failed start of the IPFS node or devnet, doubling up to the max. */
+const INIT_RETRY_MS = { first: 5_000, max: 120_000 };
 
 export interface ArchiveComponentOptions {
   config: ArchiveConfig;
@@ -47,49 +55,86 @@ export class ArchiveComponent {
     };
   }
 
+  private init: Promise<void> | null = null;
+  private readonly stopping = new AbortController();
+  private initError = '';
+
   async start(): Promise<void> {
-    const { config: cfg, dataDir } = this.opts;
-    const log = this.opts.log;
+    const { config: cfg } = this.opts;
     if (!cfg.enabled) {
-      log.info('archive disabled (archive.enabled = false)');
+      this.opts.log.info('archive disabled (archive.enabled = false)');
       return;
     }
-    try {
-      if (cfg.ipfs.enabled) {
-        this.ipfs = await IpfsNode.open({ dir: cfg.ipfs.dir ? resolve(cfg.ipfs.dir) : join(dataDir, 'ipfs'), listen: cfg.ipfs.listen });
-        log.info({ multiaddrs: this.ipfs.multiaddrs() }, 'IPFS node started');
+    // Checked now, not in the background: a world-readable or broken wallet must stop start-up.
+    const jwk = cfg.arweave.enabled && cfg.arweave.walletFile ? loadWallet(cfg.arweave.walletFile) : null;
+    this.init = this.startParts(jwk);
+  }
+
+  /** Load and start IPFS, Arweave and the worker; retried with backoff until stop(). */
+  private async startParts(jwk: ReturnType<typeof loadWallet> | null): Promise<void> {
+    const signal = this.stopping.signal;
+    for (let delay = INIT_RETRY_MS.first; !signal.aborted; delay = Math.min(delay * 2, INIT_RETRY_MS.max)) {
+      try {
+        await this.startOnce(jwk);
+        this.initError = '';
+        return;
+      } catch (err) {
+        await this.stopParts();
+        if (signal.aborted) return;
+        this.initError = (err as Error).message;
+        this.opts.log.error({ err, retryInMs: delay }, 'archive could not start; jobs stay queued, retrying');
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, delay);
+          signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+        });
       }
-      const kubo = cfg.ipfs.kubo.url ? new KuboPinner(cfg.ipfs.kubo.url, cfg.ipfs.kubo.timeoutMs) : null;
-      let arweave: ArweaveClient | null = null;
-      let owner: string | null = null;
-      if (cfg.arweave.enabled) {
-        if (cfg.arweave.walletFile) {
-          const jwk = loadWallet(cfg.arweave.walletFile);
-          arweave = new ArweaveClient({ url: cfg.arweave.gatewayUrl, jwk, timeoutMs: cfg.arweave.timeoutMs });
-          owner = await arweave.address();
-          this.arweaveInfo = { mode: 'gateway', url: cfg.arweave.gatewayUrl, address: owner };
-          log.info({ gateway: cfg.arweave.gatewayUrl, address: owner }, 'Arweave: uploading through the configured gateway');
-        } else {
-          const d = cfg.arweave.devnet;
-          this.devnet = await startDevnet({ dir: join(dataDir, 'arlocal'), persist: d.persist, port: d.port, mineIntervalMs: d.mineIntervalMs });
-          arweave = new ArweaveClient({ url: this.devnet.url, jwk: this.devnet.jwk, timeoutMs: cfg.arweave.timeoutMs });
-          owner = this.devnet.address;
-          this.arweaveInfo = { mode: 'local-devnet', url: this.devnet.url, address: owner };
-          log.warn(
-            { devnet: this.devnet.url, address: owner },
-            'Arweave: LOCAL DEVNET (in-process arlocal) — transactions are NOT on the real Arweave network; set archive.arweave.walletFile for production',
-          );
-        }
-      }
-      this.worker = new ArchiveWorker(this.outbox, { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner }, cfg, log);
-      this.worker.start();
-    } catch (err) {
-      await this.stop();
-      throw err;
     }
   }
 
+  private async startOnce(jwk: ReturnType<typeof loadWallet> | null): Promise<void> {
+    const { config: cfg, dataDir, log } = this.opts;
+    const signal = this.stopping.signal;
+    if (cfg.ipfs.enabled) {
+      const { IpfsNode } = await import('./ipfs.js');
+      this.ipfs = await IpfsNode.open({ dir: cfg.ipfs.dir ? resolve(cfg.ipfs.dir) : join(dataDir, 'ipfs'), listen: cfg.ipfs.listen });
+      log.info({ multiaddrs: this.ipfs.multiaddrs() }, 'IPFS node started');
+    }
+    const kubo = cfg.ipfs.kubo.url ? new (await import('./kubo.js')).KuboPinner(cfg.ipfs.kubo.url, cfg.ipfs.kubo.timeoutMs) : null;
+    let arweave: ArweaveClient | null = null;
+    let owner: string | null = null;
+    if (cfg.arweave.enabled) {
+      const { ArweaveClient } = await import('./arweave.js');
+      if (jwk) {
+        arweave = new ArweaveClient({ url: cfg.arweave.gatewayUrl, jwk, timeoutMs: cfg.arweave.timeoutMs });
+        owner = await arweave.address();
+        this.arweaveInfo = { mode: 'gateway', url: cfg.arweave.gatewayUrl, address: owner };
+        log.info({ gateway: cfg.arweave.gatewayUrl, address: owner }, 'Arweave: uploading through the configured gateway');
+      } else {
+        const d = cfg.arweave.devnet;
+        const { startDevnet } = await import('./devnet.js');
+        this.devnet = await startDevnet({ dir: join(dataDir, 'arlocal'), persist: d.persist, port: d.port, mineIntervalMs: d.mineIntervalMs });
+        arweave = new ArweaveClient({ url: this.devnet.url, jwk: this.devnet.jwk, timeoutMs: cfg.arweave.timeoutMs });
+        owner = this.devnet.address;
+        this.arweaveInfo = { mode: 'local-devnet', url: this.devnet.url, address: owner };
+        log.warn(
+          { devnet: this.devnet.url, address: owner },
+          'Arweave: LOCAL DEVNET (in-process arlocal) — transactions are NOT on the real Arweave network; set archive.arweave.walletFile for production',
+        );
+      }
+    }
+    if (signal.aborted) throw new Error('stopping');
+    const { ArchiveWorker } = await import('./worker.js');
+    this.worker = new ArchiveWorker(this.outbox, { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner }, cfg, log);
+    this.worker.start();
+  }
+
   async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.init;
+    await this.stopParts();
+  }
+
+  private async stopParts(): Promise<void> {
     await this.worker?.stop();
     this.worker = null;
     await this.devnet?.stop();
@@ -103,6 +148,8 @@ export class ArchiveComponent {
     const s = this.outbox.summary();
     return {
       enabled: true,
+      ready: this.worker !== null,
+      ...(this.initError ? { error: this.initError } : {}),
       ...(this.worker?.health() ?? {
         queue_depth: s.jobs,
         oldest_pending_age_ms: s.oldest_enqueued_at === null ? 0 : Date.now() - s.oldest_enqueued_at,

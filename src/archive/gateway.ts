@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CarWriter } from '@ipld/car';
 import { CID } from 'multiformats/cid';
 import * as jsonCodec from 'multiformats/codecs/json';
-import { collect, type IpfsNode } from './ipfs.js';
+import type { IpfsNode } from './ipfs.js';
 
 const RAW = 'application/vnd.ipld.raw';
 const CAR = 'application/vnd.ipld.car';
@@ -30,6 +30,12 @@ export function wantedFormat(accept: string | undefined, format: unknown): 'raw'
   if (a.includes(RAW)) return 'raw';
   if (a.includes(CAR)) return 'car';
   return 'json';
+}
+
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 export async function carBytes(cid: CID, block: Uint8Array): Promise<Uint8Array> {

@@ -20,7 +20,7 @@ let dir: string;
 let daemon: Daemon;
 const cwdLogs = existsSync(join(process.cwd(), 'logs'));
 
-function start(): Promise<Daemon> {
+async function start(): Promise<Daemon> {
   const config = loadConfig({
     env: {},
     overrides: {
@@ -32,7 +32,10 @@ function start(): Promise<Daemon> {
   });
   expect(config.archive.arweave.walletFile).toBe('');
   expect(config.archive.ipfs.listen).toEqual(['/ip4/127.0.0.1/tcp/0']);
-  return Daemon.start(config, { log: createLogger(config.log.level) });
+  const d = await Daemon.start(config, { log: createLogger(config.log.level) });
+  // The API serves at once; IPFS and the devnet come up in the background.
+  await waitFor('archive ready', async () => ((await (await fetch(`${d.url}/healthz`)).json()) as any).archive.ready === true);
+  return d;
 }
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: any }> {
