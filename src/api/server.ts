@@ -26,7 +26,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     trustProxy: deps.config.trustProxy,
     return503OnClosing: true,
     // An uncompressed key in a path (/v1/chain/0x04…) is 132 characters; the default is 100.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
