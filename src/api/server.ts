@@ -27,6 +27,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return503OnClosing: true,
     // An uncompressed key in a path (/v1/chain/0x04…) is 132 characters; the default is 100.
     routerOptions: { maxParamLength: 256 },
+    // Router-level errors (bad URL encoding, overlong path parameter) get our error shape too.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });

@@ -191,6 +191,8 @@ describe('bad input on read routes', () => {
       ['/v1/chain/0xnope', 400, 'BAD_PUBLIC_KEY'],
       [`/v1/chain/${new TestAvatar('never-seen').id}`, 404, 'NOT_FOUND'],
       ['/no/such/route', 404, 'NOT_FOUND'],
+      ['/v1/chain/%E0%A4%A', 400, 'BAD_REQUEST'], // malformed percent-encoding
+      [`/v1/chain/${'a'.repeat(400)}`, 400, 'BAD_REQUEST'], // overlong path parameter
     ];
     for (const [path, status, code] of cases) {
       const r = await json(`${d.url}${path}`);
