@@ -71,14 +71,22 @@ function linkFromBody(body: ProofBody, identity: string, prev: string | null): L
   };
 }
 
-export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortSignal): Promise<void> {
-  if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
+/**
+ * What POST /v1/proof/payload and POST /v1/proof both start from: the checked action and
+ * platform, the Avatar, the normalized identity, and the Avatar's current head.
+ */
+export function proofSubject(deps: ApiDeps, body: Pick<ProofBody, 'action' | 'platform' | 'identity' | 'public_key'>) {
   checkAction(body.action);
   checkPlatform(deps, body.platform);
   const avatar = parsePublicKey(body.public_key);
   const identity = normalizeIdentity(body.platform, body.identity, true);
   const row = deps.store.avatarRow(avatar.id);
-  const head = row?.head_signature ?? null;
+  return { action: body.action, avatar, identity, row, head: row?.head_signature ?? null };
+}
+
+export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortSignal): Promise<void> {
+  if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
+  const { avatar, identity, row, head } = proofSubject(deps, body);
   const link = linkFromBody(body, identity, head);
   checkCreatedAt(deps, link.created_at, true);
   // Cheap checks before the ~ms of signature recovery: replays are the common bad input.
@@ -91,7 +99,9 @@ export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortS
   let initial: InitialBindingState | undefined;
   if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
     const r = await deps.submitCheck({ avatar, link: verified, signal });
-    if (r.status === 'valid') initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(r.alt_id ? { alt_id: r.alt_id } : {}) };
+    if (r.status === 'valid') {
+      initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(r.alt_id ? { alt_id: r.alt_id } : {}), ...(r.evidence ? { evidence: r.evidence } : {}) };
+    }
   }
   const item: AppendItem = { avatar, link: verified, ...(initial ? { initial } : {}) };
   const [outcome] = await deps.store.appendLinks([item]);

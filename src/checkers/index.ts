@@ -12,6 +12,7 @@ import { CheckRunner } from './runner.js';
 import { Scheduler } from './scheduler.js';
 import type { Resolver } from './ssrf.js';
 import { SubmitChecks } from './submit.js';
+import type { Evidence } from './types.js';
 
 export { checkersDefaults, checkersSection, type CheckersConfig } from './config.js';
 
@@ -38,10 +39,11 @@ export function checkersComponent(ctx: DaemonContext, opts: CheckersOptions = {}
   ctx.store.onAppend((ev) => {
     if (ev.bindingId === null || ev.link.action !== 'create') return;
     const t = now();
-    const atSubmit = submit.take(ev.avatar, ev.link.uuid);
+    // A check that passed on submit arrives with the append itself (the item's initial state).
+    const atSubmit = ev.initial?.status === 'valid' ? ev.initial : undefined;
     const verdictNow = atSubmit !== undefined || isWalletPlatform(ev.link.platform);
     checks.schedule(ev.bindingId, ev.linkId, ev.link.platform, verdictNow ? scheduler.policy.nextAfterVerdict(t) : t, verdictNow ? t : null);
-    if (atSubmit?.evidence) checks.writeEvidence(ev.bindingId, ev.linkId, atSubmit.evidence, 'valid');
+    if (atSubmit?.evidence) checks.writeEvidence(ev.bindingId, ev.linkId, atSubmit.evidence as Evidence, 'valid');
   });
 
   if (cfg.verifyOnSubmit) ctx.api.submitCheck = (args) => submit.check(args);

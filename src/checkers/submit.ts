@@ -2,15 +2,12 @@
  * Check on submit (checkers.verifyOnSubmit): POST /v1/proof fetches and checks the proof post
  * before the link is accepted. A permanent failure is a 400 PROOF_CHECK_FAILED naming the
  * check's code; a transient one is a 503 UNAVAILABLE (try again), never an acceptance. The
- * evidence of a passed check waits here (bounded, short-lived) for the append hook, which
- * stores it in the same transaction as the link.
+ * evidence of a passed check travels with the append (its initial binding state), and the
+ * checkers' append hook stores it in the same transaction as the link.
  */
 import { isWalletPlatform, ProofError, type AvatarKey, type Link } from '../core/index.js';
 import type { CheckRunner } from './runner.js';
 import { CheckCancelled, type Evidence } from './types.js';
-
-const MAX_PENDING = 10_000;
-const PENDING_TTL_MS = 10 * 60_000;
 
 export interface SubmitOutcome {
   status: 'valid' | 'unchecked';
@@ -19,8 +16,6 @@ export interface SubmitOutcome {
 }
 
 export class SubmitChecks {
-  private readonly pending = new Map<string, { evidence: Evidence | null; at: number }>();
-
   constructor(
     private readonly runner: CheckRunner,
     private readonly timeoutMs: number,
@@ -54,25 +49,6 @@ export class SubmitChecks {
         details: { check_code: r.code },
       });
     }
-    this.remember(avatar.id, link.uuid, r.evidence);
     return { status: 'valid', ...(r.altId ? { alt_id: r.altId } : {}), ...(r.evidence ? { evidence: r.evidence } : {}) };
-  }
-
-  private remember(avatar: string, uuid: string, evidence: Evidence | null): void {
-    const now = Date.now();
-    if (this.pending.size >= MAX_PENDING) {
-      for (const [k, v] of this.pending) if (now - v.at > PENDING_TTL_MS) this.pending.delete(k);
-      if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value as string);
-    }
-    this.pending.set(`${avatar}|${uuid}`, { evidence, at: now });
-  }
-
-  /** The submit-time result of this link, once (called by the append hook). */
-  take(avatar: string, uuid: string): { evidence: Evidence | null } | undefined {
-    const key = `${avatar}|${uuid}`;
-    const v = this.pending.get(key);
-    if (!v) return undefined;
-    this.pending.delete(key);
-    return Date.now() - v.at > PENDING_TTL_MS ? undefined : v;
   }
 }

@@ -23,6 +23,8 @@ export interface InitialBindingState {
   checkedAt?: number;
   reason?: string;
   code?: string;
+  /** what the check that set this state saw (opaque here; the checkers' hook stores it) */
+  evidence?: unknown;
 }
 
 export interface AppendItem {
@@ -45,6 +47,8 @@ export interface AppendEvent {
   seq: number;
   link: Link;
   bindingId: number | null;
+  /** the binding state the appender asked for (e.g. a check passed on submit), if any */
+  initial: InitialBindingState | undefined;
 }
 
 export type AppendHook = (ev: AppendEvent) => void;
@@ -221,7 +225,7 @@ export class Store {
     );
     this.stmts.advanceHead.run(linkId, link.signature, now, row.id);
     const bindingId = this.applyBinding(row.id, linkId, item);
-    const ev: AppendEvent = { db: this.db, avatarId: row.id, avatar: avatar.id, publicKey: avatar.uncompressedHex, linkId, seq, link, bindingId };
+    const ev: AppendEvent = { db: this.db, avatarId: row.id, avatar: avatar.id, publicKey: avatar.uncompressedHex, linkId, seq, link, bindingId, initial: item.initial };
     for (const hook of this.hooks) hook(ev);
     return { ok: true, linkId, seq, existed: false };
   }

@@ -7,7 +7,7 @@ import {
 import type { BindingRow } from '../../store/rows.js';
 import { clientGone } from '../abort.js';
 import type { ApiDeps } from '../deps.js';
-import { checkAction, checkPlatform, submitProof, type ProofBody } from '../ingest.js';
+import { proofSubject, submitProof, type ProofBody } from '../ingest.js';
 import { pageParam, pagination, PER_PAGE } from '../paging.js';
 import { postContent } from '../templates.js';
 
@@ -58,16 +58,11 @@ function proofItem(b: BindingRow) {
 export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: ProofBody }>('/v1/proof/payload', { schema: payloadSchema }, async (req) => {
     const b = req.body;
-    checkAction(b.action);
-    checkPlatform(deps, b.platform);
-    const avatar = parsePublicKey(b.public_key);
-    const identity = normalizeIdentity(b.platform, b.identity, true);
-    const row = deps.store.avatarRow(avatar.id);
-    const prev = row?.head_signature ?? null;
+    const { action, avatar, identity, head: prev } = proofSubject(deps, b);
     const uuid = randomUUID();
     const createdAt = String(Math.floor(Date.now() / 1000));
     const signPayload = buildSignPayload({
-      action: b.action, created_at: createdAt, identity, platform: b.platform, prev, uuid,
+      action, created_at: createdAt, identity, platform: b.platform, prev, uuid,
       ...(isWalletPlatform(b.platform) ? { persona: avatar.id } : {}),
     });
     return {
