@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { AUDIT_DEFAULTS, classifySource, runAudit, type AuditSource } from '../audit/index.js';
 import { noProgress, terminalProgress } from '../audit/progress.js';
+import { parseTxId } from '../audit/sources/arweave.js';
 import type { CliIO } from './io.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 
@@ -33,11 +34,32 @@ options:
 exit status: 0 all verified, 1 problems found, 2 usage or fetch errors
 `;
 
+const OPTIONS_WITH_VALUE = new Set([
+  '--config', '--service', '--avatar', '--ipfs-gateway', '--arweave-gateway', '--timeout', '--retries', '--backend', '--workers',
+]);
+
+/**
+ * An Arweave id is 43 base64url characters, so one in 64 begins with "-" and parseArgs would
+ * take it for an option ("Unknown option '-x'"). No option of ours is 43 characters long, so a
+ * token that is a whole transaction id (and not the value of a preceding option) is a SOURCE:
+ * it is rewritten to its unambiguous `ar://` form. Everything after "--" is left alone.
+ */
+export function protectTxIds(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return out.concat(argv.slice(i));
+    const isValue = i > 0 && OPTIONS_WITH_VALUE.has(argv[i - 1]!);
+    out.push(!isValue && a.startsWith('-') && parseTxId(a) === a ? `ar://${a}` : a);
+  }
+  return out;
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: protectTxIds(argv),
       allowPositionals: true,
       options: {
         config: { type: 'string' },

@@ -123,6 +123,12 @@ describe('audit: Arweave histories (arlocal)', () => {
     expect(r.code).toBe(1);
   });
 
+  it('a bare id that begins with "-" is read as a SOURCE, not an option (one id in 64 does)', async () => {
+    const r = await audit(`-${'A'.repeat(42)}`);
+    expect(r.rep.errors[0].code).toBe('NOT_FOUND');
+    expect(r.code).toBe(2);
+  });
+
   it('an unknown transaction exits 2', async () => {
     const r = await audit('A'.repeat(43));
     expect(r.rep.errors[0].code).toBe('NOT_FOUND');
