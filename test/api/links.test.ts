@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainDocumentString, decodeSignature, nobleBackend, parsePublicKey, twinSignature, verifyChain, type Link } from '../../src/core/index.js';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { loadNextIdVectors } from '../core/helpers.js';
 
 let d: TestDaemon;
 beforeAll(async () => {
@@ -60,7 +60,7 @@ describe('POST /v1/links (bulk import)', () => {
   });
 
   it('accepts a real legacy (pre-2022) link and a v=27 prev from another service', async () => {
-    const vectors = JSON.parse(readFileSync(new URL('../../../shared/vectors/nextid_vectors.json', import.meta.url), 'utf8'));
+    const vectors = loadNextIdVectors();
     const legacy = vectors.sign_payload_vectors.find((v: { id: string }) => v.id === 'sp-legacy-4field-twitter');
     const r = await post(`${d.url}/v1/links`, {
       links: [{ avatar: legacy.expected_avatar, prev: null, action: 'create', platform: 'twitter', identity: 'yeiwb', proof_location: '1469221200140574720', created_at: 1648023422, uuid: '', signature: legacy.signature_base64, signature_payload: '', extra: {} }],

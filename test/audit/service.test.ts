@@ -4,7 +4,6 @@
  * signature served in its v=27/28 form and a payload whose prev names a v=27/28 spelling. Plus
  * the real documented responses from the vectors file, served verbatim.
  */
-import { readFileSync } from 'node:fs';
 import { URL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/audit.js';
@@ -19,8 +18,9 @@ import {
   type Link,
 } from '../../src/core/index.js';
 import { avatarOf, captureIo, makeChain, secretKey, serve, uuidFor, type TestServer } from './helpers.js';
+import { loadNextIdVectors } from '../core/helpers.js';
 
-const vectors = JSON.parse(readFileSync('/work/shared/vectors/nextid_vectors.json', 'utf8'));
+const vectors = loadNextIdVectors();
 const realLegacy = vectors.api_response_examples.find((v: { id: string }) => v.id === 'api-proofchain-response');
 const derived = vectors.derived_vectors.find((v: { id: string }) => v.id === 'derived-chain-3-links');
 

@@ -1,13 +1,13 @@
 /** The shared Next.ID DNS vectors: TXT parsing and a real signed record checked end to end. */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nobleBackend, parsePublicKey, type Link } from '../../src/core/index.js';
 import { parseProofTxt, unquoteTxt } from '../../src/checkers/platforms/dns.js';
 import { CheckRunner } from '../../src/checkers/runner.js';
 import { FakePlatforms } from './fake-platforms.js';
 import { testConfig } from './helpers.js';
+import { loadNextIdVectors } from '../core/helpers.js';
 
-const vectors = JSON.parse(readFileSync('/work/shared/vectors/nextid_vectors.json', 'utf8')) as Record<string, Array<Record<string, unknown>>>;
+const vectors = loadNextIdVectors() as Record<string, Array<Record<string, unknown>>>;
 const parseOnly = vectors['unverified_or_negative']!.find((v) => v['id'] === 'dns-txt-parse-only')!;
 const genesis = vectors['sign_payload_vectors']!.find((v) => v['id'] === 'sp-dns-genesis')!;
 

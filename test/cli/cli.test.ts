@@ -7,6 +7,7 @@ import { parsePublicKey } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
 import { exited, runCli, startServe } from '../helpers/cli.js';
 import { json, post } from '../helpers/daemon.js';
+import { loadNextIdVectors } from '../core/helpers.js';
 
 const dirs: string[] = [];
 const temp = () => {
@@ -79,7 +80,7 @@ describe('proofkeep keygen and sign', () => {
   });
 
   it('sign reproduces the published personal_sign vector from a key file', async () => {
-    const vectors = JSON.parse(readFileSync(new URL('../../../shared/vectors/nextid_vectors.json', import.meta.url), 'utf8'));
+    const vectors = loadNextIdVectors();
     const v = vectors.personal_sign_vectors[0];
     const dir = temp();
     const file = join(dir, 'k.json');

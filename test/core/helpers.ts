@@ -9,30 +9,30 @@ import { expect } from 'vitest';
 import { ProofError, type ErrorCode } from '../../src/core/index.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const VECTORS_REL = join('shared', 'vectors', 'nextid_vectors.json');
+const SHARED_REL = join('shared', 'vectors', 'nextid_vectors.json');
 
 /**
- * `<repo>/../shared/vectors/nextid_vectors.json` (CI clones the repo with shared/ beside it).
- * Worktrees sit one level deeper (`/work/wt/<name>`), so further ancestors are tried too;
- * PROOFKEEP_SHARED_DIR overrides. A missing file fails loudly: a skipped vector test would
- * silently prove nothing.
+ * The Next.ID vectors live in the repo (`test/vectors/nextid_vectors.json`, a verbatim copy of
+ * the team's `../shared/vectors/nextid_vectors.json`), so a clone anywhere runs every vector
+ * test. `sharedVectorsPath` finds the team copy when it is beside the repo (or in
+ * PROOFKEEP_SHARED_DIR), so a test can check the two have not drifted apart.
  */
 export function nextIdVectorsPath(): string {
+  return join(REPO_ROOT, 'test', 'vectors', 'nextid_vectors.json');
+}
+
+export function sharedVectorsPath(): string | null {
   const candidates: string[] = [];
   const env = process.env['PROOFKEEP_SHARED_DIR'];
   if (env) candidates.push(join(env, 'vectors', 'nextid_vectors.json'));
-  for (const start of [REPO_ROOT, process.cwd()]) {
-    let dir = resolve(start, '..');
-    for (let i = 0; i < 4; i++) {
-      candidates.push(join(dir, VECTORS_REL));
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
+  let dir = resolve(REPO_ROOT, '..');
+  for (let i = 0; i < 3; i++) {
+    candidates.push(join(dir, SHARED_REL));
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
   }
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`nextid_vectors.json not found; looked in:\n${candidates.join('\n')}`);
-  return found;
+  return candidates.find((p) => existsSync(p)) ?? null;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
