@@ -3,7 +3,7 @@
  * uncompressed, any case — resolves to one canonical avatar id: 0x + the 33-byte compressed key.
  */
 import * as secp from '@noble/secp256k1';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from './crypto.js';
 import { fail } from './errors.js';
 import { bytesToHex, hexToBytes } from './encoding.js';
 
@@ -91,7 +91,7 @@ function fromPoint(point: secp.Point): AvatarKey {
 
 /** Ethereum address of an uncompressed (65-byte) public key. */
 export function addressOf(uncompressed: Uint8Array): string {
-  return `0x${bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12))}`;
+  return `0x${bytesToHex(keccak256(uncompressed.subarray(1)).subarray(12))}`;
 }
 
 /** Canonical avatar id of any key spelling, or null when it does not parse. */

@@ -157,6 +157,8 @@ export class VerifyPool {
       backend: this.selected?.name ?? null,
       backendMode: this.opts.mode,
       ...(this.selected?.fallbackReason ? { backendFallbackReason: this.selected.fallbackReason } : {}),
+      keccak: this.selected?.keccak ?? null,
+      ...(this.selected?.keccakReason ? { keccakReason: this.selected.keccakReason } : {}),
       workers: this.size,
       workersReady: this.slots.filter((s) => s.ready).length,
       queuedChunks: this.queue.length,
@@ -262,6 +264,10 @@ export class VerifyPool {
           slot.ready = true;
           if (!this.workerBackends.has(msg.backend) && msg.backend !== this.selected?.name) {
             this.opts.log?.warn({ backend: msg.backend, reason: msg.fallbackReason }, 'verify worker chose another recovery backend than the main thread');
+          }
+          if (msg.keccak !== this.selected?.keccak && !this.workerBackends.has(`keccak:${msg.keccak}`)) {
+            this.opts.log?.warn({ keccak: msg.keccak }, 'verify worker chose another keccak-256 than the main thread');
+            this.workerBackends.add(`keccak:${msg.keccak}`);
           }
           this.workerBackends.add(msg.backend);
           resolve();

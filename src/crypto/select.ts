@@ -3,9 +3,11 @@
  * but only after it reproduces a known vector; a fallback to the pure-JS noble backend is
  * logged as a warning, never silent. `native` that cannot load or fails the self-test is a
  * start-up error: an operator who asked for it should not get 50× slower ingest unnoticed.
- * Selecting native also gives core key parsing libsecp256k1's point decompression (see keys.ts).
+ * Selecting native also gives core key parsing libsecp256k1's point decompression (see keys.ts)
+ * and, after its own self-test, the native keccak-256 (see keccak.ts).
  */
-import { bytesEqual, bytesToHex, hexToBytes, nobleBackend, personalSignDigest, setKeyDecompressor, type RecoveryBackend } from '../core/index.js';
+import { bytesEqual, bytesToHex, hexToBytes, nobleBackend, personalSignDigest, setKeccak, setKeyDecompressor, type RecoveryBackend } from '../core/index.js';
+import { selectKeccak } from './keccak.js';
 import type { BackendMode } from './config.js';
 import { loadNativeBackend, loadNativeKeyDecompressor } from './native.js';
 
@@ -22,6 +24,10 @@ export interface SelectedBackend {
   mode: BackendMode;
   /** why `auto` did not get the native backend */
   fallbackReason?: string;
+  /** the keccak-256 installed in core: 'native' with the native backend when it passes its self-test, else 'noble' */
+  keccak: string;
+  /** why the native backend runs with noble's keccak */
+  keccakReason?: string;
 }
 
 // Real vector (NextDotID docs, SPEC vectors "ps-test123123-v01"): personal_sign of
@@ -80,8 +86,9 @@ export function selfTest(backend: RecoveryBackend): string | null {
 export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: () => RecoveryBackend = loadNativeBackend): SelectedBackend {
   if (mode === 'noble') {
     setKeyDecompressor(null);
+    setKeccak(null);
     log?.info({ backend: 'noble', mode }, 'signature recovery: noble (pure JS), as configured');
-    return { backend: nobleBackend, name: nobleBackend.name, mode };
+    return { backend: nobleBackend, name: nobleBackend.name, mode, keccak: 'noble' };
   }
   if (mode !== 'native' && mode !== 'auto') throw new Error(`crypto.backend must be auto, native or noble, got ${String(mode)}`);
   let problem: string;
@@ -91,9 +98,15 @@ export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: (
     if (failed === null) {
       // Key parsing (a process-wide setting of core, like the backend choice itself) gets the
       // same library for point decompression; core re-checks each answer with noble.
-      if (loadNative === loadNativeBackend) setKeyDecompressor(loadNativeKeyDecompressor());
-      log?.info({ backend: native.name, mode }, 'signature recovery: native libsecp256k1');
-      return { backend: native, name: native.name, mode };
+      // Likewise keccak-256, the other hot spot, after its own self-test against noble.
+      let keccak: { name: string; reason?: string } = { name: 'noble', reason: 'test backend' };
+      if (loadNative === loadNativeBackend) {
+        setKeyDecompressor(loadNativeKeyDecompressor());
+        keccak = selectKeccak();
+      } else setKeccak(null);
+      if (keccak.reason && loadNative === loadNativeBackend) log?.warn({ reason: keccak.reason }, 'keccak-256: native addon not usable, using noble (slower, same results)');
+      log?.info({ backend: native.name, mode, keccak: keccak.name }, 'signature recovery: native libsecp256k1');
+      return { backend: native, name: native.name, mode, keccak: keccak.name, ...(keccak.reason ? { keccakReason: keccak.reason } : {}) };
     }
     problem = `native backend failed its self-test: ${failed}`;
   } catch (err) {
@@ -101,9 +114,10 @@ export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: (
   }
   if (mode === 'native') throw new Error(`crypto.backend is "native" but ${problem}`);
   setKeyDecompressor(null);
+  setKeccak(null);
   log?.warn(
     { backend: 'noble', mode, reason: problem },
     'signature recovery: FALLING BACK to noble (pure JS, ~50x slower) because the native libsecp256k1 backend is not usable',
   );
-  return { backend: nobleBackend, name: nobleBackend.name, mode, fallbackReason: problem };
+  return { backend: nobleBackend, name: nobleBackend.name, mode, fallbackReason: problem, keccak: 'noble' };
 }

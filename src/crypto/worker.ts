@@ -14,7 +14,7 @@ export interface WorkerInit {
 }
 export type ToWorker = { id: number; items: VerifyItem[] };
 export type FromWorker =
-  | { type: 'ready'; backend: string; fallbackReason?: string }
+  | { type: 'ready'; backend: string; keccak: string; fallbackReason?: string }
   | { type: 'failed'; message: string }
   | { type: 'results'; id: number; results: ReturnType<typeof verifyItem>[] };
 
@@ -25,7 +25,7 @@ let backend: RecoveryBackend | null = null;
 try {
   const sel = selectBackend((workerData as WorkerInit).mode);
   backend = sel.backend;
-  port.postMessage({ type: 'ready', backend: sel.name, ...(sel.fallbackReason ? { fallbackReason: sel.fallbackReason } : {}) } satisfies FromWorker);
+  port.postMessage({ type: 'ready', backend: sel.name, keccak: sel.keccak, ...(sel.fallbackReason ? { fallbackReason: sel.fallbackReason } : {}) } satisfies FromWorker);
 } catch (err) {
   port.postMessage({ type: 'failed', message: (err as Error)?.message ?? String(err) } satisfies FromWorker);
 }
