@@ -43,7 +43,7 @@ let keccakImpl: Keccak256 = keccak_256;
 
 /**
  * Replace keccak-256 process-wide (null: back to noble's, the reference). The second hot spot
- * of verification after recovery (~12 µs of noble per link, ~4 µs native); src/crypto installs
+ * of verification after recovery (~10 µs per payload digest in noble, ~2 µs native); src/crypto installs
  * the native one only after it reproduces noble's digests on its self-test inputs.
  */
 export function setKeccak(fn: Keccak256 | null): void {

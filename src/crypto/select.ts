@@ -98,13 +98,14 @@ export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: (
     if (failed === null) {
       // Key parsing (a process-wide setting of core, like the backend choice itself) gets the
       // same library for point decompression; core re-checks each answer with noble.
-      // Likewise keccak-256, the other hot spot, after its own self-test against noble.
-      let keccak: { name: string; reason?: string } = { name: 'noble', reason: 'test backend' };
+      // Likewise keccak-256, the other hot spot, after its own self-test against noble. (A test
+      // seam's stand-in backend comes without the native libraries: noble's keccak then.)
+      let keccak: { name: string; reason?: string } = { name: 'noble' };
       if (loadNative === loadNativeBackend) {
         setKeyDecompressor(loadNativeKeyDecompressor());
         keccak = selectKeccak();
+        if (keccak.reason) log?.warn({ reason: keccak.reason }, 'keccak-256: native addon not usable, using noble (slower, same results)');
       } else setKeccak(null);
-      if (keccak.reason && loadNative === loadNativeBackend) log?.warn({ reason: keccak.reason }, 'keccak-256: native addon not usable, using noble (slower, same results)');
       log?.info({ backend: native.name, mode, keccak: keccak.name }, 'signature recovery: native libsecp256k1');
       return { backend: native, name: native.name, mode, keccak: keccak.name, ...(keccak.reason ? { keccakReason: keccak.reason } : {}) };
     }

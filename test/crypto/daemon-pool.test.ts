@@ -60,8 +60,8 @@ describe('POST /v1/links with the worker pool', () => {
     const body = mixedBody();
     const inline = await run(1, body);
     const pooled = await run(2, body);
-    expect(inline.health).toMatchObject({ backend: 'native', workers: 0 });
-    expect(pooled.health).toMatchObject({ backend: 'native', workers: 2 });
+    expect(inline.health).toMatchObject({ backend: 'native', keccak: 'native', workers: 0 });
+    expect(pooled.health).toMatchObject({ backend: 'native', keccak: 'native', workers: 2 });
     expect(pooled.status).toBe(200);
     expect(pooled.reply).toEqual(inline.reply);
     expect(pooled.chains).toEqual(inline.chains);
