@@ -34,9 +34,27 @@ options:
 exit status: 0 all verified, 1 problems found, 2 usage or fetch errors
 `;
 
-const OPTIONS_WITH_VALUE = new Set([
-  '--config', '--service', '--avatar', '--ipfs-gateway', '--arweave-gateway', '--timeout', '--retries', '--backend', '--workers',
-]);
+const OPTIONS = {
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+  service: { type: 'string' },
+  avatar: { type: 'string', multiple: true },
+  'ipfs-gateway': { type: 'string' },
+  'arweave-gateway': { type: 'string' },
+  timeout: { type: 'string' },
+  retries: { type: 'string' },
+  backend: { type: 'string' },
+  workers: { type: 'string' },
+  'no-progress': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--name` of every option that takes a value: the token after it is that value. */
+const OPTIONS_WITH_VALUE = new Set(
+  Object.entries(OPTIONS)
+    .filter(([, o]) => o.type === 'string')
+    .map(([name]) => `--${name}`),
+);
 
 /**
  * An Arweave id is 43 base64url characters, so one in 64 begins with "-" and parseArgs would
@@ -61,20 +79,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     parsed = parseArgs({
       args: protectTxIds(argv),
       allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        json: { type: 'boolean' },
-        service: { type: 'string' },
-        avatar: { type: 'string', multiple: true },
-        'ipfs-gateway': { type: 'string' },
-        'arweave-gateway': { type: 'string' },
-        timeout: { type: 'string' },
-        retries: { type: 'string' },
-        backend: { type: 'string' },
-        workers: { type: 'string' },
-        'no-progress': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: OPTIONS,
     });
   } catch (err) {
     io.stderr.write(`proofkeep audit: ${(err as Error).message}\n${USAGE}`);
