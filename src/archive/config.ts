@@ -1,7 +1,7 @@
 /**
  * The `archive` config section. Retry and rate-limit policies are plain data so an operator can
  * tune them without code. Defaults give a clean clone an end-to-end archive: an embedded Helia
- * node listening on loopback and an in-process arlocal devnet.
+ * node listening on loopback and a local arlocal devnet (in a child process).
  */
 import { bool, defaultsOf, int, list, num, section, str, type ConfigOf } from '../config/fields.js';
 
