@@ -15,7 +15,8 @@ import { IpfsNode, documentCid } from '../../src/archive/ipfs.js';
 import { OutboxStore } from '../../src/archive/outbox-store.js';
 import { archiveRoutes } from '../../src/archive/routes.js';
 import { ArchiveWorker } from '../../src/archive/worker.js';
-import { backoffMs } from '../../src/archive/backoff.js';
+import { archiveRetryPolicy } from '../../src/archive/config.js';
+import { retryDelayMs } from '../../src/util/retry.js';
 import { proofkeepTxs, Signer, tag, txData, waitFor } from './helpers.js';
 
 /** The real client, with outages and "crash right after the post" injected on demand. */
@@ -233,11 +234,14 @@ describe('archive outbox', () => {
 
 describe('backoff policy', () => {
   it('grows exponentially, is capped and jittered within bounds', () => {
-    const p = { initialMs: 100, maxMs: 1000, multiplier: 2, jitter: 0.5 };
-    expect(backoffMs(p, 0, () => 0.5)).toBe(100);
-    expect(backoffMs(p, 3, () => 0.5)).toBe(800);
-    expect(backoffMs(p, 10, () => 0.5)).toBe(1000);
-    expect(backoffMs(p, 1, () => 0)).toBe(100);
-    expect(backoffMs(p, 1, () => 1)).toBe(300);
+    // the archive's config section mapped to the one retry policy; `attempts` failed runs before
+    const p = archiveRetryPolicy({ initialMs: 100, maxMs: 1000, multiplier: 2, jitter: 0.5 });
+    expect(p.attempts).toBe(Infinity);
+    const backoffMs = (attempts: number, random: () => number) => retryDelayMs(p, attempts + 1, { random });
+    expect(backoffMs(0, () => 0.5)).toBe(100);
+    expect(backoffMs(3, () => 0.5)).toBe(800);
+    expect(backoffMs(10, () => 0.5)).toBe(1000);
+    expect(backoffMs(1, () => 0)).toBe(100);
+    expect(backoffMs(1, () => 1)).toBe(300);
   });
 });
