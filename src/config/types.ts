@@ -2,9 +2,10 @@
 import type { ArchiveConfig } from '../archive/config.js';
 import type { AuditConfig } from '../audit/config.js';
 import type { CheckersConfig } from '../checkers/config.js';
+import type { ExplorerConfig } from '../explorer/config.js';
 import type { MirrorConfig } from '../mirror/config.js';
 
-export type { AuditConfig, MirrorConfig };
+export type { AuditConfig, ExplorerConfig, MirrorConfig };
 
 export interface ServerConfig {
   readonly host: string;
@@ -45,5 +46,6 @@ export interface Config {
   readonly checkers: CheckersConfig;
   readonly mirror: MirrorConfig;
   readonly audit: AuditConfig;
+  readonly explorer: ExplorerConfig;
   readonly log: LogConfig;
 }
