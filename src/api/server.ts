@@ -5,7 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ProofError } from '../core/index.js';
 import type { ApiDeps } from './deps.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, sendError } from './errors.js';
 import { RateLimiter } from './ratelimit.js';
 import { chainRoutes } from './routes/chain.js';
 import { linkRoutes } from './routes/links.js';
@@ -35,7 +35,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ message: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
+    void sendError(reply, new ProofError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
   });
   const limiter = new RateLimiter(deps.config.writeRateLimit);
   app.addHook('onRequest', async (req) => {

@@ -20,7 +20,7 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { CID } from 'multiformats/cid';
 import { chainDocumentBytes } from '../core/index.js';
-import { archiveTags, type ArweaveClient, type SignedTx, type Tag } from './arweave.js';
+import { archiveTags, ArweaveRejected, type ArweaveClient, type SignedTx, type Tag } from './arweave.js';
 import { archiveRetryPolicy, type ArchiveConfig } from './config.js';
 import { retryDelayMs } from '../util/retry.js';
 import { documentCid, type IpfsNode } from './ipfs.js';
@@ -271,7 +271,7 @@ export class ArchiveWorker {
         this.outbox.markReposted(v.id);
         return;
       } catch (err) {
-        if (!(err as { details?: { rejected?: unknown } }).details?.rejected) throw err;
+        if (!(err instanceof ArweaveRejected)) throw err;
       }
     }
     // Refused (expired anchor): before signing a new tx, make sure no tx for this version exists.

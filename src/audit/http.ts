@@ -94,8 +94,8 @@ export async function fetchJson(url: string, policy: FetchPolicy, init: FetchIni
   if (r.status === 404) return { status: 404, json: null };
   try {
     return { status: r.status, json: JSON.parse(Buffer.from(r.body).toString('utf8')) as unknown };
-  } catch {
-    throw new ProofError('UNAVAILABLE', `GET ${url}: response is not JSON`);
+  } catch (cause) {
+    throw new ProofError('UNAVAILABLE', `GET ${url}: response is not JSON`, { cause });
   }
 }
 

@@ -13,7 +13,7 @@ import type { RateLimit } from './config.js';
 import { BodyTooLarge, readCapped } from '../util/body.js';
 import { parseRetryAfter } from '../util/retry.js';
 import { RequestWindow } from './ratelimit.js';
-import { CheckCancelled, TransientFailure } from './types.js';
+import { CheckCancelled, GuardRefused, TransientFailure } from './types.js';
 
 export interface HttpResponse {
   status: number;
@@ -73,7 +73,7 @@ export class PlatformHttp {
 
   async request(url: string, req: HttpRequest): Promise<HttpResponse> {
     const u = new URL(url);
-    if (!this.opts.allowed(u)) throw new Error(`${this.platform} checker refused to contact ${u.origin}`);
+    if (!this.opts.allowed(u)) throw new GuardRefused(`${this.platform} checker refused to contact ${u.origin} (not a configured origin)`);
     const gateKey = req.gateKey ?? '';
     if (gateKey !== '') {
       const wait = this.gatedFor(gateKey);
