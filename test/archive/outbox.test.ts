@@ -8,7 +8,7 @@ import { CID } from 'multiformats/cid';
 import { chainDocumentBytes, parsePublicKey, ProofError } from '../../src/core/index.js';
 import { Store } from '../../src/store/index.js';
 import { errorHandler } from '../../src/api/errors.js';
-import { ArweaveClient, type SignedTx } from '../../src/archive/arweave.js';
+import { ArweaveClient, ArweaveRejected, type SignedTx } from '../../src/archive/arweave.js';
 import { archiveConfig } from '../../src/archive/config.js';
 import { startDevnet, type Devnet } from '../../src/archive/devnet.js';
 import { IpfsNode, documentCid } from '../../src/archive/ipfs.js';
@@ -29,7 +29,7 @@ class FlakyClient extends ArweaveClient {
     if (this.refuseNext > 0) {
       this.refuseNext--;
       // what post() throws when a gateway answers 400 to a tx it does not have (expired anchor)
-      throw new ProofError('UNAVAILABLE', 'simulated refusal', { details: { rejected: 400 } });
+      throw new ArweaveRejected(signed.id, 400);
     }
     if (this.failNext > 0) {
       this.failNext--;
