@@ -2,6 +2,8 @@
  * Every bad input gets a 4xx with its stable code and changes nothing in the database.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSignature, twinSignature } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
@@ -11,11 +13,16 @@ let d: TestDaemon;
 const a = new TestAvatar('errors-main');
 const w = new TestAvatar('errors-wallet');
 
+/** The index as another process would see it: a second, read-only connection to the file. */
 function snapshot(): string {
-  const db = d.daemon.ctx.store.db;
-  const h = createHash('sha256');
-  for (const t of ['avatars', 'links', 'bindings']) h.update(JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY id`).all()));
-  return h.digest('hex');
+  const db = new Database(join(d.dir, 'proofkeep.sqlite'), { readonly: true });
+  try {
+    const h = createHash('sha256');
+    for (const t of ['avatars', 'links', 'bindings']) h.update(JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY id`).all()));
+    return h.digest('hex');
+  } finally {
+    db.close();
+  }
 }
 
 /** A fresh valid POST /v1/proof body for `a` on twitter, from the server's own payload. */
