@@ -24,6 +24,7 @@ import { metricsComponent } from './metrics/index.js';
 import { mirrorComponent } from './mirror/index.js';
 import { SCHEMA } from './schema.js';
 import { storeComponent } from './store/component.js';
+import { subkeysComponent } from './subkeys/index.js';
 import { openDatabase, Store, type Db } from './store/index.js';
 import { VERSION } from './version.js';
 
@@ -81,6 +82,7 @@ export class Daemon {
       log.info({ backend: pool.backendName, workers: pool.workers }, 'signature recovery backend');
 
       const registry = new Registry();
+      const mirror = mirrorComponent({ config: config.mirror, db, store, verifier, log: log.child({ part: 'mirror' }) });
       const built: Array<Component | null> = [
         storeComponent(store),
         { ...cryptoComponent(pool), after: ['store'] },
@@ -89,7 +91,8 @@ export class Daemon {
           config: config.checkers, adminToken: config.server.adminToken, db, bindings: store.bindings, read: store.read,
           backend: verifier.backend, log: log.child({ part: 'checkers' }),
         }),
-        mirrorComponent({ config: config.mirror, db, store, verifier, log: log.child({ part: 'mirror' }) }),
+        mirror,
+        subkeysComponent({ db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true }),
         metricsComponent(registry),
       ];
       const shared: SharedDeps = Object.freeze({ config, log, store, verifier, dataDir, db });

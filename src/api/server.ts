@@ -11,6 +11,7 @@ import { RateLimiter } from './ratelimit.js';
 import { chainRoutes } from './routes/chain.js';
 import { linkRoutes } from './routes/links.js';
 import { proofRoutes } from './routes/proof.js';
+import { restoreRoutes } from './routes/restore.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -56,6 +57,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     };
   });
   proofRoutes(app, deps, ingest);
+  restoreRoutes(app, deps);
   chainRoutes(app, deps);
   linkRoutes(app, deps, ingest);
   return app;

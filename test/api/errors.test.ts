@@ -2,27 +2,20 @@
  * Every bad input gets a 4xx with its stable code and changes nothing in the database.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSignature, twinSignature } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
-import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { json, post, queryIndex, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
 const a = new TestAvatar('errors-main');
 const w = new TestAvatar('errors-wallet');
 
-/** The index as another process would see it: a second, read-only connection to the file. */
+/** The index as another process would see it (a read-only connection to the file). */
 function snapshot(): string {
-  const db = new Database(join(d.dir, 'proofkeep.sqlite'), { readonly: true });
-  try {
-    const h = createHash('sha256');
-    for (const t of ['avatars', 'links', 'bindings']) h.update(JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY id`).all()));
-    return h.digest('hex');
-  } finally {
-    db.close();
-  }
+  const h = createHash('sha256');
+  for (const t of ['avatars', 'links', 'bindings']) h.update(JSON.stringify(queryIndex(d, `SELECT * FROM ${t} ORDER BY id`)));
+  return h.digest('hex');
 }
 
 /** A fresh valid POST /v1/proof body for `a` on twitter, from the server's own payload. */
