@@ -172,6 +172,41 @@ describe('binding states', () => {
   });
 });
 
+describe('read hints', () => {
+  it('bindings a read served are kept in memory and go first in the next pass; the read itself writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-checkers-'));
+    dirs.push(dir);
+    const clock = new Clock();
+    const { store, comp, db } = openAll(dir, clock);
+    let prev: string | null = null;
+    for (const i of [1, 2, 3]) {
+      const link = signedLink({ platform: 'twitter', identity: `hint_${i}`, proof_location: String(60 + i), prev });
+      const [out] = await store.appendLinks([{ avatar: AVATAR, link }]);
+      expect(out).toMatchObject({ ok: true });
+      prev = link.signature;
+    }
+    const ids = (db.prepare('SELECT id FROM bindings ORDER BY id').all() as Array<{ id: number }>).map((r) => r.id);
+    // all due, oldest first: 1, 2, 3
+    ids.forEach((id, k) => db.prepare('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ?').run(clock.t - 300 + 100 * k, id));
+    const dueAt = () => db.prepare('SELECT binding_id, next_check_at FROM binding_checks ORDER BY binding_id').all();
+    const before = dueAt();
+    comp.api!.proofsRead!([ids[2]!]);
+    expect(dueAt()).toEqual(before); // a hint, not a write
+    const claimed: number[][] = [];
+    const orig = comp.checks.claimDue.bind(comp.checks);
+    comp.checks.claimDue = (...args) => {
+      const got = orig(...args);
+      if (args[0] === 'twitter') claimed.push(got);
+      return got;
+    };
+    comp.scheduler.tick();
+    await comp.scheduler.drain();
+    expect(claimed[0]).toEqual([ids[2], ids[0], ids[1]]);
+    await comp.stop();
+    await store.close();
+  });
+});
+
 describe('scale', () => {
   it('thousands of bindings due at once: bounded reads, bounded concurrency, all checked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pk-checkers-'));
