@@ -85,7 +85,7 @@ export class Daemon {
       const mirror = mirrorComponent({ config: config.mirror, db, store, verifier, log: log.child({ part: 'mirror' }) });
       const built: Array<Component | null> = [
         storeComponent(store),
-        { ...cryptoComponent(pool), after: ['store'] },
+        cryptoComponent(pool),
         new ArchiveComponent({ config: config.archive, db, read: store.read, dataDir, log: log.child({ part: 'archive' }) }),
         checkersComponent({
           config: config.checkers, adminToken: config.server.adminToken, db, bindings: store.bindings, read: store.read,

@@ -44,6 +44,7 @@ export interface ArchiveComponentOptions {
 
 export class ArchiveComponent implements Component {
   readonly name = 'archive';
+  readonly after = ['store'] as const;
   readonly outbox: OutboxStore;
   readonly onAppend?: AppendHook;
   readonly api: ApiCapabilities;

@@ -74,6 +74,7 @@ export function checkersComponent(deps: CheckersDeps): CheckersComponent {
 
   return {
     name: 'checkers',
+    after: ['store'],
     scheduler,
     runner,
     checks,

@@ -28,6 +28,7 @@ export function cryptoComponent(pool: PoolLike): Component {
     });
   return {
     name: 'crypto',
+    after: ['store'],
     async stop() {
       await pool.stop();
     },

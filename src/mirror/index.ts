@@ -53,6 +53,8 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
   };
   return {
     name: 'mirror',
+    // appends through the store, verifies on the pool: both outlive it
+    after: ['store', 'crypto'],
     api: { readOnly: true },
     async start() {
       follower.start();

@@ -27,6 +27,7 @@ export function subkeysComponent(deps: SubkeysDeps): Component & { subkeys: Subk
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   return {
     name: 'subkeys',
+    after: ['store'],
     subkeys,
     async start() {},
     async stop() {},
