@@ -16,7 +16,7 @@ import { buildApi } from './api/server.js';
 import { checkersComponent } from './checkers/index.js';
 import type { Component } from './component.js';
 import { healthSections, mergeCapabilities, startOrder } from './compose.js';
-import type { Config } from './config/types.js';
+import type { Config } from './config/schema.js';
 import { cryptoComponent } from './crypto/component.js';
 import { VerifyPool } from './crypto/pool.js';
 import type { BulkVerifier } from './crypto/verifier.js';

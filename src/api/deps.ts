@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ApiCapabilities } from '../component.js';
-import type { ServerConfig } from '../config/types.js';
+import type { ServerConfig } from '../config/schema.js';
 import type { Store } from '../store/index.js';
 import type { BulkVerifier } from '../crypto/verifier.js';
 
