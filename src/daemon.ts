@@ -18,6 +18,7 @@ import type { Component } from './component.js';
 import { healthSections, mergeCapabilities, startOrder } from './compose.js';
 import type { Config } from './config/schema.js';
 import { cryptoComponent } from './crypto/component.js';
+import { explorerComponent } from './explorer/component.js';
 import { VerifyPool } from './crypto/pool.js';
 import type { BulkVerifier } from './crypto/verifier.js';
 import { metricsComponent } from './metrics/index.js';
@@ -93,6 +94,7 @@ export class Daemon {
         }),
         mirror,
         subkeysComponent({ db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true }),
+        explorerComponent({ config: config.explorer, log: log.child({ part: 'explorer' }) }),
         metricsComponent(registry),
       ];
       const shared: SharedDeps = Object.freeze({ config, log, store, verifier, dataDir, db });

@@ -2,7 +2,7 @@
  * Versioned migrations, applied in order inside one transaction each; PRAGMA user_version holds
  * the version reached. Each table's migration lives beside the module that queries it (its
  * owner); src/schema.ts lists them all. Taken: 1 base, 2 archive, 3 checkers, 4 mirror,
- * 5 identity search, 8 subkeys.
+ * 5 identity search, 8 subkeys, 15 links by uuid.
  */
 import type Database from 'better-sqlite3';
 
