@@ -81,34 +81,21 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
       };
     },
     metrics(registry: Registry) {
-      new Gauge({
-        name: 'proofkeep_mirror_lag_seconds',
-        help: 'Seconds since the mirror was last caught up with its upstream (0 when caught up; absent before the first catch-up)',
-        registers: [registry],
-        collect() {
-          const v = lagSeconds();
-          if (v === null) this.reset();
-          else this.set(v);
-        },
-      });
-      new Gauge({
-        name: 'proofkeep_mirror_behind_links',
-        help: 'Links the upstream has beyond the mirror cursor, when the upstream tells',
-        registers: [registry],
-        collect() {
-          const v = behind();
-          if (v === null) this.reset();
-          else this.set(v);
-        },
-      });
-      new Gauge({
-        name: 'proofkeep_mirror_quarantined_links',
-        help: 'Upstream links held in quarantine',
-        registers: [registry],
-        collect() {
-          this.set(state.faultCount());
-        },
-      });
+      // A value the mirror does not know yet (null) is no sample rather than a made-up 0.
+      const gauge = (name: string, help: string, read: () => number | null) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            const v = read();
+            if (v === null) this.reset();
+            else this.set(v);
+          },
+        });
+      gauge('proofkeep_mirror_lag_seconds', 'Seconds since the mirror was last caught up with its upstream (0 when caught up; absent before the first catch-up)', lagSeconds);
+      gauge('proofkeep_mirror_behind_links', 'Links the upstream has beyond the mirror cursor, when the upstream tells', behind);
+      gauge('proofkeep_mirror_quarantined_links', 'Upstream links held in quarantine', () => state.faultCount());
     },
     routes(app: FastifyInstance) {
       app.get<{ Querystring: Record<string, string | undefined> }>('/v1/mirror/faults', async (req) => {
