@@ -12,6 +12,8 @@ const HOSTILE = ['<script>window.__pwned=1</script>', 'javascript:window.__pwned
 const alice = new TestAvatar('explorer-hostile-alice');
 const bob = new TestAvatar('explorer-hostile-bob');
 const mallory = new TestAvatar('explorer-hostile-mallory');
+const carol = new TestAvatar('explorer-hostile-carol');
+let aliceDoc = '';
 let web: Awaited<ReturnType<typeof buildExplorer>>;
 let d: TestDaemon;
 let b: TestBrowser;
@@ -30,12 +32,20 @@ beforeAll(async () => {
     ...chainOf(alice, [{ platform: 'twitter', identity: 'alice_tw' }, { platform: 'github', identity: 'alice-gh' }, { platform: 'dns', identity: 'alice.example' }], 'h-alice'),
     ...chainOf(bob, HOSTILE.map((identity, i) => ({ platform: 'twitter', identity, proof_location: i === 1 ? 'javascript:window.__pwned=1' : String(100 + i) })), 'h-bob'),
     ...chainOf(mallory, [{ platform: 'twitter', identity: 'mallory' }], 'h-mallory'),
+    ...chainOf(carol, [{ platform: 'twitter', identity: 'carol0' }, { platform: 'github', identity: 'carol1' }, { platform: 'dns', identity: 'carol2.example' }], 'h-carol'),
   ];
   const r = await post(`${d.url}/v1/links`, { links });
   expect(r.body.rejected).toBe(0);
+  aliceDoc = await (await fetch(`${d.url}/v1/chain/${alice.id}`)).text();
   // The liar: alice's link 1 names another identity (signature kept); bob's evidence is hostile;
-  // /v1/chain of "swap" answers mallory's chain.
+  // mallory's chain is answered with alice's (honest) one; carol's links come in reverse order.
   liar = await startTamperProxy(d.url, (path, body) => {
+    if (path === `/v1/chain/${mallory.id}`) return aliceDoc;
+    if (path === `/v1/chain/${carol.id}`) {
+      const doc = JSON.parse(body);
+      doc.links.reverse();
+      return JSON.stringify(doc);
+    }
     if (path === `/v1/chain/${alice.id}`) {
       const doc = JSON.parse(body);
       doc.links[1].identity = 'mallory-gh';
@@ -71,6 +81,19 @@ describe.skipIf(!hasChromium)('a lying server, seen in Chromium', () => {
     // the same page straight from the honest daemon verifies
     await page.goto(`${d.url}/avatar/${alice.id}`);
     await page.locator('[data-verdict="ok"]').waitFor();
+    await page.close();
+  });
+
+  it('another Avatar\'s (valid) chain is refused; links sent out of order are put in prev order and verify', async () => {
+    const page = await b.newPage();
+    await page.goto(`${liar.url}/avatar/${mallory.id}`);
+    const banner = page.locator('[data-verdict]');
+    await banner.waitFor();
+    expect(await banner.getAttribute('data-verdict')).toBe('failed');
+    expect(await banner.textContent()).toContain(`the server sent the chain of another Avatar (${alice.id})`);
+    await page.goto(`${liar.url}/avatar/${carol.id}`);
+    await page.locator('[data-verdict="ok"]').waitFor();
+    expect(await page.locator('ol.chain > li .identity').allTextContents()).toEqual(['carol0', 'carol1', 'carol2.example']);
     await page.close();
   });
 
