@@ -36,6 +36,10 @@ beforeAll(async () => {
   ];
   const r = await post(`${d.url}/v1/links`, { links });
   expect(r.body.rejected).toBe(0);
+  // a subkey whose name and relying party are hostile text
+  const sub = { avatar: bob.id, algorithm: 'secp256k1', public_key: mallory.id, rp_id: 'javascript:window.__pwned=1' };
+  const sp = await post(`${d.url}/v1/subkey/payload`, sub);
+  expect((await post(`${d.url}/v1/subkey`, { ...sub, name: HOSTILE[2], signature: bob.sign(sp.body.sign_payload) })).status).toBe(200);
   aliceDoc = await (await fetch(`${d.url}/v1/chain/${alice.id}`)).text();
   // The liar: alice's link 1 names another identity (signature kept); bob's evidence is hostile;
   // mallory's chain is answered with alice's (honest) one; carol's links come in reverse order.
@@ -107,6 +111,8 @@ describe.skipIf(!hasChromium)('a lying server, seen in Chromium', () => {
     const posts = await page.locator('pre.post').allTextContents();
     expect(posts.length).toBeGreaterThan(0);
     expect(posts.every((t) => t.startsWith(HOSTILE[0]!))).toBe(true);
+    // the subkey's hostile name and relying party are table text
+    expect(await page.locator('section[aria-labelledby="h-subkeys"] td').allTextContents()).toEqual(expect.arrayContaining([HOSTILE[2], 'javascript:window.__pwned=1']));
     // the hostile evidence URL is printed, not linked
     expect(await page.locator('details.evidence span.mono', { hasText: 'javascript:window.__pwned=1' }).count()).toBeGreaterThan(0);
     expect(await page.locator('a[href^="javascript:" i], #view img, #view script, [onerror]').count()).toBe(0);
