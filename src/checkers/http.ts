@@ -13,7 +13,7 @@ import type { RateLimit } from './config.js';
 import { BodyTooLarge, readCapped } from '../util/body.js';
 import { parseRetryAfter } from '../util/retry.js';
 import { RequestWindow } from './ratelimit.js';
-import { CheckCancelled, GuardRefused, TransientFailure } from './types.js';
+import { CheckCancelled, GuardRefused, TransientFailure } from './failures.js';
 
 export interface HttpResponse {
   status: number;

@@ -6,7 +6,7 @@
 import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent } from 'undici';
-import { GuardRefused, TransientFailure } from './types.js';
+import { GuardRefused, TransientFailure } from './failures.js';
 
 export interface ResolvedAddress {
   address: string;

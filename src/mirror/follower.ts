@@ -97,7 +97,7 @@ export class MirrorFollower {
   private readonly retries: RetryPolicy;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'appendLinks' | 'avatarRow'>,
     private readonly verifier: BulkVerifier,
     private readonly state: MirrorState,
     private readonly config: MirrorConfig,

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   buildSignPayload, fail, isWalletPlatform, normalizeIdentity, parsePublicKey, ProofError, tryAvatarId,
 } from '../../core/index.js';
-import type { BindingRow } from '../../store/rows.js';
+import type { BindingRow } from '../../store/bindings.js';
 import { clientGone } from '../abort.js';
 import type { ApiDeps } from '../deps.js';
 import { proofSubject, submitProof, type ProofBody } from '../ingest.js';
@@ -73,7 +73,8 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
     };
   });
 
-  app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true } }, async (req, reply) => {
+  // oneLink: the API's metrics count this answer as the link's fate (accepted or rejected by code)
+  app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true, oneLink: true } }, async (req, reply) => {
     await submitProof(deps, req.body, clientGone(reply));
     return reply.status(201).send({});
   });
@@ -109,7 +110,7 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
         proofs: bindings.map(proofItem),
       };
     });
-    if (seen.length) deps.onProofsRead?.(seen);
+    if (seen.length) deps.proofsRead?.(seen);
     return { pagination: pagination(found.total, page), ids };
   });
 
