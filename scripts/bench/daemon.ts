@@ -82,6 +82,10 @@ export async function startDaemon(dataDir: string, env: Record<string, string> =
       ...process.env,
       PROOFKEEP_LOG_LEVEL: 'warn',
       PROOFKEEP_SERVER_WRITE_RATE_LIMIT: '0',
+      // The load generator is one client (127.0.0.1) standing in for many: no per-client limits.
+      PROOFKEEP_SERVER_LIMITS_RECOVERIES_PER_MINUTE: '0',
+      PROOFKEEP_SERVER_LIMITS_BYTES_PER_MINUTE: '0',
+      PROOFKEEP_SERVER_MAX_CONNECTIONS_PER_CLIENT: '0',
       ...env,
       // Never let the benchmark's daemon reach real platforms: no background re-checks, no
       // proof-post fetch on submit (checkers would call api.github.com and others).

@@ -1,6 +1,6 @@
 /** Next.ID-compatible proof routes: payload, submit, query, exists. */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   buildSignPayload, fail, isWalletPlatform, normalizeIdentity, parsePublicKey, ProofError, tryAvatarId,
 } from '../../core/index.js';
@@ -55,6 +55,9 @@ function proofItem(b: BindingRow) {
   };
 }
 
+/** One recovery for the Avatar's signature, one more for a wallet signature (charged before either is checked). */
+const submitCost = { recoveries: (req: FastifyRequest) => ((req.body as ProofBody | undefined)?.extra?.wallet_signature ? 2 : 1) };
+
 export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: ProofBody }>('/v1/proof/payload', { schema: payloadSchema }, async (req) => {
     const b = req.body;
@@ -73,7 +76,7 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
     };
   });
 
-  app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true } }, async (req, reply) => {
+  app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true, cost: submitCost } }, async (req, reply) => {
     await submitProof(deps, req.body, clientGone(reply));
     return reply.status(201).send({});
   });
