@@ -8,6 +8,7 @@ import { ProofError } from '../core/index.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './errors.js';
 import { installLimits } from './limits/index.js';
+import { apiMetrics, NO_INGEST_METRICS } from './metrics.js';
 import { chainRoutes } from './routes/chain.js';
 import { linkRoutes } from './routes/links.js';
 import { proofRoutes } from './routes/proof.js';
@@ -37,6 +38,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  const ingest = deps.metrics ? apiMetrics(app, deps.metrics) : NO_INGEST_METRICS;
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ message: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
@@ -56,10 +58,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       ...(deps.health?.() ?? {}),
     };
   });
-  proofRoutes(app, deps);
+  proofRoutes(app, deps, ingest);
   restoreRoutes(app, deps);
   chainRoutes(app, deps);
-  linkRoutes(app, deps);
+  linkRoutes(app, deps, ingest);
   return app;
 }
 

@@ -4,6 +4,7 @@ import { isRecord } from '../../core/index.js';
 import { clientGone } from '../abort.js';
 import type { ApiDeps } from '../deps.js';
 import { importLinks } from '../ingest.js';
+import type { IngestMetrics } from '../metrics.js';
 
 /**
  * What an import costs before any of it is verified: one signature recovery per link, two for a
@@ -21,10 +22,11 @@ export function importCost(body: unknown, maxLinks: number): number {
   return Math.max(1, n);
 }
 
-export function linkRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function linkRoutes(app: FastifyInstance, deps: ApiDeps, metrics: IngestMetrics): void {
   const cost = { recoveries: (req: FastifyRequest) => importCost(req.body, deps.config.bulkMaxLinks) };
   app.post('/v1/links', { bodyLimit: deps.config.bulkBodyLimit, config: { write: true, operator: true, cost } }, async (req, reply) => {
     const results = await importLinks(deps, req.body, clientGone(reply));
+    for (const r of results) metrics.link(r.status, r.code);
     const count = (s: string) => results.filter((r) => r.status === s).length;
     return { accepted: count('accepted'), exists: count('exists'), rejected: count('rejected'), results };
   });

@@ -36,7 +36,7 @@ describe('POST /v1/links is an operator tool', () => {
       const r = await c.post('/v1/links', body, headers);
       expect([r.status, r.body.code]).toEqual([401, 'UNAUTHORIZED']);
     }
-    expect(d.daemon.ctx.store.avatarRow(a.id)).toBeUndefined();
+    expect(d.daemon.store.avatarRow(a.id)).toBeUndefined();
     // not even a body is read: garbage gets the same answer
     expect((await c.post('/v1/links', '{not json')).status).toBe(401);
     const ok = await c.post('/v1/links', body, { authorization: 'Bearer op-secret' });
@@ -114,7 +114,7 @@ describe('byte budgets', () => {
     const r = await c.post('/v1/links', body);
     expect([r.status, r.body.code]).toEqual([429, 'RATE_LIMITED']);
     expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(d.daemon.ctx.store.avatarRow(a.id)).toBeDefined();
+    expect(d.daemon.store.avatarRow(a.id)).toBeDefined();
     expect((await client(d, '127.0.0.3').post('/v1/links', batch('bytes-other', 60).body)).status).toBe(200);
   });
 
