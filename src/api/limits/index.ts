@@ -110,7 +110,17 @@ export function installLimits(app: FastifyInstance, config: ServerConfig, now: (
   });
 
   app.decorateRequest('clientAddress', '');
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
+    try {
+      admit(req);
+    } catch (err) {
+      // Refused before its body was read: close the connection after the answer rather than
+      // read (and throw away) a body of up to bulkBodyLimit bytes first.
+      if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) void reply.header('connection', 'close');
+      throw err;
+    }
+  });
+  function admit(req: FastifyRequest): void {
     req.clientAddress = resolver.address(req.socket.remoteAddress, req.headers);
     const route = req.routeOptions.config;
     const admin = tokenMatches(req.headers.authorization, config.adminToken);
@@ -128,7 +138,7 @@ export function installLimits(app: FastifyInstance, config: ServerConfig, now: (
       const v = budgets.charge(key, { bytes: length });
       if (!v.ok) throw rateLimited(v.retryAfter, 'too many request bytes from this client');
     }
-  });
+  }
   // A body without Content-Length (chunked) is counted as it arrives and charged with the rest.
   app.addHook('preParsing', async (req, _reply, payload) => {
     if (req.headers['content-length'] !== undefined || tokenMatches(req.headers.authorization, config.adminToken)) return payload;
