@@ -36,8 +36,13 @@ export class Budgets {
     private readonly maxClients = 100_000,
   ) {}
 
+  /** Whether `client` could pay `cost` now, charging nothing. */
+  check(client: string, cost: Cost): Verdict {
+    return this.charge(client, cost, true);
+  }
+
   /** Charge `cost` to `client` if every resource allows it (all or nothing). */
-  charge(client: string, cost: Cost): Verdict {
+  charge(client: string, cost: Cost, dryRun = false): Verdict {
     const now = this.now();
     if (now > this.sweepAt || this.clients.size > this.maxClients) this.sweep(now);
     const entry = this.clients.get(client) ?? {};
@@ -57,7 +62,7 @@ export class Budgets {
       const retryAfter = Math.max(1, Math.ceil((need * 60) / spec.perMinute));
       if (worst.ok || retryAfter > worst.retryAfter) worst = { ok: false, resource: r, retryAfter };
     }
-    if (worst.ok) for (const [, b, amount] of touched) b.tokens -= amount;
+    if (worst.ok && !dryRun) for (const [, b, amount] of touched) b.tokens -= amount;
     // Re-inserted at the end: the map's order is least recently used first (for the sweep).
     this.clients.delete(client);
     this.clients.set(client, entry);

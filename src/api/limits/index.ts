@@ -133,6 +133,12 @@ export function installLimits(app: FastifyInstance, config: ServerConfig, now: (
     if (admin) return;
     const key = budgetKey(req.clientAddress);
     if (route?.write) writes.take(key);
+    // A client that cannot afford even one recovery is refused before its body is read and
+    // parsed (parsing a flood's 8 MiB bodies would be work done for it).
+    if (route?.cost) {
+      const v = budgets.check(key, { recoveries: 1 });
+      if (!v.ok) throw rateLimited(v.retryAfter, 'this client has used its signature-verification budget');
+    }
     const length = Number(req.headers['content-length']);
     if (length > 0) {
       const v = budgets.charge(key, { bytes: length });

@@ -66,3 +66,14 @@ describe('per-client budgets', () => {
     expect(b.size).toBe(1);
   });
 });
+
+describe('checking without charging', () => {
+  it('says whether a cost could be paid now and leaves the bucket alone', () => {
+    const c = clock();
+    const b = new Budgets({ recoveries: { perMinute: 60, burst: 2 }, bytes: { perMinute: 0, burst: 1 } }, c.now);
+    expect(b.check('a', { recoveries: 1 })).toEqual({ ok: true });
+    expect(b.available('a', 'recoveries')).toBe(2);
+    b.charge('a', { recoveries: 2 });
+    expect(b.check('a', { recoveries: 1 })).toEqual({ ok: false, resource: 'recoveries', retryAfter: 1 });
+  });
+});
