@@ -1,6 +1,6 @@
 /**
  * Builds the daemon's components from the frozen config and starts/stops them in order:
- * store → crypto → archive → checkers → mirror → api; stop runs in reverse (stop accepting,
+ * store → crypto → log → archive → checkers → mirror → api; stop runs in reverse (stop accepting,
  * finish in-flight work, flush, close). No component holds a queue only in memory: background
  * loops resume from what the store says.
  */
@@ -14,6 +14,7 @@ import type { BulkVerifier } from './crypto/verifier.js';
 import { archiveComponent } from './archive/index.js';
 import type { Config } from './config/types.js';
 import { VerifyPool } from './crypto/pool.js';
+import { logComponent } from './log/index.js';
 import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
@@ -39,7 +40,9 @@ export interface DaemonContext {
 export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Component>;
 
 /** Built and started in this order after the store and the crypto pool; stopped in reverse. */
-const STANDARD_COMPONENTS: ComponentFactory[] = [archiveComponent, checkersComponent, mirrorFactory];
+// The log comes first: its append hook must run before any other component can append, and it
+// stops last, signing a checkpoint that covers everything the others appended.
+const STANDARD_COMPONENTS: ComponentFactory[] = [logComponent, archiveComponent, checkersComponent, mirrorFactory];
 
 export interface DaemonOptions {
   log: Logger;

@@ -30,6 +30,11 @@ export interface ApiDeps {
   /** bindings just served by GET /v1/proof (overdue ones may be re-checked early) */
   onProofsRead?: (bindingIds: number[]) => void;
   archiveInfo?: ArchiveInfo;
+  /** the verifiable log (src/log): the feed in log order, and a link's log index for its receipt */
+  tlog?: {
+    feed(lastId: number, count: number): Array<{ id: number; kind: string; refId: number | null; entry: Uint8Array }>;
+    receiptIndex(linkId: number): number | undefined;
+  };
   /** extra /healthz sections, by component name */
   health?: () => Record<string, unknown>;
 }

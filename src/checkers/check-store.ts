@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { parsePublicKey } from '../core/index.js';
+import type { ValidityChange } from '../store/index.js';
 import { rowToLink, type LinkRow } from '../store/rows.js';
 import type { CheckResult, CheckTarget, Evidence } from './types.js';
 
@@ -48,7 +49,11 @@ type BindingJoin = LinkRow & { b_id: number; b_link_id: number; b_alt_id: string
 export class CheckStore {
   private readonly s;
 
-  constructor(readonly db: Database.Database) {
+  /** `onValidity` runs inside the verdict's transaction when the served validity changes (the log records it). */
+  constructor(
+    readonly db: Database.Database,
+    private readonly onValidity: (ev: ValidityChange) => void = () => {},
+  ) {
     this.s = {
       due: db.prepare<[string, number, number], { binding_id: number }>(
         'SELECT binding_id FROM binding_checks WHERE platform = ? AND next_check_at <= ? ORDER BY next_check_at LIMIT ?',
@@ -64,7 +69,9 @@ export class CheckStore {
            next_check_at = excluded.next_check_at, fail_count = 0, transient_streak = 0, last_attempt_at = NULL,
            last_success_at = excluded.last_success_at, last_error_code = '', last_error = ''`,
       ),
-      bindingCurrent: db.prepare<[number, number], { status: string }>('SELECT status FROM bindings WHERE id = ? AND link_id = ?'),
+      bindingCurrent: db.prepare<[number, number], { status: string; is_valid: number; invalid_code: string; platform: string; identity: string; avatar: string }>(
+        'SELECT b.status, b.is_valid, b.invalid_code, b.platform, b.identity, a.avatar FROM bindings b JOIN avatars a ON a.id = b.avatar_id WHERE b.id = ? AND b.link_id = ?',
+      ),
       setValid: db.prepare(
         `UPDATE bindings SET status = 'valid', is_valid = 1, invalid_reason = '', invalid_code = '', last_checked_at = ?,
            alt_id = CASE WHEN ? <> '' THEN ? ELSE alt_id END, updated_at = ? WHERE id = ?`,
@@ -128,17 +135,25 @@ export class CheckStore {
       const cur = this.s.bindingCurrent.get(check.bindingId, check.linkId);
       if (!cur) return null;
       const nowMs = now * 1000;
+      const changed = (change: 'downgrade' | 'restore', outcome: string, evidence: Evidence | null): void =>
+        this.onValidity({
+          kind: 'validity', bindingId: check.bindingId, linkId: check.linkId, avatar: cur.avatar, platform: cur.platform, identity: cur.identity,
+          change, outcome, checkedAt: now, evidence: evidence ? { url: evidence.url, text: evidence.text, fetchedAt: evidence.fetchedAt } : null,
+        });
       if (result.kind === 'valid') {
         const alt = result.altId ?? '';
         this.s.setValid.run(now, alt, alt, nowMs, check.bindingId);
         this.s.verdict.run(policy.nextAfterVerdict(now), now, check.bindingId);
         if (result.evidence) this.writeEvidence(check.bindingId, check.linkId, result.evidence, 'valid');
+        if (cur.is_valid !== 1) changed('restore', 'valid', result.evidence);
         return 'valid';
       }
       if (result.kind === 'invalid') {
         this.s.setInvalid.run(result.reason, result.code, now, nowMs, check.bindingId);
         this.s.verdict.run(policy.nextAfterVerdict(now), now, check.bindingId);
         if (result.evidence) this.writeEvidence(check.bindingId, check.linkId, result.evidence, result.code);
+        // A repeat of the same verdict is no change; an unchecked binding judged invalid is.
+        if (cur.is_valid === 1 || cur.status !== 'invalid' || cur.invalid_code !== result.code) changed('downgrade', result.code, result.evidence);
         return 'invalid';
       }
       // Transient: never a verdict. Only a long run marks a valid/unchecked binding stale.

@@ -30,7 +30,7 @@ export function checkersComponent(ctx: DaemonContext, opts: CheckersOptions = {}
   const log = ctx.log.child({ part: 'checkers' });
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const runner = new CheckRunner({ config: cfg, backend: ctx.verifier.backend, log, now, ...(opts.resolver ? { resolver: opts.resolver } : {}) });
-  const checks = new CheckStore(ctx.store.db);
+  const checks = new CheckStore(ctx.store.db, (ev) => ctx.store.changed(ev));
   const scheduler = new Scheduler({ cfg, store: checks, runner, log, now });
   const submit = new SubmitChecks(runner, cfg.submitTimeoutMs);
 

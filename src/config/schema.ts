@@ -8,6 +8,7 @@ import { mirrorSection } from '../mirror/config.js';
 import { auditSection } from '../audit/config.js';
 import { bool, int, list, oneOf, str, type Section } from './fields.js';
 import { archiveSection } from '../archive/config.js';
+import { tlogSection } from '../log/config.js';
 
 export const PLATFORMS_DEFAULT = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'] as const;
 
@@ -47,6 +48,7 @@ export const schema: Section = {
   checkers: checkersSection,
   mirror: mirrorSection,
   audit: auditSection,
+  tlog: tlogSection,
   log: logSection,
 };
 

@@ -3,8 +3,9 @@ import type { ArchiveConfig } from '../archive/config.js';
 import type { AuditConfig } from '../audit/config.js';
 import type { CheckersConfig } from '../checkers/config.js';
 import type { MirrorConfig } from '../mirror/config.js';
+import type { TlogConfig } from '../log/config.js';
 
-export type { AuditConfig, MirrorConfig };
+export type { AuditConfig, MirrorConfig, TlogConfig };
 
 export interface ServerConfig {
   readonly host: string;
@@ -45,5 +46,6 @@ export interface Config {
   readonly checkers: CheckersConfig;
   readonly mirror: MirrorConfig;
   readonly audit: AuditConfig;
+  readonly tlog: TlogConfig;
   readonly log: LogConfig;
 }

@@ -198,6 +198,9 @@ export class MirrorFollower {
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new UpstreamError('feed entry without a positive integer id');
       if (id <= maxId) continue; // already handled (replay) or out of order: the cursor never goes back
       maxId = id;
+      // A proofkeep upstream's feed is its log: validity changes, KV writes and subkeys sit
+      // between the links. They are not links; the cursor moves past them.
+      if (isRecord(raw) && raw['kind'] !== undefined && raw['kind'] !== 'link') continue;
       entries.push(this.parseEntry(id, raw, lastSig));
     }
     // Signatures: independent of chain position, so all at once (worker pool).

@@ -53,6 +53,31 @@ export interface AppendEvent {
 
 export type AppendHook = (ev: AppendEvent) => void;
 
+/**
+ * A binding's served validity changed by a check verdict: 'downgrade' (judged invalid, or
+ * invalid for another reason) or 'restore' (judged valid after not being valid).
+ */
+export interface ValidityChange {
+  kind: 'validity';
+  bindingId: number;
+  /** links.id of the binding's link */
+  linkId: number;
+  /** 0x + compressed key */
+  avatar: string;
+  platform: string;
+  identity: string;
+  change: 'downgrade' | 'restore';
+  /** 'valid' or the invalid code */
+  outcome: string;
+  /** unix seconds */
+  checkedAt: number;
+  evidence: { url: string; text: string | null; fetchedAt: number } | null;
+}
+
+/** Accepted changes other than links, reported by their writers inside the accepting transaction. */
+export type StoreChange = ValidityChange;
+export type ChangeHook = (ev: StoreChange, db: Database.Database) => void;
+
 export interface StoreOptions {
   file: string;
   log?: Logger;
@@ -71,6 +96,7 @@ export class Store {
   readonly db: Database.Database;
   readonly read: Reader;
   private readonly hooks: AppendHook[] = [];
+  private readonly changeHooks: ChangeHook[] = [];
   private readonly log: Logger | undefined;
   private readonly groupCommitMs: number;
   private pending: Pending[] = [];
@@ -134,6 +160,20 @@ export class Store {
   /** Register a hook that runs inside every append transaction (outbox rows, check schedule). */
   onAppend(hook: AppendHook): void {
     this.hooks.push(hook);
+  }
+
+  /** Register a hook that runs inside the transaction of every other accepted change (the log). */
+  onChange(hook: ChangeHook): void {
+    this.changeHooks.push(hook);
+  }
+
+  /**
+   * Report an accepted change. Must be called inside the transaction that makes it, on this
+   * store's connection: a hook that throws rolls the change back with it.
+   */
+  changed(ev: StoreChange): void {
+    if (!this.db.inTransaction) throw new Error('store.changed must run inside the change\'s transaction');
+    for (const hook of this.changeHooks) hook(ev, this.db);
   }
 
   avatarRow(avatarId: string): AvatarRow | undefined {

@@ -149,3 +149,14 @@ export function evidenceBytes(ev: { url: string; text: string | null; fetchedAt:
 export function evidenceHash(ev: { url: string; text: string | null; fetchedAt: number }): string {
   return toHex(sha256(evidenceBytes(ev)));
 }
+
+/** The log entry of an accepted proof link (a chain-document link of the Avatar `avatar`, 0x + compressed key). */
+export function linkEntry(avatar: string, link: {
+  action: string; platform: string; identity: string; proof_location: string | null; created_at: number; uuid: string;
+  prev: string | null; signature: string; signature_payload: string; extra: Record<string, string>;
+}): LinkEntry {
+  return {
+    kind: 'link', avatar, action: link.action, platform: link.platform, identity: link.identity, proof_location: link.proof_location,
+    created_at: link.created_at, uuid: link.uuid, prev: link.prev, signature: link.signature, signature_payload: link.signature_payload, extra: link.extra,
+  };
+}
