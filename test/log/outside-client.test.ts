@@ -93,3 +93,38 @@ describe('an outside client with only the verifier key', () => {
     expect((await full.arrayBuffer()).byteLength).toBe(8192);
   });
 });
+
+describe('log routes refuse bad input with a stable code', () => {
+  it.each([
+    ['/tile/0/1', 404, 'NOT_FOUND'],
+    ['/tile/0/x000/001', 404, 'NOT_FOUND'],
+    ['/tile/0/000.p/0', 404, 'NOT_FOUND'],
+    ['/tile/64/000', 404, 'NOT_FOUND'],
+    ['/tile/0/999', 404, 'NOT_FOUND'],
+    ['/tile/entries/999', 404, 'NOT_FOUND'],
+    ['/tile/5/000', 404, 'NOT_FOUND'],
+    ['/v1/log/receipt', 400, 'BAD_REQUEST'],
+    ['/v1/log/receipt?avatar=0x12&uuid=a', 400, 'BAD_PUBLIC_KEY'],
+    [`/v1/log/receipt?avatar=${new TestAvatar('nobody').id}&uuid=8a6f7c34-8b1a-4c0e-9d38-000000000001`, 404, 'NOT_FOUND'],
+    ['/v1/log/consistency', 400, 'BAD_REQUEST'],
+    ['/v1/log/consistency?from=-1', 400, 'BAD_REQUEST'],
+    ['/v1/log/consistency?from=5&to=2', 400, 'BAD_REQUEST'],
+    ['/v1/log/consistency?from=1&to=99999999', 404, 'NOT_FOUND'],
+    ['/v1/log/inclusion?index=abc', 400, 'BAD_REQUEST'],
+    ['/v1/log/inclusion?index=99999999', 404, 'NOT_FOUND'],
+  ])('GET %s → %i %s', async (path, status, code) => {
+    const before = (await json(`${d.url}/healthz`)).body.tlog.size;
+    const r = await json(`${d.url}${path}`);
+    expect(r.status).toBe(status);
+    expect(r.body.code).toBe(code);
+    expect((await json(`${d.url}/healthz`)).body.tlog.size).toBe(before);
+  });
+
+  it('serves a validity-free feed of links with kind and log ids, and a partial tile is the prefix of the grown tile', async () => {
+    const feed = await json(`${d.url}/v1/proofchain/changes?last_id=0&count=3`);
+    expect(feed.body.links.map((l: { id: number; kind: string }) => [l.id, l.kind])).toEqual([[1, 'link'], [2, 'link'], [3, 'link']]);
+    const p = Buffer.from(await (await fetch(`${d.url}/tile/0/000.p/3`)).arrayBuffer());
+    const full = Buffer.from(await (await fetch(`${d.url}/tile/0/000`)).arrayBuffer());
+    expect(p.equals(full.subarray(0, 96))).toBe(true);
+  });
+});
