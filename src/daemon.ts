@@ -12,11 +12,12 @@ import { checkersComponent } from './checkers/index.js';
 import { buildApi } from './api/server.js';
 import type { BulkVerifier } from './crypto/verifier.js';
 import { archiveComponent } from './archive/index.js';
-import type { Config } from './config/types.js';
+import type { Config } from './config/schema.js';
 import { VerifyPool } from './crypto/pool.js';
 import { logComponent } from './log/index.js';
 import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
+import { subkeysComponent } from './subkeys/index.js';
 import { VERSION } from './version.js';
 
 export interface Component {
@@ -42,7 +43,7 @@ export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Compo
 /** Built and started in this order after the store and the crypto pool; stopped in reverse. */
 // The log comes first: its append hook must run before any other component can append, and it
 // stops last, signing a checkpoint that covers everything the others appended.
-const STANDARD_COMPONENTS: ComponentFactory[] = [logComponent, archiveComponent, checkersComponent, mirrorFactory];
+const STANDARD_COMPONENTS: ComponentFactory[] = [logComponent, archiveComponent, checkersComponent, mirrorFactory, subkeysComponent];
 
 export interface DaemonOptions {
   log: Logger;

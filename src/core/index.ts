@@ -11,3 +11,5 @@ export * from './verify.js';
 export * from './chain.js';
 export * from './document.js';
 export * from './convert.js';
+export * from './restore.js';
+export * from './subkey.js';

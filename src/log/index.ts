@@ -83,6 +83,12 @@ export function logComponent(ctx: DaemonContext): LogComponent {
   });
   ctx.store.onChange((ev) => {
     if (ev.kind === 'validity') validity(ev);
+    else if (ev.kind === 'subkey') {
+      append({
+        kind: 'subkey', avatar: ev.avatar, algorithm: ev.algorithm, public_key: ev.public_key, rp_id: ev.rp_id, name: ev.name,
+        created_at: ev.created_at, sign_payload: ev.sign_payload, signature: ev.signature,
+      }, ev.id);
+    }
   });
 
   const linkByUuid = ctx.store.db.prepare<[string, string], { id: number }>(

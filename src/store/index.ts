@@ -74,8 +74,22 @@ export interface ValidityChange {
   evidence: { url: string; text: string | null; fetchedAt: number } | null;
 }
 
+/** A subkey record was stored (src/subkeys), fields as stored. */
+export interface SubkeyChange {
+  kind: 'subkey';
+  id: number;
+  avatar: string;
+  algorithm: string;
+  public_key: string;
+  rp_id: string;
+  name: string;
+  sign_payload: string;
+  signature: string;
+  created_at: number;
+}
+
 /** Accepted changes other than links, reported by their writers inside the accepting transaction. */
-export type StoreChange = ValidityChange;
+export type StoreChange = ValidityChange | SubkeyChange;
 export type ChangeHook = (ev: StoreChange, db: Database.Database) => void;
 
 export interface StoreOptions {

@@ -128,3 +128,23 @@ describe('log routes refuse bad input with a stable code', () => {
     expect(p.equals(full.subarray(0, 96))).toBe(true);
   });
 });
+
+describe('every kind of accepted change is in the log', () => {
+  it('a subkey authorization is one log entry, in the feed and the tiles', async () => {
+    const a = new TestAvatar('tlog-subkey');
+    const sub = new TestAvatar('tlog-subkey-key');
+    const before = (await json(`${d.url}/healthz`)).body.tlog.size as number;
+    const fields = { avatar: a.id, algorithm: 'secp256k1', public_key: sub.id, rp_id: 'app.example' };
+    const p = await post(`${d.url}/v1/subkey/payload`, fields);
+    const r = await post(`${d.url}/v1/subkey`, { ...fields, name: 'phone', signature: a.sign(p.body.sign_payload) });
+    expect(r.status).toBe(200);
+    const feed = await json(`${d.url}/v1/proofchain/changes?last_id=${before}&count=10`);
+    expect(feed.body.links).toEqual([{
+      id: before + 1, kind: 'subkey', avatar: a.id, algorithm: 'secp256k1', public_key: sub.id, rp_id: 'app.example', name: 'phone',
+      created_at: expect.any(Number), sign_payload: p.body.sign_payload, signature: expect.any(String),
+    }]);
+    const { cp } = await checkpointOfAtLeast(before + 1);
+    const entries = await new TileClient(d.url, cp.size).entries(Math.floor(before / 256));
+    expect(JSON.parse(entries[before % 256]!.toString('utf8'))).toMatchObject({ kind: 'subkey', avatar: a.id, rp_id: 'app.example' });
+  });
+});

@@ -1,6 +1,6 @@
-import { encodeEntry, linkEntry } from '../../core/tlog/index.js';
-import type { Migration } from '../migrations.js';
-import { rowToLink, type LinkRow } from '../rows.js';
+import { encodeEntry, linkEntry } from '../core/tlog/index.js';
+import type { Migration } from '../store/migrations.js';
+import { rowToLink, type LinkRow } from '../store/rows.js';
 
 /**
  * The verifiable log (src/log owns these tables). `log_entries`: one row per accepted change in
