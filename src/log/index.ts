@@ -88,6 +88,11 @@ export function logComponent(ctx: DaemonContext): LogComponent {
         kind: 'subkey', avatar: ev.avatar, algorithm: ev.algorithm, public_key: ev.public_key, rp_id: ev.rp_id, name: ev.name,
         created_at: ev.created_at, sign_payload: ev.sign_payload, signature: ev.signature,
       }, ev.id);
+    } else {
+      append({
+        kind: 'kv', avatar: ev.avatar, platform: ev.platform, identity: ev.identity, uuid: ev.uuid, created_at: ev.created_at,
+        sign_payload: ev.sign_payload, signature: ev.signature,
+      }, ev.id);
     }
   });
 

@@ -175,14 +175,17 @@ export class MirrorFollower {
     return result;
   }
 
-  /** A proofkeep upstream tells its newest link id in /healthz; Next.ID does not (then: unknown). */
+  /** A proofkeep upstream tells its newest feed id in /healthz; Next.ID does not (then: unknown). */
   private async probeLatest(signal: AbortSignal): Promise<void> {
     if (Date.now() - this.lastLatestProbe < 10_000) return;
     this.lastLatestProbe = Date.now();
     try {
       const r = await fetchJson(joinUrl(this.config.upstream, 'healthz'), { ...this.policy, maxBodyBytes: 1 << 20 }, { signal });
+      // With a verifiable log the feed ids are log positions: its size is the newest id.
+      const logSize = isRecord(r.json) && isRecord(r.json['tlog']) ? r.json['tlog']['size'] : undefined;
       const links = isRecord(r.json) && isRecord(r.json['store']) ? r.json['store']['links'] : undefined;
-      if (typeof links === 'number' && Number.isSafeInteger(links)) this.status.upstreamLatest = links;
+      const latest = typeof logSize === 'number' ? logSize : links;
+      if (typeof latest === 'number' && Number.isSafeInteger(latest)) this.status.upstreamLatest = latest;
     } catch {
       /* optional */
     }

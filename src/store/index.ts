@@ -88,8 +88,21 @@ export interface SubkeyChange {
   created_at: number;
 }
 
+/** A KV write was stored (the KVService): the signed payload and signature as stored; `id` is its row id. */
+export interface KvChange {
+  kind: 'kv';
+  id: number;
+  avatar: string;
+  platform: string;
+  identity: string;
+  uuid: string;
+  created_at: number;
+  sign_payload: string;
+  signature: string;
+}
+
 /** Accepted changes other than links, reported by their writers inside the accepting transaction. */
-export type StoreChange = ValidityChange | SubkeyChange;
+export type StoreChange = ValidityChange | SubkeyChange | KvChange;
 export type ChangeHook = (ev: StoreChange, db: Database.Database) => void;
 
 export interface StoreOptions {

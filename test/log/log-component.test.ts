@@ -72,12 +72,21 @@ describe('the log component', () => {
     expect(feed.map((e) => [e.id, e.kind])).toEqual([[1, 'link'], [2, 'link'], [3, 'link'], [4, 'validity'], [5, 'validity']]);
     expect(ctx.api.tlog!.feed(3, 1).map((e) => decodeEntry(e.entry).kind)).toEqual(['validity']);
 
+    // a KV write reported by its writer inside its transaction is an entry too
+    store.db.transaction(() => store.changed({
+      kind: 'kv', id: 7, avatar: alice.id, platform: 'nextid', identity: alice.id, uuid: 'k-1', created_at: 1_800_000_400, sign_payload: '{"version":"1"}', signature: 'c2ln',
+    }))();
+    expect(log.tree.entry(5)).toMatchObject({ kind: 'kv', uuid: 'k-1', sign_payload: '{"version":"1"}' });
+    expect(log.tree.indexOf('kv', 7)).toBe(5);
+    expect(() => store.changed({ kind: 'kv', id: 8, avatar: alice.id, platform: 'nextid', identity: alice.id, uuid: 'k-2', created_at: 1, sign_payload: '', signature: '' })).toThrow(/transaction/);
+    expect(log.tree.size()).toBe(6);
+
     // a change whose hook throws is rolled back with its entry
     expect(() => store.db.transaction(() => {
       log.tree.append({ ...down, checked_at: 1 }, null);
       throw new Error('later failure');
     })()).toThrow('later failure');
-    expect(log.tree.size()).toBe(5);
+    expect(log.tree.size()).toBe(6);
     await log.stop();
     await store.close();
   });
