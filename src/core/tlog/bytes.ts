@@ -37,15 +37,8 @@ export function fromHex(s: string): Uint8Array | null {
   return out;
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** encoding.ts's concatenation is pure (no Buffer): shared. */
+export { concatBytes as concat } from '../encoding.js';
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
