@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   consistencyProof, EMPTY_ROOT, fromBase64, fromHex, inclusionProof, leafHash, nodeHash, rangeHash, toHex, treeHash,
-  verifyConsistency, verifyInclusion, type Hash, type SubtreeSource,
+  MemoryTree, verifyConsistency, verifyInclusion, type Hash, type SubtreeSource,
 } from '../../../src/core/tlog/index.js';
 
 const V = JSON.parse(readFileSync(new URL('../../vectors/tlog_vectors.json', import.meta.url), 'utf8'));
@@ -103,5 +103,18 @@ describe('consistency proofs', () => {
     const p = (a.consistency as string[]).map(b64);
     expect(verifyConsistency(a.consistency_first, a.tree_size, b64(a.consistency_first_root), b64(a.root), p)).toBe(true);
     expect(verifyConsistency(a.consistency_first + 1, a.tree_size, b64(a.consistency_first_root), b64(a.root), p)).toBe(false);
+  });
+});
+
+describe('MemoryTree (rebuilding a log from its entries)', () => {
+  it('keeps tile-level hashes whose roots and proofs match the recursive definition across tile boundaries', () => {
+    const t = new MemoryTree();
+    const hs = leaves(600);
+    hs.forEach((h) => t.appendLeaf(h));
+    for (const n of [1, 255, 256, 257, 511, 512, 600]) expect(toHex(t.root(n))).toBe(toHex(mth(hs.slice(0, n))));
+    const root = t.root();
+    expect(verifyInclusion(300, 600, hs[300]!, t.inclusion(300), root)).toBe(true);
+    expect(verifyConsistency(256, 600, t.root(256), root, t.consistency(256))).toBe(true);
+    expect(t.append(new Uint8Array([1]))).toBe(600);
   });
 });
