@@ -8,10 +8,14 @@
  */
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Component, DaemonContext } from '../daemon.js';
+import type { Logger } from 'pino';
+import type { Component } from '../component.js';
 import { isWalletPlatform, ProofError } from '../core/index.js';
 import { evidenceHash, linkEntry, TlogError, type LogEntry } from '../core/tlog/index.js';
-import type { ValidityChange } from '../store/index.js';
+import type { AppendEvent, StoreChange, ValidityChange } from '../store/index.js';
+import type { Reader } from '../store/read.js';
+import type { Db } from '../store/sqlite.js';
+import type { TlogConfig } from './config.js';
 import { Checkpointer } from './checkpointer.js';
 import { keyNameIn, loadLogKey } from './key.js';
 import { logRoutes } from './routes.js';
@@ -21,14 +25,6 @@ export { tlogSection, type TlogConfig } from './config.js';
 export { LogTree } from './tree.js';
 export { Checkpointer } from './checkpointer.js';
 
-export interface LogFeedItem {
-  /** feed id = log index + 1 */
-  id: number;
-  kind: LogEntry['kind'];
-  refId: number | null;
-  entry: Uint8Array;
-}
-
 export interface LogComponent extends Component {
   readonly tree: LogTree;
   readonly checkpoints: Checkpointer;
@@ -36,19 +32,29 @@ export interface LogComponent extends Component {
   readonly verifierKey: string;
 }
 
+export interface LogDeps {
+  config: TlogConfig;
+  /** the shared connection, for the log's tables */
+  db: Db;
+  /** links by uuid (receipts) */
+  read: Reader;
+  dataDir: string;
+  log: Logger;
+}
+
 /** `origin` wins; else the name already in the key file; else a name derived from the host. */
 function resolveOrigin(configured: string, keyFile: string): string {
   return configured || keyNameIn(keyFile) || `${hostname().replace(/[\s+]/g, '-') || 'localhost'}/proofkeep`;
 }
 
-export function logComponent(ctx: DaemonContext): LogComponent {
-  const cfg = ctx.config.tlog;
-  const log = ctx.log.child({ part: 'tlog' });
-  const keyFile = cfg.keyFile ? resolve(cfg.keyFile) : join(ctx.dataDir, 'log.key');
+export function logComponent(deps: LogDeps): LogComponent {
+  const cfg = deps.config;
+  const log = deps.log;
+  const keyFile = cfg.keyFile ? resolve(cfg.keyFile) : join(deps.dataDir, 'log.key');
   const origin = resolveOrigin(cfg.origin, keyFile);
   const { key, generated } = loadLogKey({ file: keyFile, origin, generate: !cfg.keyFile });
   if (generated) log.info({ keyFile, verifierKey: key.verifierKey }, 'generated a new log signing key');
-  const tree = new LogTree(ctx.store.db);
+  const tree = new LogTree(deps.db);
   const checkpoints = new Checkpointer(tree, key, origin, cfg.checkpointIntervalMs, log);
 
   const append = (entry: LogEntry, refId: number | null): number => {
@@ -68,7 +74,7 @@ export function logComponent(ctx: DaemonContext): LogComponent {
     }, null);
   };
 
-  ctx.store.onAppend((ev) => {
+  const onAppend = (ev: AppendEvent): void => {
     append(linkEntry(ev.avatar, ev.link), ev.linkId);
     // A check that passed on submit made the binding valid with the link: log that too.
     const init = ev.initial;
@@ -80,8 +86,8 @@ export function logComponent(ctx: DaemonContext): LogComponent {
         change: 'restore', outcome: 'valid', checkedAt: init.checkedAt ?? Math.floor(Date.now() / 1000), evidence,
       });
     }
-  });
-  ctx.store.onChange((ev) => {
+  };
+  const onChange = (ev: StoreChange): void => {
     if (ev.kind === 'validity') validity(ev);
     else if (ev.kind === 'subkey') {
       append({
@@ -94,22 +100,24 @@ export function logComponent(ctx: DaemonContext): LogComponent {
         sign_payload: ev.sign_payload, signature: ev.signature,
       }, ev.id);
     }
-  });
-
-  const linkByUuid = ctx.store.db.prepare<[string, string], { id: number }>(
-    "SELECT l.id FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE a.avatar = ? AND l.uuid = ? AND l.uuid <> ''",
-  );
-  ctx.api.tlog = {
-    feed: (lastId, count) => tree.entries(lastId, count).map((r) => ({ id: r.idx + 1, kind: r.kind, refId: r.ref_id, entry: r.entry })),
-    receiptIndex: (linkId) => tree.indexOf('link', linkId),
   };
+  const linkIdByUuid = (avatar: string, uuid: string): number | undefined => deps.read.linksByUuid(uuid, 1000).find((r) => r.avatar === avatar)?.id;
 
   return {
     name: 'tlog',
+    after: ['store'],
     tree,
     checkpoints,
     origin,
     verifierKey: key.verifierKey,
+    onAppend,
+    onChange,
+    api: {
+      tlog: {
+        feed: (lastId, count) => tree.entries(lastId, count).map((r) => ({ id: r.idx + 1, kind: r.kind, refId: r.ref_id, entry: r.entry })),
+        receiptIndex: (linkId) => tree.indexOf('link', linkId),
+      },
+    },
     async start() {
       const n = tree.catchUp();
       if (n > 0) log.info({ entries: n }, 'hashed log entries carried over from before the log');
@@ -123,7 +131,7 @@ export function logComponent(ctx: DaemonContext): LogComponent {
       return { origin, verifier_key: key.verifierKey, size: tree.size(), checkpoint: checkpoints.health() };
     },
     routes(app) {
-      logRoutes(app, { tree, checkpoints, linkIdByUuid: (avatar, uuid) => linkByUuid.get(avatar, uuid)?.id });
+      logRoutes(app, { tree, checkpoints, linkIdByUuid });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { encodeEntry, linkEntry } from '../core/tlog/index.js';
-import type { Migration } from '../store/migrations.js';
+import type { Migration } from '../store/migrate.js';
 import { rowToLink, type LinkRow } from '../store/rows.js';
 
 /**

@@ -7,16 +7,14 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ApiDeps } from '../../src/api/deps.js';
 import { CheckStore, type VerdictPolicy } from '../../src/checkers/check-store.js';
 import { loadConfig } from '../../src/config/load.js';
 import { parsePublicKey } from '../../src/core/index.js';
 import { decodeEntry, encodeEntry, hashOfHashes, leafHash, linkEntry, openCheckpoint, parseVerifierKey, type Hash, type ValidityEntry } from '../../src/core/tlog/index.js';
-import type { DaemonContext } from '../../src/daemon.js';
-import { logComponent } from '../../src/log/index.js';
+import { logComponent, type LogComponent } from '../../src/log/index.js';
 import { createLogger } from '../../src/log.js';
-import { Store } from '../../src/store/index.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
+import { SCHEMA } from '../../src/schema.js';
+import { openDatabase, Store, type Db } from '../../src/store/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
 
 const dirs: string[] = [];
@@ -27,9 +25,20 @@ const tempDir = (): string => {
   return d;
 };
 
-function context(dir: string, store: Store, over: Record<string, unknown> = {}): DaemonContext {
+/** The log component wired to a store the way the daemon wires it (both hooks registered). */
+function makeLog(dir: string, db: Db, store: Store, over: Record<string, unknown> = {}, register = true): LogComponent {
   const config = loadConfig({ env: {}, overrides: { 'store.dataDir': dir, 'log.level': 'silent', 'tlog.origin': 'unit.test/log', ...over } });
-  return { config, log: createLogger('silent'), store, verifier: undefined as never, dataDir: dir, api: {} as ApiDeps };
+  const log = logComponent({ config: config.tlog, db, read: store.read, dataDir: dir, log: createLogger('silent') });
+  if (register) {
+    store.onAppend(log.onAppend!);
+    store.onChange(log.onChange!);
+  }
+  return log;
+}
+
+function open(file: string, migrations = SCHEMA): { db: Db; store: Store } {
+  const db = openDatabase({ file, migrations });
+  return { db, store: new Store(db) };
 }
 
 const policy: VerdictPolicy = { nextAfterVerdict: (n) => n + 1000, nextAfterTransient: (n) => n + 10, staleAfterFailures: 3 };
@@ -39,11 +48,10 @@ const key = parsePublicKey(alice.id);
 describe('the log component', () => {
   it('logs links and validity changes in one order; rejected appends and repeated verdicts add nothing', async () => {
     const dir = tempDir();
-    const store = Store.open({ file: join(dir, 'p.sqlite') });
-    const ctx = context(dir, store);
-    const log = logComponent(ctx);
-    await log.start();
-    const checks = new CheckStore(store.db, (ev) => store.changed(ev));
+    const { db, store } = open(join(dir, 'p.sqlite'));
+    const log = makeLog(dir, db, store);
+    await log.start!();
+    const checks = new CheckStore(db, store.bindings);
     const chain = alice.chain(3);
     const out = await store.appendLinks(chain.map((link) => ({ avatar: key, link })));
     expect(out.every((o) => o.ok)).toBe(true);
@@ -68,12 +76,12 @@ describe('the log component', () => {
     expect(log.tree.entry(4)).toMatchObject({ kind: 'validity', change: 'restore', outcome: 'valid', evidence_sha256: null });
 
     // the feed is the log: id = index + 1, links and validity changes interleaved
-    const feed = ctx.api.tlog!.feed(0, 100);
+    const feed = log.api!.tlog!.feed(0, 100);
     expect(feed.map((e) => [e.id, e.kind])).toEqual([[1, 'link'], [2, 'link'], [3, 'link'], [4, 'validity'], [5, 'validity']]);
-    expect(ctx.api.tlog!.feed(3, 1).map((e) => decodeEntry(e.entry).kind)).toEqual(['validity']);
+    expect(log.api!.tlog!.feed(3, 1).map((e) => decodeEntry(e.entry).kind)).toEqual(['validity']);
 
     // a KV write reported by its writer inside its transaction is an entry too
-    store.db.transaction(() => store.changed({
+    db.transaction(() => store.changed({
       kind: 'kv', id: 7, avatar: alice.id, platform: 'nextid', identity: alice.id, uuid: 'k-1', created_at: 1_800_000_400, sign_payload: '{"version":"1"}', signature: 'c2ln',
     }))();
     expect(log.tree.entry(5)).toMatchObject({ kind: 'kv', uuid: 'k-1', sign_payload: '{"version":"1"}' });
@@ -82,23 +90,23 @@ describe('the log component', () => {
     expect(log.tree.size()).toBe(6);
 
     // a change whose hook throws is rolled back with its entry
-    expect(() => store.db.transaction(() => {
+    expect(() => db.transaction(() => {
       log.tree.append({ ...down, checked_at: 1 }, null);
       throw new Error('later failure');
     })()).toThrow('later failure');
     expect(log.tree.size()).toBe(6);
-    await log.stop();
+    await log.stop!();
     await store.close();
   });
 
   it('keeps its tree and checkpoints across a restart without recomputing, and signs one at shutdown', async () => {
     const dir = tempDir();
-    let store = Store.open({ file: join(dir, 'p.sqlite') });
-    let log = logComponent(context(dir, store, { 'tlog.checkpointIntervalMs': 86_400_000 }));
-    await log.start();
+    let { db, store } = open(join(dir, 'p.sqlite'));
+    let log = makeLog(dir, db, store, { 'tlog.checkpointIntervalMs': 86_400_000 });
+    await log.start!();
     expect(log.checkpoints.current()!.size).toBe(0); // one at start, so /checkpoint always answers
     await store.appendLinks(alice.chain(4, 1_700_000_000, 'restart').map((link) => ({ avatar: key, link })));
-    await log.stop(); // shutdown checkpoint covers the appends
+    await log.stop!(); // shutdown checkpoint covers the appends
     const note = log.checkpoints.current()!.note;
     const root = log.tree.root(4);
     expect(openCheckpoint(note, 'unit.test/log', [parseVerifierKey(log.verifierKey)]).checkpoint.size).toBe(4);
@@ -106,35 +114,35 @@ describe('the log component', () => {
 
     const keyFile = join(dir, 'log.key');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    store = Store.open({ file: join(dir, 'p.sqlite') });
-    log = logComponent(context(dir, store, { 'tlog.origin': '' })); // origin taken from the key file
+    ({ db, store } = open(join(dir, 'p.sqlite')));
+    log = makeLog(dir, db, store, { 'tlog.origin': '' }); // origin taken from the key file
     expect(log.origin).toBe('unit.test/log');
     expect(log.tree.catchUp()).toBe(0);
     expect(log.tree.root(4)).toEqual(root);
     expect(log.checkpoints.current()!.note).toBe(note);
-    expect(() => logComponent(context(dir, store, { 'tlog.origin': 'other.test/log' }))).toThrow(/origin/);
+    expect(() => makeLog(dir, db, store, { 'tlog.origin': 'other.test/log' }, false)).toThrow(/origin/);
     chmodSync(keyFile, 0o640);
-    expect(() => logComponent(context(dir, store))).toThrow(/chmod 600/);
+    expect(() => makeLog(dir, db, store, {}, false)).toThrow(/chmod 600/);
     chmodSync(keyFile, 0o600);
-    expect(() => logComponent(context(dir, store, { 'tlog.keyFile': join(dir, 'missing.key') }))).toThrow(/does not exist/);
+    expect(() => makeLog(dir, db, store, { 'tlog.keyFile': join(dir, 'missing.key') }, false)).toThrow(/does not exist/);
     await store.close();
   });
 
   it('carries links accepted before the log into it, in feed order, with their hashes and tile roll-ups', async () => {
     const dir = tempDir();
     const file = join(dir, 'p.sqlite');
-    const old = Store.open({ file, migrations: MIGRATIONS.filter((m) => m.name !== 'log') });
+    const old = open(file, SCHEMA.filter((m) => m.name !== 'log')).store;
     const chain = alice.chain(260, 1_700_000_000, 'before');
     await old.appendLinks(chain.map((link) => ({ avatar: key, link })));
     await old.close();
-    const store = Store.open({ file });
-    const log = logComponent(context(dir, store));
-    await log.start();
+    const { db, store } = open(file);
+    const log = makeLog(dir, db, store);
+    await log.start!();
     expect(log.tree.size()).toBe(260);
     const leaves: Hash[] = chain.map((l) => leafHash(encodeEntry(linkEntry(alice.id, l))));
     expect(log.tree.root(260)).toEqual(hashOfHashes(leaves));
     expect(log.tree.levelHashes(1, 0, 5)).toHaveLength(1);
-    await log.stop();
+    await log.stop!();
     await store.close();
   });
 });
