@@ -70,6 +70,7 @@ export class Daemon {
     const db = openDatabase({ file: join(dataDir, config.store.file), migrations: SCHEMA, busyTimeoutMs: config.store.busyTimeoutMs });
     const store = new Store(db, { log: log.child({ part: 'store' }), groupCommitMs: config.store.groupCommitMs });
     const started: Component[] = [];
+    let app: FastifyInstance | null = null;
     let closeFoundations = (): Promise<void> => store.close();
     try {
       // Backend selection (and its self-test) happens here: crypto.backend = native that cannot
@@ -112,7 +113,7 @@ export class Daemon {
         await c.start?.();
         started.push(c);
       }
-      const app = buildApi({
+      app = buildApi({
         config: config.server, log: log.child({ part: 'api' }), store, verifier, version: VERSION,
         ...mergeCapabilities(components), health: healthSections(components), metrics: registry,
       });
@@ -121,6 +122,7 @@ export class Daemon {
       log.info({ url, dataDir }, 'proofkeep started');
       return new Daemon(config, log, store, app, components, url, registry);
     } catch (err) {
+      await app?.close().catch(() => undefined);
       // Once started, the store and crypto components (first in order) close the foundations.
       if (started.length === 0) await closeFoundations();
       for (const c of started.reverse()) await c.stop?.().catch((e: unknown) => log.error({ err: e }, `stopping ${c.name} failed`));
