@@ -56,8 +56,9 @@ export class LogTree {
   append(entry: LogEntry, refId: number | null, now = Date.now()): number {
     if (!this.db.inTransaction) throw new Error('log entries are appended inside the accepting transaction');
     const bytes = encodeEntry(entry);
-    this.catchUp();
     const idx = this.size();
+    // Only after the migration carried links over are there entries without hashes.
+    if (this.hashedSize() < idx) this.catchUp();
     this.s.insertEntry.run(idx, entry.kind, refId, bytes, now);
     this.addLeaf(idx, leafHash(bytes));
     return idx;

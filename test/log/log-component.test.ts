@@ -125,6 +125,15 @@ describe('the log component', () => {
     expect(() => makeLog(dir, db, store, {}, false)).toThrow(/chmod 600/);
     chmodSync(keyFile, 0o600);
     expect(() => makeLog(dir, db, store, { 'tlog.keyFile': join(dir, 'missing.key') }, false)).toThrow(/does not exist/);
+
+    // a tree that no longer extends the last checkpoint (here: a stored hash damaged) is never signed
+    const bob = new TestAvatar('tlog-unit-bob');
+    const more = await store.appendLinks(bob.chain(2, 1_700_000_100, 'restart-more').map((link) => ({ avatar: parsePublicKey(bob.id), link })));
+    expect(more.every((o) => o.ok)).toBe(true);
+    db.prepare('UPDATE log_hashes SET hash = zeroblob(32) WHERE level = 0 AND idx = 1').run();
+    expect(log.checkpoints.sign()!.size).toBe(4);
+    expect(log.checkpoints.health()!.error).toMatch(/not consistent with checkpoint 4; refusing to sign/);
+    expect(db.prepare('SELECT max(size) AS n FROM log_checkpoints').get()).toEqual({ n: 4 });
     await store.close();
   });
 
