@@ -11,6 +11,7 @@ import { auditSection } from '../audit/config.js';
 import { int, list, oneOf, section, str, type ConfigOf } from './fields.js';
 import { archiveSection } from '../archive/config.js';
 import { limitsSection } from '../api/limits/config.js';
+import { tlogSection } from '../log/config.js';
 import { explorerSection } from '../explorer/config.js';
 
 export const PLATFORMS_DEFAULT = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'] as const;
@@ -58,6 +59,7 @@ export const schema = section({
   checkers: checkersSection,
   mirror: mirrorSection,
   audit: auditSection,
+  tlog: tlogSection,
   explorer: explorerSection,
   log: logSection,
 });
