@@ -74,6 +74,8 @@ describe('the log component', () => {
     expect(down).toMatchObject({ kind: 'validity', avatar: alice.id, platform: 'twitter', identity: 'user1', link_index: 1, change: 'downgrade', outcome: 'POST_NOT_FOUND', checked_at: 1_800_000_000 });
     expect(down.evidence_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(log.tree.entry(4)).toMatchObject({ kind: 'validity', change: 'restore', outcome: 'valid', evidence_sha256: null });
+    // what was said about the binding, in order: found by its link
+    expect(log.tree.indexesOf('validity', binding.link_id)).toEqual([3, 4]);
 
     // the feed is the log: id = index + 1, links and validity changes interleaved
     const feed = log.api!.tlog!.feed(0, 100);
