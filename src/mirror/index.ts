@@ -29,7 +29,7 @@ export function mirrorComponent(ctx: DaemonContext, config: MirrorConfig): Compo
   const upstream = normalizeUpstream(config.upstream);
   const log = ctx.log.child({ part: 'mirror' });
   const state = new MirrorState(ctx.store.db, upstream);
-  const follower = new MirrorFollower(ctx.store, ctx.verifier, state, { ...config, upstream }, log);
+  const follower = new MirrorFollower(ctx.store, ctx.verifier, state, { ...config, upstream }, log, { skewSeconds: ctx.config.server.createdAtSkewSeconds });
   // Read-only from construction on: the API is built after components are made.
   ctx.api.readOnly = true;
   return {
