@@ -46,6 +46,18 @@ function requireLowS(sig: string, what: string): void {
   if (decodeSignature(sig, what).highS) fail('BAD_SIGNATURE_ENCODING', `${what} has a high s value; send the low-s form (s ≤ n/2)`);
 }
 
+/**
+ * Only low-s signatures from clients: the high-s twin of a signature seen in a public proof post
+ * verifies too, and must not be able to take the honest submission's place. (After the judge's
+ * chain steps, so a replay with a spoilt signature is a replay, as on import.)
+ */
+function requireClientSignatures(link: Link, body: ProofBody): void {
+  const walletOnly = link.signature === (body.extra?.wallet_signature ?? '');
+  if (!(walletOnly && link.platform === 'solana')) requireLowS(link.signature, walletOnly ? 'extra.wallet_signature' : 'extra.signature');
+  const w = link.extra['wallet_signature'];
+  if (w !== undefined && link.platform === 'ethereum') requireLowS(w, 'extra.wallet_signature');
+}
+
 /** Build the link a POST /v1/proof body describes, with prev taken from the current head. */
 function linkFromBody(body: ProofBody, identity: string, prev: string | null): Link {
   const uuid = body.uuid.toLowerCase();
@@ -59,11 +71,6 @@ function linkFromBody(body: ProofBody, identity: string, prev: string | null): L
     else if (walletSig !== '') extra['wallet_signature'] = walletSig;
   }
   if (signature === '') fail('BAD_REQUEST', 'extra.signature is required');
-  // Only low-s signatures from clients: the high-s twin of a signature seen in a public proof
-  // post verifies too, and must not be able to take the honest submission's place.
-  const walletOnly = signature === walletSig;
-  if (!(walletOnly && body.platform === 'solana')) requireLowS(signature, walletOnly ? 'extra.wallet_signature' : 'extra.signature');
-  if (extra['wallet_signature'] !== undefined && body.platform === 'ethereum') requireLowS(extra['wallet_signature'], 'extra.wallet_signature');
   const loc = body.proof_location ?? '';
   if (loc.length > 1024 || hasUnsignableCharacters(loc)) fail('BAD_PROOF_LOCATION', 'proof_location is too long or has control characters');
   return {
@@ -94,6 +101,7 @@ export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortS
   // The judge's chain steps before the ~ms of signature recovery: replays are the common bad input.
   const early = judgeChain(view, link);
   if (early) throw rejected(early);
+  requireClientSignatures(link, body);
   if (link.action === 'delete' && row && !deps.store.read.binding(row.id, link.platform, identity)) {
     fail('NOT_FOUND', `avatar has no ${link.platform} binding for ${identity}`);
   }
