@@ -12,3 +12,5 @@ export * from './judge.js';
 export * from './chain.js';
 export * from './document.js';
 export * from './convert.js';
+export * from './restore.js';
+export * from './subkey.js';
