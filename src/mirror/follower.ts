@@ -29,6 +29,8 @@ import {
 import type { AppendContext, AppendItem, Store } from '../store/index.js';
 import type { MirrorConfig } from './config.js';
 import type { Fault, MirrorState } from './state.js';
+import { retryAfterOf, retryDelayMs, type RetryPolicy } from '../util/retry.js';
+import { sleep } from '../util/sleep.js';
 
 /** How the follower judges time: the daemon's clock skew, an injectable clock (ms). */
 export interface FollowerClock {
@@ -70,17 +72,13 @@ export interface FollowerStatus {
 
 class UpstreamError extends Error {}
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+/**
+ * The follower's waits after upstream failures, as the one retry policy: never given up,
+ * doubling from backoffBaseMs to backoffMaxMs with jitter, and at least an upstream's
+ * Retry-After (up to backoffMaxMs, so a hostile upstream cannot park the mirror for longer).
+ */
+export function mirrorRetryPolicy(config: Pick<MirrorConfig, 'backoffBaseMs' | 'backoffMaxMs'>): RetryPolicy {
+  return { attempts: Infinity, baseMs: config.backoffBaseMs, capMs: config.backoffMaxMs, factor: 2, jitter: 0.25, maxRetryAfterMs: config.backoffMaxMs };
 }
 
 export class MirrorFollower {
@@ -100,6 +98,7 @@ export class MirrorFollower {
   private loop: Promise<void> | null = null;
   private lastLatestProbe = 0;
   private readonly policy: FetchPolicy;
+  private readonly retries: RetryPolicy;
 
   constructor(
     private readonly store: Pick<Store, 'appendLinks' | 'avatarRow'>,
@@ -111,6 +110,7 @@ export class MirrorFollower {
   ) {
     // Retries are the loop's own backoff, not the fetch's.
     this.policy = { timeoutMs: config.timeoutMs, retries: 0, retryBaseMs: 0, maxBodyBytes: config.maxPageBytes };
+    this.retries = mirrorRetryPolicy(config);
   }
 
   start(): void {
@@ -126,10 +126,6 @@ export class MirrorFollower {
     this.loop = null;
   }
 
-  private backoff(failures: number): number {
-    const exp = Math.min(this.config.backoffMaxMs, this.config.backoffBaseMs * 2 ** Math.min(failures - 1, 30));
-    return Math.round(exp * (0.75 + Math.random() * 0.25));
-  }
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
@@ -144,7 +140,7 @@ export class MirrorFollower {
         if (signal.aborted) break;
         this.status.failures++;
         this.status.lastError = (err as Error).message;
-        wait = this.backoff(this.status.failures);
+        wait = retryDelayMs(this.retries, this.status.failures, { retryAfterMs: retryAfterOf(err) });
         this.status.nextRetryAt = Date.now() + wait;
         this.log.warn({ err: (err as Error).message, failures: this.status.failures, retryInMs: wait }, 'mirror: upstream sync failed; backing off');
       }
@@ -160,7 +156,7 @@ export class MirrorFollower {
     try {
       res = await fetchJson(url, this.policy, { signal });
     } catch (err) {
-      throw new UpstreamError((err as Error).message);
+      throw new UpstreamError((err as Error).message, { cause: err });
     }
     if (res.status === 404 || !isRecord(res.json) || !Array.isArray(res.json['links'])) {
       throw new UpstreamError(`${url}: not a /v1/proofchain/changes response`);
