@@ -6,7 +6,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ProofError } from '../core/index.js';
 import type { ApiDeps } from './deps.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, sendError } from './errors.js';
 import { installLimits } from './limits/index.js';
 import { apiMetrics, NO_INGEST_METRICS } from './metrics.js';
 import { chainRoutes } from './routes/chain.js';
@@ -41,7 +41,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const ingest = deps.metrics ? apiMetrics(app, deps.metrics) : NO_INGEST_METRICS;
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ message: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
+    void sendError(reply, new ProofError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
   });
   // Connection caps, timeouts, operator routes, the write rate limit and per-client budgets.
   installLimits(app, deps.config);

@@ -62,7 +62,7 @@ export async function auditServiceAvatar(serviceUrl: string, avatarInput: string
       }
     });
     summary.links += items.length - links.length; // unparsed items count too
-    auditParsedDocument({ avatar, links, positions }, ctx.backend, ctx.report, summary);
+    auditParsedDocument({ avatar, links, positions }, ctx, ctx.report, summary);
   } catch (err) {
     if (!(err instanceof ProofError)) throw err;
     if (err.code === 'BAD_PUBLIC_KEY') ctx.report.error(label, err.code, `--avatar: ${err.message}`);
