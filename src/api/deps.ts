@@ -27,6 +27,12 @@ export interface ApiDeps {
   readOnly?: boolean;
   /** fetch and check the proof post before accepting (checkers.verifyOnSubmit) */
   submitCheck?: (args: { avatar: AvatarKey; link: Link; signal: AbortSignal }) => Promise<SubmitCheckResult>;
+  /**
+   * POST /v1/proof without extra.signature: fetch the proof post, return the signature in it
+   * (verified over the link's payload) with the check's outcome; SIGNATURE_REQUIRED when no
+   * checker can. Absent: every such submission is SIGNATURE_REQUIRED.
+   */
+  signatureFromPost?: (args: { avatar: AvatarKey; link: Link; signal: AbortSignal }) => Promise<SubmitCheckResult & { signature: string }>;
   /** bindings just served by GET /v1/proof (overdue ones may be re-checked early) */
   onProofsRead?: (bindingIds: number[]) => void;
   archiveInfo?: ArchiveInfo;

@@ -9,7 +9,7 @@ import {
   type AvatarKey, type Link,
 } from '../core/index.js';
 import type { AppendItem, AvatarRow, InitialBindingState } from '../store/index.js';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, SubmitCheckResult } from './deps.js';
 import type { VerifyItem } from '../crypto/verifier.js';
 
 export interface ProofBody {
@@ -45,7 +45,11 @@ function requireLowS(sig: string, what: string): void {
   if (decodeSignature(sig, what).highS) fail('BAD_SIGNATURE_ENCODING', `${what} has a high s value; send the low-s form (s ≤ n/2)`);
 }
 
-/** Build the link a POST /v1/proof body describes, with prev taken from the current head. */
+/**
+ * Build the link a POST /v1/proof body describes, with prev taken from the current head. A
+ * create without extra.signature on a post-based platform comes back with signature '': the
+ * caller takes it from the proof post.
+ */
 function linkFromBody(body: ProofBody, identity: string, prev: string | null): Link {
   const uuid = body.uuid.toLowerCase();
   if (!UUID_RE.test(uuid)) fail('BAD_UUID', 'uuid must be a canonical UUID');
@@ -57,11 +61,14 @@ function linkFromBody(body: ProofBody, identity: string, prev: string | null): L
     if (signature === '' && walletSig !== '' && body.action === 'delete') signature = walletSig; // wallet-only delete
     else if (walletSig !== '') extra['wallet_signature'] = walletSig;
   }
-  if (signature === '') fail('BAD_REQUEST', 'extra.signature is required');
-  // Only low-s signatures from clients: the high-s twin of a signature seen in a public proof
-  // post verifies too, and must not be able to take the honest submission's place.
-  const walletOnly = signature === walletSig;
-  if (!(walletOnly && body.platform === 'solana')) requireLowS(signature, walletOnly ? 'extra.wallet_signature' : 'extra.signature');
+  if (signature === '') {
+    if (body.action !== 'create' || isWalletPlatform(body.platform)) fail('SIGNATURE_REQUIRED', 'extra.signature is required');
+  } else {
+    // Only low-s signatures from clients: the high-s twin of a signature seen in a public proof
+    // post verifies too, and must not be able to take the honest submission's place.
+    const walletOnly = signature === walletSig;
+    if (!(walletOnly && body.platform === 'solana')) requireLowS(signature, walletOnly ? 'extra.wallet_signature' : 'extra.signature');
+  }
   if (extra['wallet_signature'] !== undefined && body.platform === 'ethereum') requireLowS(extra['wallet_signature'], 'extra.wallet_signature');
   const loc = body.proof_location ?? '';
   if (loc.length > 1024 || hasUnsignableCharacters(loc)) fail('BAD_PROOF_LOCATION', 'proof_location is too long or has control characters');
@@ -87,7 +94,7 @@ export function proofSubject(deps: ApiDeps, body: Pick<ProofBody, 'action' | 'pl
 export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortSignal): Promise<void> {
   if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
   const { avatar, identity, row, head } = proofSubject(deps, body);
-  const link = linkFromBody(body, identity, head);
+  let link = linkFromBody(body, identity, head);
   checkCreatedAt(deps, link.created_at, true);
   // Cheap checks before the ~ms of signature recovery: replays are the common bad input.
   const view = deps.store.chainView(row?.id, head);
@@ -95,9 +102,21 @@ export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortS
   if (link.action === 'delete' && row && !deps.store.read.binding(row.id, link.platform, identity)) {
     fail('NOT_FOUND', `avatar has no ${link.platform} binding for ${identity}`);
   }
+  // Next.ID's SDK sends no extra for post-based platforms: the signature is in the post.
+  let fromPost: SubmitCheckResult | undefined;
+  if (link.signature === '') {
+    if (!deps.signatureFromPost) fail('SIGNATURE_REQUIRED', 'extra.signature is required: this proofkeep does not fetch proof posts on submit (checkers.verifyOnSubmit is off)');
+    const found = await deps.signatureFromPost({ avatar, link, signal });
+    requireLowS(found.signature, 'the signature in the proof post');
+    link = { ...link, signature: found.signature };
+    fromPost = found;
+  }
+  // The same verification as a signature sent in extra, whichever way it came.
   const verified = await verifyAgainstHead(deps, avatar, link, row);
   let initial: InitialBindingState | undefined;
-  if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
+  if (fromPost) {
+    initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(fromPost.alt_id ? { alt_id: fromPost.alt_id } : {}), ...(fromPost.evidence ? { evidence: fromPost.evidence } : {}) };
+  } else if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
     const r = await deps.submitCheck({ avatar, link: verified, signal });
     if (r.status === 'valid') {
       initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(r.alt_id ? { alt_id: r.alt_id } : {}), ...(r.evidence ? { evidence: r.evidence } : {}) };

@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ProofError } from '../core/index.js';
+import { jsonWhateverTheContentType, openCors } from './compat.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './errors.js';
 import { RateLimiter } from './ratelimit.js';
@@ -34,6 +35,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
   app.setErrorHandler(errorHandler);
+  jsonWhateverTheContentType(app);
+  if (deps.config.cors) openCors(app);
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ message: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
   });

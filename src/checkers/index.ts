@@ -46,7 +46,11 @@ export function checkersComponent(ctx: DaemonContext, opts: CheckersOptions = {}
     if (atSubmit?.evidence) checks.writeEvidence(ev.bindingId, ev.linkId, atSubmit.evidence as Evidence, 'valid');
   });
 
-  if (cfg.verifyOnSubmit) ctx.api.submitCheck = (args) => submit.check(args);
+  if (cfg.verifyOnSubmit) {
+    ctx.api.submitCheck = (args) => submit.check(args);
+    // A create sent without extra.signature (Next.ID's SDK): take it from the post, like Next.ID.
+    ctx.api.signatureFromPost = (args) => submit.fromPost(args);
+  }
   ctx.api.onProofsRead = (ids) => {
     // After the response: a cheap UPDATE that moves already-due bindings to the front.
     setImmediate(() => {

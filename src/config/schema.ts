@@ -22,6 +22,7 @@ export const serverSection: Section = {
   createdAtMaxAgeSeconds: int(86400, 'How old created_at may be on POST /v1/proof (the payload endpoint issues it fresh). 0 = no limit.', 0),
   writeRateLimit: int(600, 'Write requests per minute per client address (429 RATE_LIMITED above); 0 = unlimited.', 0),
   adminToken: str('', 'Bearer token for admin routes; empty disables them.', { secret: true }),
+  cors: bool(true, 'Answer CORS for every origin (Access-Control-Allow-Origin: *, OPTIONS preflight), as Next.ID does, so browser apps and extensions can call the API. No credentials are involved.'),
   trustProxy: bool(false, 'Trust X-Forwarded-For for the client address (only behind your own proxy).'),
   shutdownGraceMs: int(10000, 'How long shutdown waits for in-flight requests before closing them.', 0),
 };

@@ -17,6 +17,7 @@ export interface ServerConfig {
   readonly createdAtMaxAgeSeconds: number;
   readonly writeRateLimit: number;
   readonly adminToken: string;
+  readonly cors: boolean;
   readonly trustProxy: boolean;
   readonly shutdownGraceMs: number;
 }

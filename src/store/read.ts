@@ -18,6 +18,7 @@ export interface FeedRow extends LinkRow {
 
 export class Reader {
   private readonly s;
+  private altIdsStmt: Database.Statement<[string], { link_id: number; alt_id: string }> | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.s = {
@@ -60,6 +61,16 @@ export class Reader {
 
   changes(lastId: number, count: number): FeedRow[] {
     return this.s.changes.all(lastId, count);
+  }
+
+  /** The alt_id each of these links was made with ('' ones are absent). */
+  altIdsOf(linkIds: readonly number[]): Map<number, string> {
+    if (linkIds.length === 0) return new Map();
+    // Prepared on first use: a store opened with only the early migrations (tests) lacks the table.
+    this.altIdsStmt ??= this.db.prepare<[string], { link_id: number; alt_id: string }>(
+      'SELECT link_id, alt_id FROM link_alt_ids WHERE link_id IN (SELECT value FROM json_each(?))',
+    );
+    return new Map(this.altIdsStmt.all(JSON.stringify(linkIds)).map((r) => [r.link_id, r.alt_id]));
   }
 
   bindingsOf(avatarId: number): BindingRow[] {
