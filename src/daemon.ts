@@ -12,7 +12,7 @@ import { checkersComponent } from './checkers/index.js';
 import { buildApi } from './api/server.js';
 import type { BulkVerifier } from './crypto/verifier.js';
 import { archiveComponent } from './archive/index.js';
-import type { Config } from './config/types.js';
+import type { Config } from './config/schema.js';
 import { VerifyPool } from './crypto/pool.js';
 import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
