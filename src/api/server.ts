@@ -7,6 +7,7 @@ import { ProofError } from '../core/index.js';
 import { jsonWhateverTheContentType, openCors } from './compat.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './errors.js';
+import { apiMetrics, NO_INGEST_METRICS } from './metrics.js';
 import { RateLimiter } from './ratelimit.js';
 import { chainRoutes } from './routes/chain.js';
 import { linkRoutes } from './routes/links.js';
@@ -34,6 +35,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  const ingest = deps.metrics ? apiMetrics(app, deps.metrics) : NO_INGEST_METRICS;
   app.setErrorHandler(errorHandler);
   jsonWhateverTheContentType(app);
   if (deps.config.cors) openCors(app);
@@ -57,10 +59,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       ...(deps.health?.() ?? {}),
     };
   });
-  proofRoutes(app, deps);
+  proofRoutes(app, deps, ingest);
   restoreRoutes(app, deps);
   chainRoutes(app, deps);
-  linkRoutes(app, deps);
+  linkRoutes(app, deps, ingest);
   return app;
 }
 

@@ -1,12 +1,12 @@
 /**
- * The archive's SQL (tables from migration 002). Every state change is one short synchronous
- * transaction, so a crash leaves either the old or the new state: the worker's steps are
- * idempotent against both.
+ * The archive's SQL: the tables of ./migration.ts and nothing else (chains are read through the
+ * store's reader). Every state change is one short synchronous transaction, so a crash leaves
+ * either the old or the new state: the worker's steps are idempotent against both.
  */
-import type Database from 'better-sqlite3';
-import { rowToLink, type LinkRow } from '../store/rows.js';
 import type { Link } from '../core/index.js';
 import type { AppendEvent } from '../store/index.js';
+import type { Reader } from '../store/read.js';
+import type { Db } from '../store/sqlite.js';
 import type { SignedTx } from './arweave.js';
 
 export type IpfsStatus = 'pending' | 'pinned' | 'unpinned' | 'disabled';
@@ -54,7 +54,10 @@ export interface PendingSummary {
 export class OutboxStore {
   private readonly s;
 
-  constructor(readonly db: Database.Database) {
+  constructor(
+    db: Db,
+    private readonly chains: Pick<Reader, 'avatarById' | 'chainPrefix'>,
+  ) {
     this.s = {
       enqueue: db.prepare('INSERT INTO archive_jobs (avatar_id, link_count, enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?)'),
       due: db.prepare<[number, number, number], DueAvatar>(
@@ -80,10 +83,6 @@ export class OutboxStore {
         `SELECT COUNT(*) AS jobs, MAX(next_attempt_at) AS next_attempt_at, MAX(attempts) AS attempts, MAX(last_error) AS last_error
          FROM archive_jobs WHERE avatar_id = ? AND state = 'pending'`,
       ),
-      avatar: db.prepare<[number], { id: number; avatar: string; public_key: string; link_count: number }>(
-        'SELECT id, avatar, public_key, link_count FROM avatars WHERE id = ?',
-      ),
-      links: db.prepare<[number, number], LinkRow>('SELECT * FROM links WHERE avatar_id = ? AND seq < ? ORDER BY seq'),
       version: db.prepare<[number, number], VersionRow>('SELECT * FROM archive_versions WHERE avatar_id = ? AND link_count = ?'),
       versionById: db.prepare<[number], VersionRow>('SELECT * FROM archive_versions WHERE id = ?'),
       versionsOf: db.prepare<[number], VersionRow>('SELECT * FROM archive_versions WHERE avatar_id = ? ORDER BY link_count'),
@@ -162,12 +161,12 @@ export class OutboxStore {
   }
 
   avatar(avatarId: number): { id: number; avatar: string; public_key: string; link_count: number } | undefined {
-    return this.s.avatar.get(avatarId);
+    return this.chains.avatarById(avatarId);
   }
 
   /** The first `count` links of the Avatar's chain: the chain as it was at that version. */
   links(avatarId: number, count: number): Link[] {
-    return this.s.links.all(avatarId, count).map(rowToLink);
+    return this.chains.chainPrefix(avatarId, count);
   }
 
   version(avatarId: number, linkCount: number): VersionRow | undefined {

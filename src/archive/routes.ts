@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { parsePublicKey, ProofError } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { Reader } from '../store/read.js';
 import type { OutboxStore, VersionRow } from './outbox-store.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -33,10 +33,10 @@ export function versionJson(v: VersionRow): Record<string, unknown> {
   };
 }
 
-export function archiveRoutes(app: FastifyInstance, store: Store, outbox: OutboxStore): void {
+export function archiveRoutes(app: FastifyInstance, read: Pick<Reader, 'avatarByKey'>, outbox: OutboxStore): void {
   app.get<{ Params: { avatar: string } }>('/v1/chain/:avatar/archive', async (req) => {
     const avatar = parsePublicKey(req.params.avatar);
-    const row = store.avatarRow(avatar.id);
+    const row = read.avatarByKey(avatar.id);
     if (!row) throw new ProofError('NOT_FOUND', `no chain for avatar ${avatar.id}`);
     const pending = outbox.pendingOf(row.id);
     return {

@@ -1,11 +1,14 @@
 /**
- * The subkeys component (SPEC §9): owns the `subkeys` table (its migration is listed with the
- * store's), contributes the /v1/subkey routes, follows the upstream's subkey feed when the daemon
- * is a mirror, and exposes its store so other parts can hook inserts (in-transaction) or read
- * records.
+ * The subkeys component (SPEC §9): owns the `subkeys` table (its migration is listed in
+ * src/schema.ts), contributes the /v1/subkey routes, follows the upstream's subkey feed when the
+ * daemon is a mirror, and exposes its store so other parts can hook inserts (in-transaction) or
+ * read records.
  */
-import type { Component, DaemonContext } from '../daemon.js';
-import { MirrorState, normalizeUpstream } from '../mirror/index.js';
+import type { Logger } from 'pino';
+import type { Component } from '../component.js';
+import type { RecoveryBackend } from '../core/index.js';
+import { MirrorState, normalizeUpstream, type MirrorConfig } from '../mirror/index.js';
+import type { Db } from '../store/sqlite.js';
 import { SUBKEY_FEED_SUFFIX, SubkeyFollower } from './mirror.js';
 import { subkeyRoutes } from './routes.js';
 import { SubkeyStore } from './store.js';
@@ -14,20 +17,29 @@ export { subkeysMigration } from './migration.js';
 export { SubkeyStore, type SubkeyRow, type SubkeyHook, type NewSubkey } from './store.js';
 export { SubkeyFollower } from './mirror.js';
 
-export interface SubkeysOptions {
+export interface SubkeysDeps {
+  /** the shared connection, for the subkeys table */
+  db: Db;
+  backend: RecoveryBackend;
+  /** a mirror refuses writes (READ_ONLY) */
+  readOnly: boolean;
+  /** the mirror section: with an upstream set, its subkey feed is followed */
+  mirror?: MirrorConfig;
+  log?: Logger;
   /** tests: unix seconds */
   now?: () => number;
 }
 
-export function subkeysComponent(ctx: DaemonContext, opts: SubkeysOptions = {}): Component & { subkeys: SubkeyStore; follower: SubkeyFollower | null } {
-  const subkeys = new SubkeyStore(ctx.store.db);
-  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
-  const m = ctx.config.mirror;
-  const upstream = m.upstream === '' ? '' : normalizeUpstream(m.upstream);
-  const state = upstream === '' ? null : new MirrorState(ctx.store.db, `${upstream}${SUBKEY_FEED_SUFFIX}`);
-  const follower = state === null ? null : new SubkeyFollower(subkeys, ctx.verifier.backend, state, { ...m, upstream }, ctx.log.child({ part: 'mirror' }));
+export function subkeysComponent(deps: SubkeysDeps): Component & { subkeys: SubkeyStore; follower: SubkeyFollower | null } {
+  const subkeys = new SubkeyStore(deps.db);
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const m = deps.mirror;
+  const upstream = m && m.upstream !== '' ? normalizeUpstream(m.upstream) : '';
+  const state = m && upstream !== '' ? new MirrorState(deps.db, `${upstream}${SUBKEY_FEED_SUFFIX}`) : null;
+  const follower = m && state && deps.log ? new SubkeyFollower(subkeys, deps.backend, state, { ...m, upstream }, deps.log) : null;
   return {
     name: 'subkeys',
+    after: ['store'],
     subkeys,
     follower,
     async start() {
@@ -48,7 +60,7 @@ export function subkeysComponent(ctx: DaemonContext, opts: SubkeysOptions = {}):
         }
       : {}),
     routes(app) {
-      subkeyRoutes(app, { subkeys, backend: ctx.verifier.backend, readOnly: () => ctx.api.readOnly === true, now });
+      subkeyRoutes(app, { subkeys, backend: deps.backend, readOnly: () => deps.readOnly, now });
     },
   };
 }

@@ -36,7 +36,7 @@ afterAll(async () => {
 /** What the SDK's ProofClient.request does for a POST: no headers at all. */
 const sdkPost = (path: string, body: unknown) => json(`${d.url}/${path}`, { method: 'POST', body: JSON.stringify(body) });
 const sdkGet = (path: string, params: Record<string, string>) => json(`${d.url}/${path}?${new URLSearchParams(params)}`, { method: 'GET' });
-const links = () => d.daemon.ctx.store.stats().links;
+const links = () => d.daemon.store.stats().links;
 
 /** ProofService.createProof(): payload → the user tweets post_content with the signature → verify(tweet id). */
 async function sdkCreateTwitter(a: TestAvatar, identity: string, tweetId: string, authorId: string, publish = true) {

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../migrate.js';
 
 /**
  * The alt_id of each link (the platform's stable account id the link's proof was made by), so
