@@ -21,6 +21,7 @@ import { cryptoComponent } from './crypto/component.js';
 import { explorerComponent } from './explorer/component.js';
 import { VerifyPool } from './crypto/pool.js';
 import type { BulkVerifier } from './crypto/verifier.js';
+import { logComponent } from './log/index.js';
 import { metricsComponent } from './metrics/index.js';
 import { mirrorComponent } from './mirror/index.js';
 import { SCHEMA } from './schema.js';
@@ -69,6 +70,7 @@ export class Daemon {
     const db = openDatabase({ file: join(dataDir, config.store.file), migrations: SCHEMA, busyTimeoutMs: config.store.busyTimeoutMs });
     const store = new Store(db, { log: log.child({ part: 'store' }), groupCommitMs: config.store.groupCommitMs });
     const started: Component[] = [];
+    let app: FastifyInstance | null = null;
     let closeFoundations = (): Promise<void> => store.close();
     try {
       // Backend selection (and its self-test) happens here: crypto.backend = native that cannot
@@ -87,13 +89,18 @@ export class Daemon {
       const built: Array<Component | null> = [
         storeComponent(store),
         cryptoComponent(pool),
+        // Early in the order, so it stops after everything that appends: its last checkpoint covers all.
+        logComponent({ config: config.tlog, db, read: store.read, dataDir, log: log.child({ part: 'tlog' }) }),
         new ArchiveComponent({ config: config.archive, db, read: store.read, dataDir, log: log.child({ part: 'archive' }) }),
         checkersComponent({
           config: config.checkers, adminToken: config.server.adminToken, db, bindings: store.bindings, read: store.read,
           backend: verifier.backend, log: log.child({ part: 'checkers' }),
         }),
         mirror,
-        subkeysComponent({ db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, mirror: config.mirror, log: log.child({ part: 'mirror' }) }),
+        subkeysComponent({
+          db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, report: (ev) => store.changed(ev),
+          mirror: config.mirror, log: log.child({ part: 'mirror' }),
+        }),
         explorerComponent({ config: config.explorer, log: log.child({ part: 'explorer' }) }),
         metricsComponent(registry),
       ];
@@ -103,12 +110,13 @@ export class Daemon {
 
       // Before anything can append: every accepted link runs every hook in its transaction.
       for (const c of components) if (c.onAppend) store.onAppend(c.onAppend);
+      for (const c of components) if (c.onChange) store.onChange(c.onChange);
       for (const c of components) c.metrics?.(registry);
       for (const c of components) {
         await c.start?.();
         started.push(c);
       }
-      const app = buildApi({
+      app = buildApi({
         config: config.server, log: log.child({ part: 'api' }), store, verifier, version: VERSION,
         ...mergeCapabilities(components), health: healthSections(components), metrics: registry,
       });
@@ -117,6 +125,7 @@ export class Daemon {
       log.info({ url, dataDir }, 'proofkeep started');
       return new Daemon(config, log, store, app, components, url, registry);
     } catch (err) {
+      await app?.close().catch(() => undefined);
       // Once started, the store and crypto components (first in order) close the foundations.
       if (started.length === 0) await closeFoundations();
       for (const c of started.reverse()) await c.stop?.().catch((e: unknown) => log.error({ err: e }, `stopping ${c.name} failed`));

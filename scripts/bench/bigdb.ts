@@ -31,8 +31,8 @@ export async function buildBigDb(dataDir: string, links: number, perAvatar: numb
      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
   );
   // What the append path's in-transaction hooks write alongside each link: a check schedule per
-  // binding (checkers) and an archive job per link (archive; here already done). Without them
-  // the daemon would take the index for one that predates those components and backfill it.
+  // binding (checkers) and an archive job per link (archive; here already done), so the index is
+  // the one the daemon itself would have built.
   const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name));
   const insCheck = tables.has('binding_checks')
     ? db.prepare('INSERT INTO binding_checks (binding_id, link_id, platform, next_check_at) VALUES (?,?,?,?)')

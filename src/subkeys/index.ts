@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Component } from '../component.js';
 import type { RecoveryBackend } from '../core/index.js';
 import { MirrorState, normalizeUpstream, type MirrorConfig } from '../mirror/index.js';
+import type { SubkeyChange } from '../store/index.js';
 import type { Db } from '../store/sqlite.js';
 import { SUBKEY_FEED_SUFFIX, SubkeyFollower } from './mirror.js';
 import { subkeyRoutes } from './routes.js';
@@ -28,10 +29,14 @@ export interface SubkeysDeps {
   log?: Logger;
   /** tests: unix seconds */
   now?: () => number;
+  /** every new record, inside its transaction (the daemon passes the store's change hooks: the log) */
+  report?: (ev: SubkeyChange) => void;
 }
 
 export function subkeysComponent(deps: SubkeysDeps): Component & { subkeys: SubkeyStore; follower: SubkeyFollower | null } {
   const subkeys = new SubkeyStore(deps.db);
+  const report = deps.report;
+  if (report) subkeys.onInsert(({ row }) => report({ kind: 'subkey', ...row }));
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const m = deps.mirror;
   const upstream = m && m.upstream !== '' ? normalizeUpstream(m.upstream) : '';

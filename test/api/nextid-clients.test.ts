@@ -120,7 +120,7 @@ describe('the SDK binds twitter without extra: the signature comes from the twee
     expect((await sdkCreateTwitter(a, 'sdk_bob', '7003', '602')).status).toBe(201);
     const chain = (await sdkGet('v1/proofchain', { public_key: a.id })).body.proof_chain;
     expect(chain.map((i: { action: string; alt_id: string }) => [i.action, i.alt_id])).toEqual([['create', '601'], ['delete', ''], ['create', '602']]);
-    const feed = (await json(`${d.url}/v1/proofchain/changes?last_id=0&count=100`)).body.links.filter((l: { avatar: string }) => l.avatar === a.id);
+    const feed = (await json(`${d.url}/v1/proofchain/changes?last_id=0&count=100`)).body.links.filter((l: { avatar: string; kind?: string }) => l.avatar === a.id && (l.kind ?? 'link') === 'link');
     expect(feed.map((i: { alt_id: string }) => i.alt_id)).toEqual(['601', '', '602']);
   });
 
