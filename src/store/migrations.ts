@@ -1,7 +1,7 @@
 /** The store's own migrations (avatars, links, bindings, the binding search index, link alt ids, links by uuid). */
 import { base } from './migrations/001-base.js';
 import { identitySearch } from './migrations/005-identity-search.js';
-import { linkAltIds } from './migrations/009-link-alt-ids.js';
+import { linkAltIds } from './migrations/012-link-alt-ids.js';
 import { linksUuid } from './migrations/015-links-uuid.js';
 import type { Migration } from './migrate.js';
 

@@ -1,4 +1,4 @@
-/** Migration 9: each link keeps the alt_id its binding first got, through deletes and re-binds, and existing bindings are backfilled. */
+/** Migration 12: each link keeps the alt_id its binding first got, through deletes and re-binds, and existing bindings are backfilled. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ function seedLink(db: Db, id: number, identity: string) {
 
 it('backfills from bindings, then follows every binding write without ever changing a link\'s value', () => {
   const file = join(dir, 'p.sqlite');
-  const old = openDatabase({ file, migrations: SCHEMA.filter((m) => m.version < 9) });
+  const old = openDatabase({ file, migrations: SCHEMA.filter((m) => m.version < 12) });
   old.prepare("INSERT INTO avatars (id, avatar, public_key, link_count, activated_at, updated_at) VALUES (1, '0xa', '0x04', 0, 0, 0)").run();
   seedLink(old, 1, 'bob');
   old.prepare("INSERT INTO bindings (avatar_id, platform, identity, link_id, created_at, alt_id, status, is_valid, updated_at) VALUES (1, 'twitter', 'bob', 1, 0, '601', 'valid', 1, 0)").run();
@@ -35,4 +35,8 @@ it('backfills from bindings, then follows every binding write without ever chang
   s.prepare("UPDATE bindings SET alt_id = '999' WHERE identity = 'bob'").run(); // a later value does not rewrite the link's
   expect([...read.altIdsOf([1, 2])].sort()).toEqual([[1, '601'], [2, '602']]);
   s.close();
+});
+
+it('every migration in the schema has its own version', () => {
+  expect(new Set(SCHEMA.map((m) => m.version)).size).toBe(SCHEMA.length);
 });

@@ -8,7 +8,7 @@ import type { Migration } from '../migrate.js';
  * gets is the link's, and it never changes. Links themselves stay immutable.
  */
 export const linkAltIds: Migration = {
-  version: 9,
+  version: 12,
   name: 'link-alt-ids',
   up(db) {
     db.exec(`
