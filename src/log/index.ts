@@ -71,7 +71,7 @@ export function logComponent(deps: LogDeps): LogComponent {
     append({
       kind: 'validity', avatar: ev.avatar, platform: ev.platform, identity: ev.identity, link_index: linkIndex, change: ev.change,
       outcome: ev.outcome, checked_at: ev.checkedAt, evidence_sha256: ev.evidence ? evidenceHash(ev.evidence) : null,
-    }, null);
+    }, ev.linkId);
   };
 
   const onAppend = (ev: AppendEvent): void => {
@@ -102,6 +102,10 @@ export function logComponent(deps: LogDeps): LogComponent {
     }
   };
   const linkIdByUuid = (avatar: string, uuid: string): number | undefined => deps.read.linksByUuid(uuid, 1000).find((r) => r.avatar === avatar)?.id;
+  const bindingLinkId = (avatar: string, platform: string, identity: string): number | undefined => {
+    const row = deps.read.avatarByKey(avatar);
+    return row ? deps.read.binding(row.id, platform, identity)?.link_id : undefined;
+  };
 
   return {
     name: 'tlog',
@@ -131,7 +135,7 @@ export function logComponent(deps: LogDeps): LogComponent {
       return { origin, verifier_key: key.verifierKey, size: tree.size(), checkpoint: checkpoints.health() };
     },
     routes(app) {
-      logRoutes(app, { tree, checkpoints, linkIdByUuid });
+      logRoutes(app, { tree, checkpoints, linkIdByUuid, bindingLinkId });
     },
   };
 }

@@ -18,7 +18,7 @@ export const logMigration: Migration = {
       CREATE TABLE log_entries (
         idx INTEGER PRIMARY KEY,              -- 0-based log index; feed id = idx + 1
         kind TEXT NOT NULL,                   -- link | kv | subkey | validity
-        ref_id INTEGER,                       -- links.id for links; the owning table's row id for kv/subkey; NULL for validity
+        ref_id INTEGER,                       -- links.id for links and validity (the binding's link); the owning table's row id for kv/subkey
         entry BLOB NOT NULL,                  -- canonical entry bytes (docs/protocol.md)
         appended_at INTEGER NOT NULL          -- unix ms
       );

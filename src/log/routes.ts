@@ -18,6 +18,8 @@ export interface LogRouteDeps {
   checkpoints: Checkpointer;
   /** links.id of an Avatar's link by uuid */
   linkIdByUuid(avatar: string, uuid: string): number | undefined;
+  /** links.id of a current binding's link */
+  bindingLinkId(avatar: string, platform: string, identity: string): number | undefined;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -83,6 +85,26 @@ export function logRoutes(app: FastifyInstance, d: LogRouteDeps): void {
     if (from > to) fail('BAD_REQUEST', 'from must not be above to');
     if (to > d.tree.size()) fail('NOT_FOUND', `the log has fewer than ${to} entries`);
     return { from, to, proof: d.tree.consistency(from, to).map(toBase64) };
+  });
+
+  /**
+   * The log entries that say what the service claims about a current binding: its link and
+   * its validity changes, in order, each provable with /v1/log/inclusion. At a checkpoint of
+   * size n the claim is the last of these below n.
+   */
+  app.get<Q>('/v1/log/binding', async (req) => {
+    const { avatar: rawAvatar, platform, identity } = req.query;
+    if (!rawAvatar || !platform || !identity) fail('BAD_REQUEST', 'avatar, platform and identity are required');
+    if (platform.length > 64 || identity.length > 1024) fail('BAD_REQUEST', 'platform or identity is too long');
+    const avatar = parsePublicKey(rawAvatar);
+    const linkId = d.bindingLinkId(avatar.id, platform, identity);
+    const link = linkId === undefined ? undefined : d.tree.indexOf('link', linkId);
+    if (linkId === undefined || link === undefined) fail('NOT_FOUND', 'no such binding in the log');
+    const validity = d.tree.indexesOf('validity', linkId).map((index) => {
+      const e = d.tree.entry(index);
+      return e?.kind === 'validity' ? { index, change: e.change, outcome: e.outcome, checked_at: e.checked_at } : { index };
+    });
+    return { link_index: link, validity, checkpoint_size: checkpointSize() };
   });
 
   /** Inclusion proof of any entry by index (what the explorer shows). */

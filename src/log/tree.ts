@@ -38,7 +38,7 @@ export class LogTree {
       insertHash: db.prepare<[number, number, Uint8Array]>('INSERT INTO log_hashes (level, idx, hash) VALUES (?, ?, ?)'),
       hashes: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?'),
       entries: db.prepare<[number, number], EntryRow>('SELECT idx, kind, ref_id, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
-      byRef: db.prepare<[string, number], { idx: number }>('SELECT idx FROM log_entries WHERE kind = ? AND ref_id = ?'),
+      byRef: db.prepare<[string, number], { idx: number }>('SELECT idx FROM log_entries WHERE kind = ? AND ref_id = ? ORDER BY idx'),
       latest: db.prepare<[], CheckpointRow>('SELECT * FROM log_checkpoints ORDER BY size DESC LIMIT 1'),
       checkpointAt: db.prepare<[number], CheckpointRow>('SELECT * FROM log_checkpoints WHERE size = ?'),
       insertCheckpoint: db.prepare<[number, Uint8Array, string, number]>('INSERT INTO log_checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)'),
@@ -56,8 +56,9 @@ export class LogTree {
   append(entry: LogEntry, refId: number | null, now = Date.now()): number {
     if (!this.db.inTransaction) throw new Error('log entries are appended inside the accepting transaction');
     const bytes = encodeEntry(entry);
-    this.catchUp();
     const idx = this.size();
+    // Only after the migration carried links over are there entries without hashes.
+    if (this.hashedSize() < idx) this.catchUp();
     this.s.insertEntry.run(idx, entry.kind, refId, bytes, now);
     this.addLeaf(idx, leafHash(bytes));
     return idx;
@@ -127,6 +128,11 @@ export class LogTree {
 
   indexOf(kind: EntryKind, refId: number): number | undefined {
     return this.s.byRef.get(kind, refId)?.idx;
+  }
+
+  /** Every entry of a kind about one row, in log order (validity entries of a binding's link). */
+  indexesOf(kind: EntryKind, refId: number, limit = 1000): number[] {
+    return this.s.byRef.all(kind, refId).slice(0, limit).map((r) => r.idx);
   }
 
   latestCheckpoint(): CheckpointRow | undefined {

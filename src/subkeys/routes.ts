@@ -37,7 +37,7 @@ export function subkeyRoutes(app: FastifyInstance, deps: SubkeyRouteDeps): void 
     return { sign_payload: buildSubkeyPayload(parseSubkeyRequest(req.body)) };
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/v1/subkey', { schema: submitSchema, config: { write: true } }, async (req) => {
+  app.post<{ Body: Record<string, unknown> }>('/v1/subkey', { schema: submitSchema, config: { write: true, cost: { recoveries: 1 } } }, async (req) => {
     if (deps.readOnly()) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
     const r = parseSubkeyRequest(req.body);
     const name = checkSubkeyName(req.body['name']);

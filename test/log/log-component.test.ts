@@ -74,6 +74,8 @@ describe('the log component', () => {
     expect(down).toMatchObject({ kind: 'validity', avatar: alice.id, platform: 'twitter', identity: 'user1', link_index: 1, change: 'downgrade', outcome: 'POST_NOT_FOUND', checked_at: 1_800_000_000 });
     expect(down.evidence_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(log.tree.entry(4)).toMatchObject({ kind: 'validity', change: 'restore', outcome: 'valid', evidence_sha256: null });
+    // what was said about the binding, in order: found by its link
+    expect(log.tree.indexesOf('validity', binding.link_id)).toEqual([3, 4]);
 
     // the feed is the log: id = index + 1, links and validity changes interleaved
     const feed = log.api!.tlog!.feed(0, 100);
@@ -125,6 +127,15 @@ describe('the log component', () => {
     expect(() => makeLog(dir, db, store, {}, false)).toThrow(/chmod 600/);
     chmodSync(keyFile, 0o600);
     expect(() => makeLog(dir, db, store, { 'tlog.keyFile': join(dir, 'missing.key') }, false)).toThrow(/does not exist/);
+
+    // a tree that no longer extends the last checkpoint (here: a stored hash damaged) is never signed
+    const bob = new TestAvatar('tlog-unit-bob');
+    const more = await store.appendLinks(bob.chain(2, 1_700_000_100, 'restart-more').map((link) => ({ avatar: parsePublicKey(bob.id), link })));
+    expect(more.every((o) => o.ok)).toBe(true);
+    db.prepare('UPDATE log_hashes SET hash = zeroblob(32) WHERE level = 0 AND idx = 1').run();
+    expect(log.checkpoints.sign()!.size).toBe(4);
+    expect(log.checkpoints.health()!.error).toMatch(/not consistent with checkpoint 4; refusing to sign/);
+    expect(db.prepare('SELECT max(size) AS n FROM log_checkpoints').get()).toEqual({ n: 4 });
     await store.close();
   });
 

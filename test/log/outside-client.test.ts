@@ -69,6 +69,16 @@ describe('an outside client with only the verifier key', () => {
     expect(own.map((h) => h.toString('base64'))).toEqual(p.path.map((h) => h.toString('base64')));
   });
 
+  it('lists the log entries of a binding: its link (a wallet binding needs no validity entry)', async () => {
+    const r = await json(`${d.url}/v1/log/binding?avatar=${alice.id}&platform=ethereum&identity=${alice.address}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ link_index: myIndex, validity: [] });
+    const none = await json(`${d.url}/v1/log/binding?avatar=${alice.id}&platform=twitter&identity=nobody`);
+    expect([none.status, none.body.code]).toEqual([404, 'NOT_FOUND']);
+    const bad = await json(`${d.url}/v1/log/binding?avatar=${alice.id}`);
+    expect([bad.status, bad.body.code]).toEqual([400, 'BAD_REQUEST']);
+  });
+
   it('verifies consistency between two checkpoints after the log grew past a full tile', async () => {
     const bob = new TestAvatar('outside-bob');
     const links = bob.chain(300);
