@@ -85,7 +85,7 @@ export class Daemon {
       log.info({ backend: pool.backendName, workers: pool.workers }, 'signature recovery backend');
 
       const registry = new Registry();
-      const mirror = mirrorComponent({ config: config.mirror, db, store, verifier, log: log.child({ part: 'mirror' }) });
+      const mirror = mirrorComponent({ config: config.mirror, db, store, verifier, log: log.child({ part: 'mirror' }), createdAtSkewSeconds: config.server.createdAtSkewSeconds });
       const built: Array<Component | null> = [
         storeComponent(store),
         cryptoComponent(pool),

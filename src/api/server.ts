@@ -7,7 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { ProofError } from '../core/index.js';
 import { jsonWhateverTheContentType, openCors } from './compat.js';
 import type { ApiDeps } from './deps.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, sendError } from './errors.js';
 import { installLimits } from './limits/index.js';
 import { apiMetrics, NO_INGEST_METRICS } from './metrics.js';
 import { chainRoutes } from './routes/chain.js';
@@ -44,7 +44,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   jsonWhateverTheContentType(app);
   if (deps.config.cors) openCors(app);
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ message: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
+    void sendError(reply, new ProofError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
   });
   // Connection caps, timeouts, operator routes, the write rate limit and per-client budgets.
   installLimits(app, deps.config);

@@ -1,6 +1,6 @@
 /**
  * Builds one checker + one rate-limited PlatformHttp per platform from config, and runs a
- * check to a CheckResult. Anything unexpected (a bug, a refused URL) is transient: only a
+ * check to a CheckResult. Anything unexpected (a bug) is transient: only a
  * checker's explicit PermanentFailure can make a binding invalid.
  */
 import type { RecoveryBackend } from '../core/index.js';

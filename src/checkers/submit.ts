@@ -61,7 +61,7 @@ export class SubmitChecks {
     } catch (err) {
       if (err instanceof CheckCancelled) {
         const why = timeout.aborted ? `the proof check did not finish within ${this.timeoutMs} ms` : 'request cancelled';
-        throw new ProofError('UNAVAILABLE', `${why}; try again later`);
+        throw new ProofError('UNAVAILABLE', `${why}; try again later`, { cause: err });
       }
       throw err;
     }

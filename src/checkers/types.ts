@@ -8,7 +8,7 @@ import type { AvatarKey, Link, RecoveryBackend } from '../core/index.js';
 import type { Evidence, InvalidCode, TransientCode } from './failures.js';
 import type { PlatformHttp } from './http.js';
 
-export { CheckCancelled, INVALID_CODES, PermanentFailure, TRANSIENT_CODES, TransientFailure } from './failures.js';
+export { CheckCancelled, GuardRefused, INVALID_CODES, PermanentFailure, TRANSIENT_CODES, TransientFailure } from './failures.js';
 export type { Evidence, InvalidCode, TransientCode } from './failures.js';
 
 export type CheckResult =

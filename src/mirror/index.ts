@@ -29,6 +29,8 @@ export interface MirrorDeps {
   store: Pick<Store, 'appendLinks' | 'avatarRow'>;
   verifier: BulkVerifier;
   log: Logger;
+  /** the judge's clock skew for created_at (the daemon's server.createdAtSkewSeconds) */
+  createdAtSkewSeconds?: number;
 }
 
 /** Upstream URL without a trailing slash: one cursor per upstream, however it was spelled. */
@@ -42,7 +44,7 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
   if (config.upstream === '') return null;
   const upstream = normalizeUpstream(config.upstream);
   const state = new MirrorState(deps.db, upstream);
-  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log);
+  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log, { skewSeconds: deps.createdAtSkewSeconds });
   const lagSeconds = (): number | null => {
     const s = follower.status;
     return s.caughtUp ? 0 : s.lastCaughtUpAt === null ? null : Math.round((Date.now() - s.lastCaughtUpAt) / 1000);

@@ -209,6 +209,15 @@ describe('bad input on read routes', () => {
   });
 });
 
+describe('routes that do not exist', () => {
+  it('answer 404 NOT_FOUND through the one error reply', async () => {
+    for (const [method, path] of [['GET', '/v1/nothing-here'], ['POST', '/v1/proof/nope'], ['DELETE', '/healthz']] as const) {
+      const res = await fetch(`${d.url}${path}?q=1`, { method });
+      expect({ status: res.status, body: await res.json() }).toEqual({ status: 404, body: { code: 'NOT_FOUND', message: `no route ${method} ${path}` } });
+    }
+  });
+});
+
 describe('write rate limit', () => {
   it('answers 429 RATE_LIMITED with Retry-After past the limit', async () => {
     const limited = await startDaemon({ 'server.writeRateLimit': 3 });

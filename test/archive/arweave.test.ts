@@ -105,6 +105,8 @@ describe('wallet file', () => {
     writeFileSync(f, JSON.stringify(devnet.jwk));
     chmodSync(f, 0o644);
     expect(() => loadWallet(f)).toThrow(/all users/);
+    // an operator's file problem, not a client's authorization
+    expect(() => loadWallet(f)).toThrow(expect.objectContaining({ code: 'BAD_CONFIG' }));
     chmodSync(f, 0o600);
     expect(loadWallet(f).n).toBe(devnet.jwk.n);
     writeFileSync(f, '{"kty":"RSA","d":"SECRETSECRET"', { mode: 0o600 });

@@ -88,6 +88,8 @@ describe('config', () => {
     ]);
     // parsed but out of range: one problem, from the schema check
     expect(problems(() => loadConfig({ env: { PROOFKEEP_PORT: '70000' } }))).toEqual([expect.stringMatching(/^server\.port must be an integer ≥ 0 ≤ 65535, got 70000$/)]);
+    // the catalogue's code for it
+    expect(() => loadConfig({ env: { PROOFKEEP_PORT: 'abc' } })).toThrow(expect.objectContaining({ name: 'ConfigError', code: 'BAD_CONFIG' }));
   });
 
   it('keys inherited from Object.prototype are unknown keys, not sections', () => {

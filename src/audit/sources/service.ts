@@ -63,7 +63,7 @@ export async function auditServiceAvatar(serviceUrl: string, avatarInput: string
       }
     });
     summary.links += items.length - links.length; // unparsed items count too
-    auditParsedDocument({ avatar, links, positions }, ctx.backend, ctx.report, summary);
+    auditParsedDocument({ avatar, links, positions }, ctx, ctx.report, summary);
     await auditServiceSubkeys(serviceUrl, avatar.id, ctx, summary);
   } catch (err) {
     if (!(err instanceof ProofError)) throw err;
