@@ -35,6 +35,8 @@ export interface MirrorDeps {
   dataDir: string;
   /** server.adminToken: guards POST /v1/mirror/alarm/clear */
   adminToken: string;
+  /** the judge's clock skew for created_at (the daemon's server.createdAtSkewSeconds) */
+  createdAtSkewSeconds?: number;
 }
 
 /** Upstream URL without a trailing slash: one cursor per upstream, however it was spelled. */
@@ -48,7 +50,7 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
   if (config.upstream === '') return null;
   const upstream = normalizeUpstream(config.upstream);
   const state = new MirrorState(deps.db, upstream);
-  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log);
+  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log, { skewSeconds: deps.createdAtSkewSeconds });
   // With the upstream's verifier key the mirror also witnesses its log; an alarm stops both loops.
   const witness: WitnessPart | null = config.upstreamVerifierKey === '' ? null : buildWitness({
     config: { ...config, upstream }, db: deps.db, dataDir: deps.dataDir, adminToken: deps.adminToken, log,
