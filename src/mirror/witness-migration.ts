@@ -8,7 +8,7 @@ import type { Migration } from '../store/migrate.js';
  * evidence of an inconsistent upstream (both signed notes); an uncleared row stops following.
  */
 export const witnessMigration: Migration = {
-  version: 12,
+  version: 40,
   name: 'mirror-witness',
   up(db) {
     db.exec(`
