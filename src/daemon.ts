@@ -97,7 +97,10 @@ export class Daemon {
           backend: verifier.backend, log: log.child({ part: 'checkers' }),
         }),
         mirror,
-        subkeysComponent({ db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, report: (ev) => store.changed(ev) }),
+        subkeysComponent({
+          db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, report: (ev) => store.changed(ev),
+          mirror: config.mirror, log: log.child({ part: 'mirror' }),
+        }),
         explorerComponent({ config: config.explorer, log: log.child({ part: 'explorer' }) }),
         metricsComponent(registry),
       ];
