@@ -19,6 +19,8 @@ export class Checkpointer {
   private timer: NodeJS.Timeout | null = null;
   private latest: SignedCheckpoint | null = null;
   private lastError: string | null = null;
+  /** called with each newly signed checkpoint (and the current one at start): witness submission */
+  onSigned: ((c: SignedCheckpoint) => void) | null = null;
 
   constructor(
     private readonly tree: LogTree,
@@ -42,7 +44,9 @@ export class Checkpointer {
   }
 
   start(): void {
+    const before = this.latest;
     if (!this.latest) this.sign();
+    if (before) this.onSigned?.(before);
     this.timer = setInterval(() => this.sign(), this.intervalMs);
     this.timer.unref();
   }
@@ -70,6 +74,7 @@ export class Checkpointer {
       this.tree.saveCheckpoint(size, root, note, signedAt);
       this.latest = { size, root, note, signedAt };
       this.lastError = null;
+      this.onSigned?.(this.latest);
       this.log.debug({ size, root: toBase64(root) }, 'checkpoint signed');
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);

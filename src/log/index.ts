@@ -20,6 +20,7 @@ import { Checkpointer } from './checkpointer.js';
 import { keyNameIn, loadLogKey } from './key.js';
 import { logRoutes } from './routes.js';
 import { LogTree } from './tree.js';
+import { parseWitnessTarget, WitnessSubmitter } from './witnesses.js';
 
 export { tlogSection, type TlogConfig } from './config.js';
 export { LogTree } from './tree.js';
@@ -56,6 +57,8 @@ export function logComponent(deps: LogDeps): LogComponent {
   if (generated) log.info({ keyFile, verifierKey: key.verifierKey }, 'generated a new log signing key');
   const tree = new LogTree(deps.db);
   const checkpoints = new Checkpointer(tree, key, origin, cfg.checkpointIntervalMs, log);
+  const witnesses = cfg.witnesses.length === 0 ? null : new WitnessSubmitter(tree, cfg.witnesses.map((w) => parseWitnessTarget(w)), log);
+  if (witnesses) checkpoints.onSigned = (c) => witnesses.submit(c);
 
   const append = (entry: LogEntry, refId: number | null): number => {
     try {
@@ -130,12 +133,14 @@ export function logComponent(deps: LogDeps): LogComponent {
     },
     async stop() {
       checkpoints.stop();
+      witnesses?.stop();
     },
     health() {
-      return { origin, verifier_key: key.verifierKey, size: tree.size(), checkpoint: checkpoints.health() };
+      const cosigned = witnesses ? [...witnesses.status].map(([url, s]) => ({ url, ...s })) : undefined;
+      return { origin, verifier_key: key.verifierKey, size: tree.size(), checkpoint: checkpoints.health(), ...(cosigned ? { witnesses: cosigned } : {}) };
     },
     routes(app) {
-      logRoutes(app, { tree, checkpoints, linkIdByUuid, bindingLinkId });
+      logRoutes(app, { tree, checkpoints, linkIdByUuid, bindingLinkId, ...(witnesses ? { cosignatures: (size: number) => witnesses.lines(size) } : {}) });
     },
   };
 }

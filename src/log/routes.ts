@@ -20,6 +20,8 @@ export interface LogRouteDeps {
   linkIdByUuid(avatar: string, uuid: string): number | undefined;
   /** links.id of a current binding's link */
   bindingLinkId(avatar: string, platform: string, identity: string): number | undefined;
+  /** witnesses' verified cosignature lines for a checkpoint size (configured witnesses only) */
+  cosignatures?(size: number): string;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -36,7 +38,9 @@ export function logRoutes(app: FastifyInstance, d: LogRouteDeps): void {
   app.get('/checkpoint', async (_req, reply) => {
     const c = d.checkpoints.current();
     if (!c) fail('UNAVAILABLE', 'no checkpoint has been signed yet');
-    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache, max-age=0').send(c.note);
+    // The cosigned checkpoint: the log's note with the witnesses' cosignature lines after its own.
+    const note = `${c.note}${d.cosignatures?.(c.size) ?? ''}`;
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache, max-age=0').send(note);
   });
 
   app.get<{ Params: { '*': string } }>('/tile/*', async (req, reply: FastifyReply) => {
