@@ -8,10 +8,13 @@ import { noProgress, terminalProgress } from '../audit/progress.js';
 import { parseTxId } from '../audit/sources/arweave.js';
 import type { CliIO } from './io.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { runLogAudit } from './audit-log.js';
 
 
 const USAGE = `usage: proofkeep audit [options] SOURCE...
        proofkeep audit [options] --service URL --avatar KEY [--avatar KEY...]
+       proofkeep audit --log URL --log-key VKEY --avatar KEY... [--since FILE | --state FILE]
+       proofkeep audit --tlog-proof FILE --document FILE --log-key VKEY
 
 SOURCE is a chain document file, a directory of them, a JSON Lines dump (one chain document
 or one /v1/proofchain/changes link per line), an IPFS CID (or ipfs://CID), or an Arweave
@@ -29,6 +32,13 @@ options:
   --backend auto|native|noble   signature recovery backend (env PROOFKEEP_CRYPTO_BACKEND; default auto)
   --workers N              verify threads (env PROOFKEEP_CRYPTO_WORKERS): 0 = one per core (default), 1 = none
   --no-progress            no progress bar even on a terminal
+  --log URL                audit against URL's verifiable log: checkpoint signature, every link of
+                           the --avatar chains included, and (with --since/--state) that it only grew
+  --log-key VKEY           the log's verifier key <origin>+<id>+<key> (required with --log and --tlog-proof)
+  --since FILE             an older signed checkpoint of the log
+  --state FILE             read the previous run's checkpoint from FILE (if any) and write this run's to it
+  --tlog-proof FILE        offline: a c2sp.org/tlog-proof@v1 file, checked with --document and --log-key
+  --document FILE          offline: the chain document holding the proved link
   -h, --help
 
 exit status: 0 all verified, 1 problems found, 2 usage or fetch errors
@@ -46,6 +56,12 @@ const OPTIONS = {
   backend: { type: 'string' },
   workers: { type: 'string' },
   'no-progress': { type: 'boolean' },
+  log: { type: 'string' },
+  'log-key': { type: 'string' },
+  since: { type: 'string' },
+  state: { type: 'string' },
+  'tlog-proof': { type: 'string' },
+  document: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -94,6 +110,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`proofkeep audit: ${msg}\n${USAGE}`);
     return 2;
   };
+  if (v.log !== undefined || v['tlog-proof'] !== undefined) return runLogAudit(v, io, usage);
   const sources: AuditSource[] = [];
   for (const arg of positionals) {
     const s = classifySource(arg);
