@@ -48,7 +48,9 @@ export function testConfig(fake: FakePlatforms, patch: (c: Draft<CheckersConfig>
   const c = structuredClone(checkersDefaults) as Draft<CheckersConfig>;
   const open = { intervalCap: 1000, intervalMs: 1000, concurrency: 8 };
   for (const p of Object.values(c.platforms)) p.limit = { ...open };
-  c.requestTimeoutMs = 400;
+  // Far above any answer of the local fake even on a loaded machine: only the 'timeout' fault
+  // (which never answers) may time out, never a normal answer.
+  c.requestTimeoutMs = 3000;
   c.maxRetryAfterSeconds = 5;
   c.platforms.twitter.baseUrl = `${fake.base}/twitter`;
   c.platforms.twitter.bearerToken = TWITTER_TOKEN;
