@@ -11,3 +11,6 @@ export * from './verify.js';
 export * from './chain.js';
 export * from './document.js';
 export * from './convert.js';
+export * from './kv-json.js';
+export * from './kv.js';
+export * from './kv-chain.js';
