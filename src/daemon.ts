@@ -1,6 +1,6 @@
 /**
  * Builds the daemon's components from the frozen config and starts/stops them in order:
- * store → crypto → archive → checkers → mirror → api; stop runs in reverse (stop accepting,
+ * store → crypto → kv → archive → checkers → mirror → api; stop runs in reverse (stop accepting,
  * finish in-flight work, flush, close). No component holds a queue only in memory: background
  * loops resume from what the store says.
  */
@@ -14,6 +14,7 @@ import type { BulkVerifier } from './crypto/verifier.js';
 import { archiveComponent } from './archive/index.js';
 import type { Config } from './config/types.js';
 import { VerifyPool } from './crypto/pool.js';
+import { kvComponent } from './kv/index.js';
 import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
@@ -39,7 +40,7 @@ export interface DaemonContext {
 export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Component>;
 
 /** Built and started in this order after the store and the crypto pool; stopped in reverse. */
-const STANDARD_COMPONENTS: ComponentFactory[] = [archiveComponent, checkersComponent, mirrorFactory];
+const STANDARD_COMPONENTS: ComponentFactory[] = [kvComponent, archiveComponent, checkersComponent, mirrorFactory];
 
 export interface DaemonOptions {
   log: Logger;

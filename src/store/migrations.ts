@@ -1,6 +1,6 @@
 /**
  * Versioned migrations, applied in order inside one transaction each; PRAGMA user_version holds
- * the version reached. Reserved: 1 base, 2 archive, 3 checkers, 4 mirror.
+ * the version reached. Reserved: 1 base, 2 archive, 3 checkers, 4 mirror; 30–39 the KVService.
  */
 import type Database from 'better-sqlite3';
 import { base } from './migrations/001-base.js';
@@ -8,6 +8,7 @@ import { archive } from './migrations/002-archive.js';
 import { checkersMigration } from './migrations/003-checkers.js';
 import { mirror } from './migrations/004-mirror.js';
 import { identitySearch } from './migrations/005-identity-search.js';
+import { kv } from './migrations/030-kv.js';
 
 export interface Migration {
   version: number;
@@ -15,7 +16,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror, identitySearch];
+export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror, identitySearch, kv];
 
 /**
  * Apply every migration not applied yet, in version order, each in its own transaction. Applied
