@@ -14,7 +14,7 @@ import type { BulkVerifier } from './crypto/verifier.js';
 import { archiveComponent } from './archive/index.js';
 import type { Config } from './config/types.js';
 import { VerifyPool } from './crypto/pool.js';
-import { kvComponent } from './kv/index.js';
+import { kvComponent, type KvStore } from './kv/index.js';
 import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
@@ -35,6 +35,10 @@ export interface DaemonContext {
   verifier: BulkVerifier;
   dataDir: string;
   api: ApiDeps;
+  /** the KVService's store, set by the kv component (built first) for the archive and mirror */
+  kv?: KvStore;
+  /** the Arweave tx of the KV chain version that first covered write `seq` (set by the archive) */
+  kvArchiveTx?: (kvAvatarId: number, seq: number) => string | null;
 }
 
 export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Component>;

@@ -14,12 +14,14 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ArchiveInfo } from '../api/deps.js';
+import type { KvStore } from '../kv/kv-store.js';
 import type { Store } from '../store/index.js';
 import type { ArweaveClient } from './arweave.js';
 import type { ArchiveConfig } from './config.js';
 import type { Devnet } from './devnet.js';
 import { registerGateway } from './gateway.js';
 import type { IpfsNode } from './ipfs.js';
+import { KV_KIND } from './kinds.js';
 import { OutboxStore } from './outbox-store.js';
 import { archiveRoutes } from './routes.js';
 import { loadWallet } from './wallet.js';
@@ -33,15 +35,20 @@ export interface ArchiveComponentOptions {
   store: Store;
   dataDir: string;
   log: Logger;
+  /** KV chains are archived too when the KVService is there */
+  kv?: KvStore;
 }
 
 export class ArchiveComponent {
   readonly name = 'archive';
   readonly outbox: OutboxStore;
+  /** the same outbox code over the KV chain tables (null without the KVService) */
+  readonly kvOutbox: OutboxStore | null;
   readonly archiveInfo: ArchiveInfo;
   ipfs: IpfsNode | null = null;
   devnet: Devnet | null = null;
   worker: ArchiveWorker | null = null;
+  kvWorker: ArchiveWorker | null = null;
   private arweaveInfo: Record<string, unknown> = { mode: 'disabled' };
 
   constructor(private readonly opts: ArchiveComponentOptions) {
@@ -49,6 +56,9 @@ export class ArchiveComponent {
     // Registered at construction, before the API accepts anything: every accepted link gets
     // its job in its own append transaction (a 201 implies the job is durable).
     if (opts.config.enabled) opts.store.onAppend((ev) => this.outbox.enqueue(ev));
+    this.kvOutbox = opts.kv ? new OutboxStore(opts.store.db, KV_KIND) : null;
+    const kvOutbox = this.kvOutbox;
+    if (opts.config.enabled && kvOutbox) opts.kv!.onAppend((ev) => kvOutbox.enqueue({ avatarId: ev.kvAvatarId, seq: ev.seq }));
     this.archiveInfo = {
       lastTxId: (avatarId) => this.outbox.lastTxId(avatarId),
       txIdForLink: (avatarId, seq) => this.outbox.txIdForLink(avatarId, seq),
@@ -124,8 +134,13 @@ export class ArchiveComponent {
     }
     if (signal.aborted) throw new Error('stopping');
     const { ArchiveWorker } = await import('./worker.js');
-    this.worker = new ArchiveWorker(this.outbox, { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner }, cfg, log);
+    const targets = { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner };
+    this.worker = new ArchiveWorker(this.outbox, targets, cfg, log);
     this.worker.start();
+    if (this.kvOutbox) {
+      this.kvWorker = new ArchiveWorker(this.kvOutbox, targets, cfg, log.child({ chains: 'kv' }));
+      this.kvWorker.start();
+    }
   }
 
   async stop(): Promise<void> {
@@ -137,6 +152,8 @@ export class ArchiveComponent {
   private async stopParts(): Promise<void> {
     await this.worker?.stop();
     this.worker = null;
+    await this.kvWorker?.stop();
+    this.kvWorker = null;
     await this.devnet?.stop();
     this.devnet = null;
     await this.ipfs?.stop();
@@ -154,13 +171,14 @@ export class ArchiveComponent {
         queue_depth: s.jobs,
         oldest_pending_age_ms: s.oldest_enqueued_at === null ? 0 : Date.now() - s.oldest_enqueued_at,
       }),
+      ...(this.kvOutbox ? { kv: this.kvWorker?.health() ?? { queue_depth: this.kvOutbox.summary().jobs } } : {}),
       ipfs: this.ipfs ? { multiaddrs: this.ipfs.multiaddrs() } : { enabled: false },
       arweave: this.arweaveInfo,
     };
   }
 
   routes(app: FastifyInstance): void {
-    archiveRoutes(app, this.opts.store, this.outbox);
+    archiveRoutes(app, this.opts.store, this.outbox, this.kvOutbox && this.opts.kv ? { store: this.opts.kv, outbox: this.kvOutbox } : undefined);
     if (this.opts.config.ipfs.gateway) registerGateway(app, () => this.ipfs);
   }
 }

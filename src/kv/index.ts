@@ -51,5 +51,9 @@ export class KvComponent implements Component {
 }
 
 export function kvComponent(ctx: DaemonContext): KvComponent {
-  return new KvComponent(ctx);
+  const c = new KvComponent(ctx);
+  ctx.kv = c.kv;
+  // Resolved per request: the archive component (built next) provides the KV versions' txs.
+  c.archiveTx = (id, seq) => ctx.kvArchiveTx?.(id, seq) ?? null;
+  return c;
 }

@@ -9,6 +9,7 @@ import { checkersMigration } from './migrations/003-checkers.js';
 import { mirror } from './migrations/004-mirror.js';
 import { identitySearch } from './migrations/005-identity-search.js';
 import { kv } from './migrations/030-kv.js';
+import { kvArchive } from './migrations/031-kv-archive.js';
 
 export interface Migration {
   version: number;
@@ -16,7 +17,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror, identitySearch, kv];
+export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror, identitySearch, kv, kvArchive];
 
 /**
  * Apply every migration not applied yet, in version order, each in its own transaction. Applied
