@@ -17,6 +17,7 @@ import { VerifyPool } from './crypto/pool.js';
 import { kvComponent, type KvStore } from './kv/index.js';
 import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
+import { subkeysComponent } from './subkeys/index.js';
 import { VERSION } from './version.js';
 
 export interface Component {
@@ -44,7 +45,7 @@ export interface DaemonContext {
 export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Component>;
 
 /** Built and started in this order after the store and the crypto pool; stopped in reverse. */
-const STANDARD_COMPONENTS: ComponentFactory[] = [kvComponent, archiveComponent, checkersComponent, mirrorFactory];
+const STANDARD_COMPONENTS: ComponentFactory[] = [kvComponent, archiveComponent, checkersComponent, mirrorFactory, subkeysComponent];
 
 export interface DaemonOptions {
   log: Logger;

@@ -10,6 +10,7 @@ import { RateLimiter } from './ratelimit.js';
 import { chainRoutes } from './routes/chain.js';
 import { linkRoutes } from './routes/links.js';
 import { proofRoutes } from './routes/proof.js';
+import { restoreRoutes } from './routes/restore.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -54,6 +55,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     };
   });
   proofRoutes(app, deps);
+  restoreRoutes(app, deps);
   chainRoutes(app, deps);
   linkRoutes(app, deps);
   return app;

@@ -128,7 +128,7 @@ export class ArchiveComponent {
         this.arweaveInfo = { mode: 'local-devnet', url: this.devnet.url, address: owner };
         log.warn(
           { devnet: this.devnet.url, address: owner },
-          'Arweave: LOCAL DEVNET (in-process arlocal) — transactions are NOT on the real Arweave network; set archive.arweave.walletFile for production',
+          'Arweave: LOCAL DEVNET (arlocal in a child process) — transactions are NOT on the real Arweave network; set archive.arweave.walletFile for production',
         );
       }
     }

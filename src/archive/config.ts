@@ -1,7 +1,7 @@
 /**
  * The `archive` config section. Retry and rate-limit policies are plain data so an operator can
  * tune them without code. Defaults give a clean clone an end-to-end archive: an embedded Helia
- * node listening on loopback and an in-process arlocal devnet.
+ * node listening on loopback and a local arlocal devnet (in a child process).
  */
 import { bool, int, isLeaf, list, num, str, type Section } from '../config/fields.js';
 
@@ -36,7 +36,7 @@ export interface IpfsConfig {
 }
 
 export interface DevnetConfig {
-  /** port of the in-process arlocal devnet on 127.0.0.1; 0 = any free port */
+  /** port of the local arlocal devnet (a child process) on 127.0.0.1; 0 = any free port */
   port: number;
   /** keep the devnet's chain (sqlite) under <dataDir>/arlocal across restarts; false = temp dir */
   persist: boolean;

@@ -1,85 +1,68 @@
 /**
- * An in-process arlocal (local Arweave devnet), tamed:
- * - it listens on 127.0.0.1 only (arlocal's own start() listens on every interface and turns
- *   port 0 into 1984, so its koa app is bound here instead);
- * - its per-request `./logs` file goes to a directory we own, never the process cwd (and its
- *   constructor's "delete ./logs in the cwd" is avoided by always constructing it persistent);
- * - it is shut down here rather than by arlocal's stop(), which with persist=true DROPS every
- *   table — so a persistent devnet keeps its chain across restarts.
- * The devnet's transactions are not on the real Arweave network; the daemon says so loudly.
+ * The local Arweave devnet: arlocal in a child process (devnet-process.ts tames it), plus a
+ * generated, funded dev wallet and a mining timer kept here. The devnet's transactions are not
+ * on the real Arweave network; the daemon says so loudly.
  */
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer, type Server } from 'node:http';
-import { dirname, join, sep } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Arweave from 'arweave';
 import { loadWallet, saveWallet, type Jwk } from './wallet.js';
-
-interface ArLocalInternals {
-  app: { listen: (...args: unknown[]) => Server; callback: () => Parameters<typeof createServer>[1] };
-  log: { logInFile: (args: unknown[]) => void };
-  connection: { destroy: () => Promise<void> };
-  apollo?: { stop: () => Promise<void> };
-  start(): Promise<void>;
-}
-
-type ArLocalCtor = new (port?: number, showLogs?: boolean, dbPath?: string, persist?: boolean) => ArLocalInternals;
 
 export interface ArlocalServer {
   url: string;
   port: number;
+  /** the devnet's own process */
+  pid: number;
   stop(): Promise<void>;
 }
 
-// arlocal's route modules cache DB handles in module globals (some never refreshed, some keyed
-// by a dbPath shared between routes), so a second start in one process would use the first
-// instance's destroyed connection. Each start therefore loads arlocal's own modules afresh.
-const require = createRequire(import.meta.url);
-
-function freshArLocal(): ArLocalCtor {
-  const main = require.resolve('arlocal');
-  const bin = dirname(main) + sep;
-  for (const k of Object.keys(require.cache)) if (k.startsWith(bin)) delete require.cache[k];
-  const mod = require(main) as { default?: ArLocalCtor } & ArLocalCtor;
-  return mod.default ?? mod;
-}
-
-/** Start arlocal on 127.0.0.1:`port` (0 = any) with its sqlite chain in `dir`. */
-export async function startArlocal(opts: { dir: string; port: number; requestLog?: boolean }): Promise<ArlocalServer> {
+/**
+ * Start arlocal on 127.0.0.1:`port` (0 = any) with its sqlite chain in `dir`, in a child process
+ * of its own: arlocal (koa, sqlite, its GraphQL server) is heavy per request, and run in the
+ * daemon's process it shares the API's event loop. The child exits when told to, and by itself
+ * when this process goes away (the IPC channel closes), so it never outlives its daemon.
+ */
+export async function startArlocal(opts: { dir: string; port: number; requestLog?: boolean; signal?: AbortSignal }): Promise<ArlocalServer> {
   mkdirSync(join(opts.dir, 'db'), { recursive: true });
-  const ArLocal = freshArLocal();
-  const dbPath = join(opts.dir, 'db');
-  const al = new ArLocal(1984, false, dbPath, true);
-  const logFile = join(opts.dir, 'requests.log');
-  al.log.logInFile = (args: unknown[]) => {
-    if (opts.requestLog && Array.isArray(args) && args.length > 3) appendFileSync(logFile, `${args.slice(1, 5).join(' ')}\n`);
-  };
-  let server: Server | undefined;
-  al.app.listen = () => {
-    server = createServer(al.app.callback());
-    server.listen(opts.port, '127.0.0.1');
-    return server;
-  };
-  await al.start();
-  const srv = server!;
-  if (!srv.listening) {
-    await new Promise<void>((resolve, reject) => {
-      srv.once('listening', resolve);
-      srv.once('error', reject);
+  const entry = new URL(`./devnet-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  // Under tsx (tests, `npm run bench`) the child needs the TypeScript loader too.
+  const execArgv = entry.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = fork(fileURLToPath(entry), [JSON.stringify({ dir: opts.dir, port: opts.port, requestLog: opts.requestLog === true })], {
+    execArgv,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // Its own process group: a Ctrl-C in the terminal reaches the daemon, which stops the
+    // devnet after the worker that still posts to it, not before.
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const onAbort = () => (child.kill('SIGKILL'), reject(opts.signal?.reason ?? new Error('aborted')));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.once('message', (m: unknown) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      const msg = m as { port?: number; error?: string };
+      if (typeof msg.port === 'number') resolve(msg.port);
+      else reject(new Error(`local devnet failed to start: ${msg.error ?? 'no port'}`));
     });
-  }
-  const port = (srv.address() as AddressInfo).port;
+    void exited.then((code) => reject(new Error(`local devnet exited (${code}) before listening: ${stderr.trim().slice(-500)}`)));
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    pid: child.pid!,
     async stop() {
-      await new Promise<void>((resolve) => {
-        srv.close(() => resolve());
-        srv.closeAllConnections();
-      });
-      await al.apollo?.stop().catch(() => undefined);
-      await al.connection.destroy().catch(() => undefined);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.send('stop');
+        // A devnet that does not close its database in time is killed: its chain is sqlite in
+        // WAL mode, which survives that.
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(t);
+      }
     },
   };
 }

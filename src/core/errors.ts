@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'FORK', // prev points at a link that already has a successor
   'DUPLICATE_UUID', // uuid already used by this Avatar (replay)
   'UNKNOWN_PLATFORM',
+  'UNSUPPORTED_PLATFORM', // a known platform the operation cannot work for (restore_pubkey on a wallet)
   'UNKNOWN_ACTION',
   'PAYLOAD_MISMATCH', // stored signature_payload differs from the one rebuilt from fields
   'BAD_IDENTITY', // identity empty, too long, or with characters no platform allows
@@ -30,6 +31,9 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'READ_ONLY', // a mirror refuses writes
   'PROOF_CHECK_FAILED', // the proof post could not be verified on submit
+  'SIGNATURE_REQUIRED', // no extra.signature, and no checker can take it from the proof post
+  'UNKNOWN_ALGORITHM', // a subkey algorithm other than es256 / secp256k1
+  'DUPLICATE_SUBKEY', // this avatar already authorized this key for this rp_id (under another name)
   'UNAVAILABLE', // a dependency (platform, gateway) could not be reached
   'INTERNAL',
 ] as const;

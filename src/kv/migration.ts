@@ -1,7 +1,7 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../store/migrations.js';
 
 /**
- * KVService tables (SPEC §8), queried only by src/kv/kv-store.ts. `kv_writes` is append-only and
+ * KVService tables (SPEC §8), queried only by src/kv/kv-store.ts (this module owns them). `kv_writes` is append-only and
  * its id is the KV feed order; `kv_avatars` holds each Avatar's KV head (one linear chain across
  * all its namespaces); `kv_contents` the merged content per (avatar, platform, identity).
  * Separate from the proof chain's tables: an Avatar may keep KV data without any proof link.

@@ -1,0 +1,89 @@
+/**
+ * The subkeys table's queries (its owner migrates it: ./migration.ts). An insert is one SQLite
+ * transaction on the daemon's connection (synchronous=FULL: durable when it returns) that also
+ * runs the registered in-transaction hooks (e.g. a log leaf), so a record and what hangs off it
+ * land together or not at all.
+ */
+import type Database from 'better-sqlite3';
+import { ProofError, type SubkeyAlgorithm } from '../core/index.js';
+
+export interface SubkeyRow {
+  id: number;
+  avatar: string;
+  algorithm: SubkeyAlgorithm;
+  public_key: string;
+  rp_id: string;
+  name: string;
+  sign_payload: string;
+  signature: string;
+  created_at: number;
+}
+
+export type NewSubkey = Omit<SubkeyRow, 'id'>;
+
+export interface SubkeyInsertEvent {
+  db: Database.Database;
+  row: SubkeyRow;
+}
+export type SubkeyHook = (ev: SubkeyInsertEvent) => void;
+
+/** Most records one query returns (an Avatar may authorize many keys; the reply stays bounded). */
+export const MAX_SUBKEYS_PER_QUERY = 1000;
+
+export class SubkeyStore {
+  private readonly hooks: SubkeyHook[] = [];
+  private readonly stmts;
+  private readonly insertTx: (rec: NewSubkey) => { row: SubkeyRow; existed: boolean };
+
+  constructor(readonly db: Database.Database) {
+    this.stmts = {
+      same: db.prepare<[string, string, string, string], SubkeyRow>(
+        'SELECT * FROM subkeys WHERE avatar = ? AND algorithm = ? AND public_key = ? AND rp_id = ?',
+      ),
+      insert: db.prepare<NewSubkey, SubkeyRow>(
+        `INSERT INTO subkeys (avatar, algorithm, public_key, rp_id, name, sign_payload, signature, created_at)
+         VALUES (@avatar, @algorithm, @public_key, @rp_id, @name, @sign_payload, @signature, @created_at) RETURNING *`,
+      ),
+      byAvatar: db.prepare<[string, number], SubkeyRow>('SELECT * FROM subkeys WHERE avatar = ? ORDER BY id LIMIT ?'),
+      byKey: db.prepare<[string, string, number], SubkeyRow>('SELECT * FROM subkeys WHERE algorithm = ? AND public_key = ? ORDER BY id LIMIT ?'),
+      after: db.prepare<[number, number], SubkeyRow>('SELECT * FROM subkeys WHERE id > ? ORDER BY id LIMIT ?'),
+    };
+    // IMMEDIATE: the existence check and the insert see one state even with another process on the file.
+    this.insertTx = db.transaction((rec: NewSubkey) => {
+      const same = this.stmts.same.get(rec.avatar, rec.algorithm, rec.public_key, rec.rp_id);
+      if (same) {
+        // The name is not signed: a replay under another name must not rename or duplicate the record.
+        if (same.name !== rec.name) {
+          throw new ProofError('DUPLICATE_SUBKEY', `this avatar already authorized this ${rec.algorithm} key for ${rec.rp_id.slice(0, 64)} (named ${JSON.stringify(same.name.slice(0, 64))})`);
+        }
+        return { row: same, existed: true };
+      }
+      const row = this.stmts.insert.get(rec)!;
+      for (const hook of this.hooks) hook({ db: this.db, row });
+      return { row, existed: false };
+    }).immediate;
+  }
+
+  /** Register a hook that runs inside every new record's transaction (not for an idempotent replay). */
+  onInsert(hook: SubkeyHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** Store a verified record; an identical one already stored is a success (`existed`). */
+  insert(rec: NewSubkey): { row: SubkeyRow; existed: boolean } {
+    return this.insertTx(rec);
+  }
+
+  byAvatar(avatar: string, limit = MAX_SUBKEYS_PER_QUERY): SubkeyRow[] {
+    return this.stmts.byAvatar.all(avatar, limit);
+  }
+
+  byKey(algorithm: SubkeyAlgorithm, publicKey: string, limit = MAX_SUBKEYS_PER_QUERY): SubkeyRow[] {
+    return this.stmts.byKey.all(algorithm, publicKey, limit);
+  }
+
+  /** Records in insertion order after `id` (feeds, exports). */
+  after(id: number, limit: number): SubkeyRow[] {
+    return this.stmts.after.all(id, limit);
+  }
+}
