@@ -5,6 +5,7 @@
  */
 import {
   isRecord,
+  looksLikeKvDocument,
   parseLink,
   parsePublicKey,
   ProofError,
@@ -13,6 +14,7 @@ import {
   type Link,
   type RecoveryBackend,
 } from '../core/index.js';
+import { auditKvDocument } from './kv-document.js';
 import type { AuditReport, SourceSummary } from './report.js';
 
 export interface ParsedDocument {
@@ -22,9 +24,9 @@ export interface ParsedDocument {
   positions: number[];
 }
 
-/** Is this JSON value shaped like a chain document (vs a feed link)? */
+/** Is this JSON value shaped like a chain document — proof or KV — (vs a feed link)? */
 export function looksLikeDocument(v: unknown): boolean {
-  return isRecord(v) && Array.isArray(v['links']) && isRecord(v['avatar']);
+  return (isRecord(v) && Array.isArray(v['links']) && isRecord(v['avatar'])) || looksLikeKvDocument(v);
 }
 
 /** Avatar id for reports even when the key does not parse. */
@@ -102,7 +104,12 @@ export function auditParsedDocument(parsed: ParsedDocument, backend: RecoveryBac
   return result.verified;
 }
 
+/** A proof chain document, or a KV chain document (then null: its writes are not links). */
 export function auditDocument(doc: unknown, backend: RecoveryBackend, report: AuditReport, summary: SourceSummary, line?: number): Link[] | null {
+  if (looksLikeKvDocument(doc)) {
+    auditKvDocument(doc as Record<string, unknown>, backend, report, summary, line);
+    return null;
+  }
   const parsed = parseDocument(doc, report, summary, line);
   if (!parsed) {
     summary.avatars++;

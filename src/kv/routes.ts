@@ -10,6 +10,7 @@ import {
   ProofError, serdeJson, tryAvatarId, UUID_RE, verifyKvWrite, type AvatarKey, type KvJson, type KvWrite,
 } from '../core/index.js';
 import type { KvDeps } from './deps.js';
+import { rowToKvWrite } from './kv-store.js';
 
 type Q = { Querystring: Record<string, string | undefined> };
 
@@ -160,6 +161,20 @@ export function kvRoutes(app: FastifyInstance, deps: KvDeps): void {
     if (platform.length > MAX_PLATFORM || identity.length > MAX_IDENTITY) return { values: [] };
     const rows = deps.kv.byIdentity(platform, identity, BY_IDENTITY_LIMIT);
     return { values: rows.map((r) => ({ avatar: r.public_key, content: JSON.parse(r.content) as KvJson })) };
+  });
+
+  // The native KV change feed (mirrors follow it like /v1/proofchain/changes, whose shape is
+  // Next.ID's and stays links-only): writes in acceptance order, each in document form.
+  app.get<Q>('/v1/kv/changes', async (req) => {
+    const lastRaw = req.query['last_id'] ?? '0';
+    const countRaw = req.query['count'] ?? '20';
+    if (!/^\d{1,15}$/.test(lastRaw)) fail('BAD_REQUEST', 'last_id must be a non-negative integer');
+    if (!/^\d{1,4}$/.test(countRaw) || Number(countRaw) < 1 || Number(countRaw) > 100) fail('BAD_REQUEST', 'count must be 1 to 100');
+    const rows = deps.kv.changes(Number(lastRaw), Number(countRaw));
+    return {
+      writes: rows.map((r) => ({ id: r.id, avatar: r.avatar, ...rowToKvWrite(r) })),
+      latest: deps.kv.counts().writes,
+    };
   });
 
   app.get<{ Params: { avatar: string } }>('/v1/kv/chain/:avatar', async (req, reply) => {

@@ -1,6 +1,7 @@
 /**
  * The mirror component: built when config `mirror.upstream` is set. It makes the daemon
- * read-only (write routes answer 403 READ_ONLY), follows the upstream feed in the background,
+ * read-only (write routes answer 403 READ_ONLY), follows the upstream feed (and a proofkeep
+ * upstream's KV feed) in the background,
  * lists quarantined links at GET /v1/mirror/faults, and reports its lag in /healthz.
  */
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +9,7 @@ import { fail } from '../core/index.js';
 import type { Component, DaemonContext } from '../daemon.js';
 import type { MirrorConfig } from './config.js';
 import { MirrorFollower } from './follower.js';
+import { KvFollower, kvFeedKey } from './kv-follower.js';
 import { MirrorState } from './state.js';
 
 export { mirrorSection, type MirrorConfig } from './config.js';
@@ -30,16 +32,21 @@ export function mirrorComponent(ctx: DaemonContext, config: MirrorConfig): Compo
   const log = ctx.log.child({ part: 'mirror' });
   const state = new MirrorState(ctx.store.db, upstream);
   const follower = new MirrorFollower(ctx.store, ctx.verifier, state, { ...config, upstream }, log);
+  // KV writes (a proofkeep upstream's /v1/kv/changes): own cursor and quarantine namespace.
+  const kvState = ctx.kv ? new MirrorState(ctx.store.db, kvFeedKey(upstream)) : null;
+  const kvFollower = ctx.kv && kvState ? new KvFollower(ctx.kv, () => ctx.verifier.backend, kvState, { ...config, upstream }, log.child({ feed: 'kv' })) : null;
   // Read-only from construction on: the API is built after components are made.
   ctx.api.readOnly = true;
   return {
     name: 'mirror',
     async start() {
       follower.start();
-      log.info({ upstream, cursor: state.cursor() }, 'mirror: following upstream');
+      kvFollower?.start();
+      log.info({ upstream, cursor: state.cursor(), kv_cursor: kvState?.cursor() ?? null }, 'mirror: following upstream');
     },
     async stop() {
       await follower.stop();
+      await kvFollower?.stop();
     },
     health() {
       const s = follower.status;
@@ -56,6 +63,18 @@ export function mirrorComponent(ctx: DaemonContext, config: MirrorConfig): Compo
         last_error: s.lastError,
         next_retry_at: s.nextRetryAt === null ? null : Math.floor(s.nextRetryAt / 1000),
         faults: state.faultCount(),
+        ...(kvFollower && kvState
+          ? {
+              kv: {
+                cursor: kvState.cursor(),
+                upstream_has_kv: !kvFollower.status.absent,
+                caught_up: kvFollower.status.caughtUp,
+                behind: kvFollower.status.upstreamLatest === null ? null : Math.max(0, kvFollower.status.upstreamLatest - kvState.cursor()),
+                consecutive_failures: kvFollower.status.failures,
+                last_error: kvFollower.status.lastError,
+              },
+            }
+          : {}),
       };
     },
     routes(app: FastifyInstance) {

@@ -1,9 +1,10 @@
 /**
  * KV chains through the archive (embedded Helia + local devnet, in the real daemon): each KV
  * chain version pinned under its CID and on Arweave with walkable Previous-Tx tags, found by
- * GraphQL, and `arweave_id` in GET /v1/kv is the version's tx.
+ * GraphQL, and `arweave_id` in GET /v1/kv is the version's tx. `proofkeep audit` verifies the
+ * KV chain document from a file, its CID and its Arweave history, with the proof chains' codes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,14 @@ import { json, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { TestAvatar } from '../helpers/avatar.js';
 import { kvWrite } from '../helpers/kv.js';
 import { proofkeepTxs, tag, txData, waitFor } from '../archive/helpers.js';
+import { run } from '../../src/cli/audit.js';
+import { captureIo } from '../audit/helpers.js';
+
+async function audit(args: string[]) {
+  const c = captureIo();
+  const code = await run(['--workers', '1', '--json', '--retries', '0', ...args], c.io);
+  return { code, rep: JSON.parse(c.stdout()) };
+}
 
 let dir: string;
 let d: TestDaemon;
@@ -63,5 +72,50 @@ describe('KV chain archive', () => {
     // the daemon's IPFS gateway serves the document under its CID
     const ipfs = Buffer.from(await (await fetch(`${d.url}/ipfs/${second.cid}`)).arrayBuffer());
     expect(ipfs.equals(doc)).toBe(true);
+  });
+});
+
+describe('proofkeep audit of KV chain documents', () => {
+  const a = new TestAvatar('kv-audit');
+  let view: any;
+  beforeAll(async () => {
+    // one archived version per write, so the history has three versions to walk
+    for (let i = 0; i < 3; i++) {
+      expect((await kvWrite(d.url, a, 'nextid', a.id, { i })).status).toBe(201);
+      view = await archived(a, i + 1);
+    }
+  }, 120_000);
+
+  it('a file: the good document passes; a tampered one fails with the codes of proof chains', async () => {
+    const text = await (await fetch(`${d.url}/v1/kv/chain/${a.id}`)).text();
+    const good = join(dir, 'kv-good.json');
+    writeFileSync(good, text);
+    const ok = await audit([good]);
+    expect(ok.rep.problems).toEqual([]);
+    expect(ok.rep.totals).toEqual({ avatars: 1, links: 3, verified: 3, problems: 0 });
+    expect(ok.code).toBe(0);
+
+    const doc = JSON.parse(text);
+    doc.writes[1].patch = { i: 99 }; // no longer the signed patch
+    const bad = join(dir, 'kv-bad.json');
+    writeFileSync(bad, JSON.stringify(doc));
+    const r = await audit([bad]);
+    expect(r.rep.problems.map((p: any) => [p.index, p.code])).toEqual([[1, 'PAYLOAD_MISMATCH'], [2, 'BROKEN_ANCESTOR']]);
+    expect(r.rep.totals.verified).toBe(1);
+    expect(r.code).not.toBe(0);
+  });
+
+  it('its CID through the daemon\'s gateway, and its Arweave history through Previous-Tx', async () => {
+    const newest = view.versions.at(-1);
+    const byCid = await audit(['--ipfs-gateway', d.url, newest.cid]);
+    expect(byCid.rep.problems).toEqual([]);
+    expect(byCid.rep.totals).toEqual({ avatars: 1, links: 3, verified: 3, problems: 0 });
+    const devnet = (await json(`${d.url}/healthz`)).body.archive.arweave.url as string;
+    const byTx = await audit(['--arweave-gateway', devnet, `ar://${newest.arweave_tx}`]);
+    expect(byTx.rep.problems).toEqual([]);
+    expect(byTx.rep.errors).toEqual([]);
+    expect(view.versions.length).toBe(3);
+    expect(byTx.rep.sources[0].notes.versions).toBe(3);
+    expect(byTx.code).toBe(0);
   });
 });
