@@ -166,6 +166,32 @@ describe('concurrent KV writes on one head', () => {
   });
 });
 
+describe('the KV change feed', () => {
+  it('lists every write once in acceptance order, in document form', async () => {
+    const a = new TestAvatar('kv-feed');
+    const w = await kvWrite(d.url, a, 'nextid', a.id, { feed: 1 });
+    expect(w.status).toBe(201);
+    const all: any[] = [];
+    for (let last = 0; ; ) {
+      const page = (await json(`${d.url}/v1/kv/changes?last_id=${last}&count=100`)).body;
+      all.push(...page.writes);
+      if (page.writes.length < 100) {
+        expect(page.latest).toBe(all.at(-1).id);
+        break;
+      }
+      last = page.writes.at(-1).id;
+    }
+    expect(all.map((x) => x.id)).toEqual([...all.map((x) => x.id)].sort((x, y) => x - y));
+    const mine = all.filter((x) => x.avatar === a.id);
+    expect(mine).toHaveLength(1);
+    const doc = JSON.parse(await docOf(a)).writes[0];
+    const { id: _id, avatar: _avatar, ...rest } = mine[0];
+    expect(rest).toEqual(doc);
+    expect(await json(`${d.url}/v1/kv/changes?last_id=-1`)).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    expect(await json(`${d.url}/v1/kv/changes?count=101`)).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+  });
+});
+
 describe('durability', () => {
   it('a 201 survives a restart of the daemon', async () => {
     const dir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/proofkeep-kv-`);
