@@ -4,8 +4,8 @@
  * Run: npm run config:gen — a test fails when the committed files differ from the schema.
  */
 import { writeFileSync } from 'node:fs';
-import { defaultsOf, envName, leaves } from '../src/config/load.js';
-import type { Leaf, Section } from '../src/config/fields.js';
+import { defaultsOf, leaves, type Leaf, type Section } from '../src/config/fields.js';
+import { envName } from '../src/config/load.js';
 import { ENV_ALIASES, schema } from '../src/config/schema.js';
 
 function typeOf(l: Leaf): string {

@@ -12,9 +12,10 @@ import { checkersComponent } from './checkers/index.js';
 import { buildApi } from './api/server.js';
 import type { BulkVerifier } from './crypto/verifier.js';
 import { archiveComponent } from './archive/index.js';
-import type { Config } from './config/types.js';
+import type { Config } from './config/schema.js';
 import { VerifyPool } from './crypto/pool.js';
 import { kvComponent, type KvStore } from './kv/index.js';
+import { explorerFactory } from './explorer/component.js';
 import { mirrorFactory } from './mirror/index.js';
 import { Store } from './store/index.js';
 import { subkeysComponent } from './subkeys/index.js';
@@ -45,7 +46,7 @@ export interface DaemonContext {
 export type ComponentFactory = (ctx: DaemonContext) => Component | Promise<Component>;
 
 /** Built and started in this order after the store and the crypto pool; stopped in reverse. */
-const STANDARD_COMPONENTS: ComponentFactory[] = [kvComponent, archiveComponent, checkersComponent, mirrorFactory, subkeysComponent];
+const STANDARD_COMPONENTS: ComponentFactory[] = [kvComponent, archiveComponent, checkersComponent, mirrorFactory, subkeysComponent, explorerFactory];
 
 export interface DaemonOptions {
   log: Logger;

@@ -1,7 +1,7 @@
 /** What the API needs from the rest of the daemon. Optional providers are filled by components. */
 import type { Logger } from 'pino';
 import type { AvatarKey, Link } from '../core/index.js';
-import type { ServerConfig } from '../config/types.js';
+import type { ServerConfig } from '../config/schema.js';
 import type { Store } from '../store/index.js';
 import type { BulkVerifier } from '../crypto/verifier.js';
 

@@ -3,107 +3,35 @@
  * tune them without code. Defaults give a clean clone an end-to-end archive: an embedded Helia
  * node listening on loopback and a local arlocal devnet (in a child process).
  */
-import { bool, int, isLeaf, list, num, str, type Section } from '../config/fields.js';
+import { bool, defaultsOf, int, list, num, section, str, type ConfigOf } from '../config/fields.js';
 
-export interface RetryPolicy {
-  /** delay before the first retry, ms */
-  initialMs: number;
-  /** upper bound of the delay, ms */
-  maxMs: number;
-  /** growth factor per failed attempt */
-  multiplier: number;
-  /** 0..1: the delay is scaled by a random factor in [1 - jitter, 1 + jitter] */
-  jitter: number;
-}
-
-export interface IpfsConfig {
-  /** pin chain documents on the embedded Helia node */
-  enabled: boolean;
-  /** Helia's level stores; '' = <dataDir>/ipfs */
-  dir: string;
-  /** libp2p listen multiaddrs (TCP + bitswap); [] = no listener (gateway only) */
-  listen: string[];
-  /** keep superseded chain versions pinned (history) or unpin them once the new one is pinned */
-  keepHistory: boolean;
-  /** serve GET /ipfs/:cid (trustless gateway: raw blocks and CAR) */
-  gateway: boolean;
-  kubo: {
-    /** Kubo RPC API URL (e.g. http://127.0.0.1:5001); '' = no external pinning */
-    url: string;
-    /** per-request timeout, ms */
-    timeoutMs: number;
-  };
-}
-
-export interface DevnetConfig {
-  /** port of the local arlocal devnet (a child process) on 127.0.0.1; 0 = any free port */
-  port: number;
-  /** keep the devnet's chain (sqlite) under <dataDir>/arlocal across restarts; false = temp dir */
-  persist: boolean;
-  /** mine a block this often, ms */
-  mineIntervalMs: number;
-}
-
-export interface ArweaveConfig {
-  /** upload chain documents to Arweave */
-  enabled: boolean;
-  /** gateway URL (e.g. https://arweave.net); used only with walletFile */
-  gatewayUrl: string;
-  /** JWK wallet file; '' = embedded local devnet (arlocal) with a generated dev wallet */
-  walletFile: string;
-  /** confirmations before a tx counts as `confirmed` */
-  confirmations: number;
-  /** how often posted txs are checked for confirmations, ms */
-  confirmPollMs: number;
-  /** a posted tx the gateway no longer knows after this long is re-posted, ms */
-  repostAfterMs: number;
-  /** per-request timeout, ms */
-  timeoutMs: number;
-  devnet: DevnetConfig;
-}
-
-export interface ArchiveConfig {
-  enabled: boolean;
-  /** a burst of links on one Avatar within this window becomes one archived version, ms */
-  coalesceMs: number;
-  /** Avatars archived in parallel */
-  concurrency: number;
-  /** at most `perInterval` archive runs start per `intervalMs` */
-  rateLimit: { intervalMs: number; perInterval: number };
-  /** how often the outbox is polled for due jobs, ms */
-  pollMs: number;
-  retry: RetryPolicy;
-  ipfs: IpfsConfig;
-  arweave: ArweaveConfig;
-}
-
-export const archiveSection: Section = {
+export const archiveSection = section({
   enabled: bool(true, 'Archive every chain version to IPFS and Arweave (an outbox drained by a background worker).'),
   coalesceMs: int(2000, 'A burst of links on one Avatar within this many ms becomes one archived version (the newest is always archived).', 0),
   concurrency: int(2, 'Avatars archived in parallel.', 1, 64),
-  rateLimit: {
+  rateLimit: section({
     intervalMs: int(1000, 'Rate-limit window for starting archive runs, ms.', 1),
     perInterval: int(20, 'Most archive runs started per window.', 1),
-  },
+  }),
   pollMs: int(250, 'How often the outbox is polled for due jobs, ms.', 10),
-  retry: {
+  retry: section({
     initialMs: int(1000, 'Delay before the first retry of a failed archive run, ms.', 1),
     maxMs: int(300_000, 'Largest retry delay, ms (retries never stop: a job is never dropped).', 1),
     multiplier: num(2, 'Growth of the retry delay per failed attempt.', 1, 100),
     jitter: num(0.2, 'Random spread of each delay: scaled by [1-jitter, 1+jitter].', 0, 1),
-  },
-  ipfs: {
+  }),
+  ipfs: section({
     enabled: bool(true, 'Pin chain documents on the embedded Helia node.'),
     dir: str('', 'Directory of the Helia level stores; empty = <dataDir>/ipfs.'),
     listen: list(['/ip4/127.0.0.1/tcp/0'], 'libp2p listen multiaddrs (TCP + bitswap) other IPFS nodes fetch pinned documents from; [] = none. Production: e.g. /ip4/0.0.0.0/tcp/4001.'),
     keepHistory: bool(true, 'Keep superseded chain versions pinned; false unpins each once its successor is pinned.'),
     gateway: bool(true, 'Serve pinned documents at GET /ipfs/:cid (trustless gateway: raw block or CAR).'),
-    kubo: {
+    kubo: section({
       url: str('', 'Kubo RPC API URL (e.g. http://127.0.0.1:5001) to pin on as well; empty = none.'),
       timeoutMs: int(30_000, 'Kubo request timeout, ms.', 100),
-    },
-  },
-  arweave: {
+    }),
+  }),
+  arweave: section({
     enabled: bool(true, 'Upload chain documents to Arweave.'),
     gatewayUrl: str('https://arweave.net', 'Arweave gateway URL; used only when walletFile is set.'),
     walletFile: str('', 'JWK wallet file (mode 600; refused when other users can read it). Empty = embedded local devnet (arlocal) with a generated dev wallet.'),
@@ -111,26 +39,28 @@ export const archiveSection: Section = {
     confirmPollMs: int(5000, 'How often posted transactions are checked for confirmations, ms.', 100),
     repostAfterMs: int(30 * 60_000, 'A posted tx the gateway still does not know after this many ms is re-posted.', 1000),
     timeoutMs: int(30_000, 'Arweave request timeout, ms.', 100),
-    devnet: {
+    devnet: section({
       port: int(0, 'Port of the embedded devnet on 127.0.0.1; 0 = any free port.', 0, 65535),
       persist: bool(true, 'Keep the devnet chain and dev wallet under <dataDir>/arlocal across restarts; false = a temp dir removed on stop.'),
       mineIntervalMs: int(2000, 'Mine a devnet block this often, ms; 0 = never (tests mine by hand).', 0),
-    },
-  },
-};
+    }),
+  }),
+});
 
-function defaultsOf(section: Section): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(section).map(([k, n]) => [k, isLeaf(n) ? structuredClone(n.default) : defaultsOf(n)]));
-}
+export type ArchiveConfig = ConfigOf<typeof archiveSection>;
+export type RetryPolicy = ArchiveConfig['retry'];
+export type IpfsConfig = ArchiveConfig['ipfs'];
+export type ArweaveConfig = ArchiveConfig['arweave'];
+export type DevnetConfig = ArweaveConfig['devnet'];
 
-export const ARCHIVE_DEFAULTS: ArchiveConfig = defaultsOf(archiveSection) as unknown as ArchiveConfig;
+export const ARCHIVE_DEFAULTS: ArchiveConfig = defaultsOf(archiveSection);
 
 /** Deep-merge a partial section over the defaults (tests and the standalone wiring use it). */
 export function archiveConfig(partial: DeepPartial<ArchiveConfig> = {}): ArchiveConfig {
   return merge(ARCHIVE_DEFAULTS, partial) as ArchiveConfig;
 }
 
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 function merge(base: unknown, over: unknown): unknown {
   if (over === undefined) return structuredClone(base);

@@ -3,9 +3,9 @@
  * `proofkeep audit` from the config file, PROOFKEEP_AUDIT_* variables and its flags. Retry
  * policy is plain data.
  */
-import { int, str, type Section } from '../config/fields.js';
+import { defaultsOf, int, section, str, type ConfigOf } from '../config/fields.js';
 
-export const auditSection: Section = {
+export const auditSection = section({
   ipfsGateway: str('http://127.0.0.1:9800', 'Trustless IPFS gateway the auditor fetches CIDs from (GET {url}/ipfs/{cid}, Accept: application/vnd.ipld.raw); default: a local proofkeep daemon.', {
     pattern: /^https?:\/\/\S+$/,
   }),
@@ -17,23 +17,9 @@ export const auditSection: Section = {
   maxArweaveVersions: int(100_000, 'Most Arweave versions followed back through Previous-Tx (cycles and hostile gateways stop here).', 1),
   maxServicePages: int(100_000, 'Most /v1/proofchain pages read for one Avatar.', 1),
   batchSize: int(512, 'Links verified per batch on the dump path (what one worker-pool call gets).', 1, 100_000),
-};
+});
 
-export interface AuditConfig {
-  readonly ipfsGateway: string;
-  readonly arweaveGateway: string;
-  readonly timeoutMs: number;
-  readonly retries: number;
-  readonly retryBaseMs: number;
-  readonly maxBodyBytes: number;
-  readonly maxArweaveVersions: number;
-  readonly maxServicePages: number;
-  readonly batchSize: number;
-}
-
-function defaults(section: Section): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, (v as { default: unknown }).default]));
-}
+export type AuditConfig = ConfigOf<typeof auditSection>;
 
 /** The section's defaults, for callers that do not load the whole config (tests, embedders). */
-export const AUDIT_DEFAULTS: Readonly<AuditConfig> = Object.freeze(defaults(auditSection) as unknown as AuditConfig);
+export const AUDIT_DEFAULTS: AuditConfig = defaultsOf(auditSection);

@@ -1,11 +1,13 @@
 /**
  * Config loading: defaults ← config file ← PROOFKEEP_* environment ← CLI flags, validated once
- * against the schema (unknown keys and bad values are named in the error), then deep-frozen.
+ * against the one schema (src/config/schema.ts; how to add a key: src/config/fields.ts), each
+ * problem named once (unknown keys and bad values), then deep-frozen.
  */
 import { readFileSync } from 'node:fs';
-import { isLeaf, type Leaf, type Section } from './fields.js';
-import { ENV_ALIASES, schema as defaultSchema } from './schema.js';
-import type { Config } from './types.js';
+import { deepFreeze, defaultsTree, isSection, leafOf, leaves, type Leaf, type Section } from './fields.js';
+import { ENV_ALIASES, schema as defaultSchema, type Config } from './schema.js';
+
+export { defaultsOf, leaves } from './fields.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -16,19 +18,6 @@ export class ConfigError extends Error {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export function defaultsOf(section: Section): Obj {
-  const out: Obj = {};
-  for (const [k, node] of Object.entries(section)) out[k] = isLeaf(node) ? structuredClone(node.default) : defaultsOf(node);
-  return out;
-}
-
-/** Every leaf with its dotted path, in schema order. */
-export function leaves(section: Section, prefix = ''): Array<[string, Leaf]> {
-  return Object.entries(section).flatMap(([k, node]) =>
-    isLeaf(node) ? [[`${prefix}${k}`, node] as [string, Leaf]] : leaves(node, `${prefix}${k}.`),
-  );
-}
 
 export function envName(path: string): string {
   return `PROOFKEEP_${path.split('.').map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
@@ -73,34 +62,38 @@ function mergeInto(section: Section, target: Obj, input: unknown, path: string, 
   }
   for (const [k, v] of Object.entries(input)) {
     const p = path ? `${path}.${k}` : k;
-    const node = section[k];
+    const node = Object.hasOwn(section.properties, k) ? section.properties[k] : undefined;
     if (node === undefined) {
-      problems.push(`unknown key ${p} (known in ${path || 'top level'}: ${Object.keys(section).join(', ')})`);
+      problems.push(`unknown key ${p} (known in ${path || 'top level'}: ${Object.keys(section.properties).join(', ')})`);
       continue;
     }
-    if (isLeaf(node)) {
-      const before = problems.length;
-      checkLeaf(p, node, v, problems);
-      if (problems.length === before) target[k] = v;
-    } else {
+    if (isSection(node)) {
       mergeInto(node, target[k] as Obj, v, p, problems);
+    } else {
+      const before = problems.length;
+      checkLeaf(p, leafOf(node), v, problems);
+      if (problems.length === before) target[k] = v;
     }
   }
 }
+
+/** Marks an env value that could not be parsed: its problem is already reported, so it is not merged. */
+const UNPARSED = Symbol('unparsed');
 
 function parseEnvValue(path: string, leaf: Leaf, raw: string, problems: string[]): unknown {
   switch (leaf.type) {
     case 'integer':
     case 'number': {
       const n = raw.trim() === '' ? NaN : Number(raw);
-      if (Number.isNaN(n)) problems.push(`${path} (from environment) must be a number, got ${JSON.stringify(raw)}`);
-      return n;
+      if (!Number.isNaN(n)) return n;
+      problems.push(`${path} (from environment) must be a number, got ${JSON.stringify(raw)}`);
+      return UNPARSED;
     }
     case 'boolean':
       if (/^(1|true|yes|on)$/i.test(raw)) return true;
       if (/^(0|false|no|off)$/i.test(raw)) return false;
       problems.push(`${path} (from environment) must be true or false, got ${JSON.stringify(raw)}`);
-      return raw;
+      return UNPARSED;
     case 'string[]':
       return raw.split(',').map((s) => s.trim()).filter(Boolean);
     default:
@@ -118,14 +111,6 @@ function setPath(obj: Obj, path: string, value: unknown): void {
   cur[parts[parts.length - 1]!] = value;
 }
 
-function deepFreeze<T>(o: T): T {
-  if (typeof o === 'object' && o !== null) {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}
-
 export interface LoadOptions {
   /** path of a JSON config file (flag --config or PROOFKEEP_CONFIG) */
   file?: string | undefined;
@@ -139,7 +124,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const schema = opts.schema ?? defaultSchema;
   const env = opts.env ?? {};
   const problems: string[] = [];
-  const config = defaultsOf(schema);
+  const config = defaultsTree(schema);
   const file = opts.file ?? env['PROOFKEEP_CONFIG'];
   if (file) {
     let text: string;
@@ -166,7 +151,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       problems.push(`unknown environment variable ${name}`);
       continue;
     }
-    setPath(fromEnv, hit[0], parseEnvValue(hit[0], hit[1], raw, problems));
+    const value = parseEnvValue(hit[0], hit[1], raw, problems);
+    if (value !== UNPARSED) setPath(fromEnv, hit[0], value);
   }
   mergeInto(schema, config, fromEnv, '', problems);
   const fromFlags: Obj = {};

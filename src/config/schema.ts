@@ -1,17 +1,20 @@
 /**
- * The one config schema. Each part owns its section; this file composes them. Defaults here are
- * what `npm start` runs with: loopback only, data under ./data, embedded IPFS and devnet.
+ * The one config schema. Each part owns its section; this file composes them and exports the
+ * types derived from it (`Config`, `ServerConfig`, ...). Defaults here are what `npm start` runs
+ * with: loopback only, data under ./data, embedded IPFS and devnet. How to add a key: the header
+ * of src/config/fields.ts (one line in a section, then `npm run config:gen`).
  */
 import { checkersSection } from '../checkers/config.js';
-import { cryptoSection } from '../crypto/config.js';
+import { cryptoSection, type CryptoConfig } from '../crypto/config.js';
 import { mirrorSection } from '../mirror/config.js';
 import { auditSection } from '../audit/config.js';
-import { bool, int, list, oneOf, str, type Section } from './fields.js';
+import { bool, int, list, oneOf, section, str, type ConfigOf } from './fields.js';
 import { archiveSection } from '../archive/config.js';
+import { explorerSection } from '../explorer/config.js';
 
 export const PLATFORMS_DEFAULT = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'] as const;
 
-export const serverSection: Section = {
+export const serverSection = section({
   host: str('127.0.0.1', 'Address the HTTP API listens on. Use 0.0.0.0 to serve other machines (behind a proxy).'),
   port: int(9800, 'TCP port of the HTTP API; 0 picks a free port.', 0, 65535),
   bodyLimit: int(65536, 'Largest accepted request body in bytes (413 PAYLOAD_TOO_LARGE above).', 1024, 64 * 1024 * 1024),
@@ -24,22 +27,22 @@ export const serverSection: Section = {
   adminToken: str('', 'Bearer token for admin routes; empty disables them.', { secret: true }),
   trustProxy: bool(false, 'Trust X-Forwarded-For for the client address (only behind your own proxy).'),
   shutdownGraceMs: int(10000, 'How long shutdown waits for in-flight requests before closing them.', 0),
-};
+});
 
-export const storeSection: Section = {
+export const storeSection = section({
   dataDir: str('./data', 'Directory for the SQLite index, IPFS stores and devnet state. Created if missing.'),
   file: str('proofkeep.sqlite', 'SQLite file name inside dataDir.'),
   groupCommitMs: int(2, 'Window in ms in which concurrent appends share one durable commit (0 = next tick).', 0, 1000),
   busyTimeoutMs: int(5000, 'How long SQLite waits on a lock held by another process.', 0),
-};
+});
 
 export { cryptoSection };
 
-export const logSection: Section = {
+export const logSection = section({
   level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'Log level (pino JSON on stderr).'),
-};
+});
 
-export const schema: Section = {
+export const schema = section({
   server: serverSection,
   store: storeSection,
   crypto: cryptoSection,
@@ -47,8 +50,15 @@ export const schema: Section = {
   checkers: checkersSection,
   mirror: mirrorSection,
   audit: auditSection,
+  explorer: explorerSection,
   log: logSection,
-};
+});
+
+export type Config = ConfigOf<typeof schema>;
+export type ServerConfig = Config['server'];
+export type StoreConfig = Config['store'];
+export type { CryptoConfig };
+export type LogConfig = Config['log'];
 
 /** Shorthand environment variables (besides PROOFKEEP_<SECTION>_<KEY>). */
 export const ENV_ALIASES: Readonly<Record<string, string>> = {

@@ -3,6 +3,7 @@
  * CID. Key order is written out explicitly; strings use JSON.stringify's escaping (the Go
  * escapes of the sign payload do not apply here).
  */
+import { utf8 } from './encoding.js';
 import type { ChainDocument, Link } from './link.js';
 
 const s = JSON.stringify;
@@ -31,7 +32,7 @@ export function chainDocumentString(publicKeyUncompressed: string, links: readon
 }
 
 export function chainDocumentBytes(publicKeyUncompressed: string, links: readonly Link[]): Uint8Array {
-  return new Uint8Array(Buffer.from(chainDocumentString(publicKeyUncompressed, links), 'utf8'));
+  return utf8(chainDocumentString(publicKeyUncompressed, links));
 }
 
 export function chainDocument(publicKeyUncompressed: string, links: readonly Link[]): ChainDocument {

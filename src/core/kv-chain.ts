@@ -9,6 +9,7 @@ import type { AvatarKey } from './keys.js';
 import { mergePatch, serdeJson, type KvJson } from './kv-json.js';
 import { verifyKvWrite, type KvVerifyOptions, type KvWrite } from './kv.js';
 import { isRecord, parseUnixSeconds } from './convert.js';
+import { utf8 } from './encoding.js';
 
 /** The `type` of a KV chain document (a proof chain document has no `type`). */
 export const KV_DOCUMENT_TYPE = 'kv_chain';
@@ -40,7 +41,7 @@ export function kvChainDocumentString(publicKeyUncompressed: string, writes: rea
 }
 
 export function kvChainDocumentBytes(publicKeyUncompressed: string, writes: readonly KvWrite[]): Uint8Array {
-  return new Uint8Array(Buffer.from(kvChainDocumentString(publicKeyUncompressed, writes), 'utf8'));
+  return utf8(kvChainDocumentString(publicKeyUncompressed, writes));
 }
 
 /** Is this parsed JSON shaped like a KV chain document? */

@@ -30,9 +30,23 @@ export function serdeString(value: string, where = 'patch'): string {
   return JSON.stringify(value);
 }
 
-/** Code-point order of two strings = byte order of their UTF-8 forms (what serde's BTreeMap uses). */
+/**
+ * Code-point order of two strings = byte order of their UTF-8 forms (what serde's BTreeMap
+ * uses). Not `<` on JS strings: that compares UTF-16 code units, which puts U+10000 and above
+ * (surrogates D800–DFFF) before U+E000–U+FFFF.
+ */
 export function compareCodePoints(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Equal up to here, so both are at the start of a code point (or the same high surrogate).
+    const cx = a.codePointAt(i)!;
+    const cy = b.codePointAt(i)!;
+    return cx < cy ? -1 : cx > cy ? 1 : 0;
+  }
+  return a.length - b.length;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -10,7 +10,7 @@
  * so a twin cannot be slipped in ahead of the honest submission.
  */
 import { fail } from './errors.js';
-import { base64ToBytes, bytesToBase64, hexToBytes } from './encoding.js';
+import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from './encoding.js';
 
 export interface DecodedSignature {
   /** r‖s, 64 bytes */
@@ -28,11 +28,11 @@ const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const HALF_N = N >> 1n;
 
 function toBig(bytes: Uint8Array): bigint {
-  return BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
+  return BigInt(`0x${bytesToHex(bytes) || '0'}`);
 }
 
 function fromBig(n: bigint): Uint8Array {
-  return new Uint8Array(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'));
+  return hexToBytes(n.toString(16).padStart(64, '0'))!;
 }
 
 export function decodeSignature(input: unknown, what = 'signature'): DecodedSignature {

@@ -6,7 +6,7 @@
  *            thread; N = N worker threads for bulk verification
  */
 import os from 'node:os';
-import { int, oneOf, type Section } from '../config/fields.js';
+import { int, oneOf, section, type ConfigOf } from '../config/fields.js';
 
 export const BACKEND_MODES = ['auto', 'native', 'noble'] as const;
 export type BackendMode = (typeof BACKEND_MODES)[number];
@@ -14,14 +14,16 @@ export type BackendMode = (typeof BACKEND_MODES)[number];
 /** Hard cap on worker threads: more than this only costs memory on any machine we target. */
 export const MAX_WORKERS = 64;
 
-export const cryptoSection: Section = {
+export const cryptoSection = section({
   backend: oneOf(
     BACKEND_MODES,
     'auto',
     'Signature recovery backend: native (libsecp256k1; start-up fails if it cannot load), noble (pure JS, ~50x slower), or auto (native when it loads and passes its self-test, else noble with a warning).',
   ),
   workers: int(0, 'Worker threads for bulk verification (POST /v1/links, mirror, audit); 0 = one per core, 1 = verify on the main thread.', 0, MAX_WORKERS),
-};
+});
+
+export type CryptoConfig = ConfigOf<typeof cryptoSection>;
 
 export function isBackendMode(v: unknown): v is BackendMode {
   return typeof v === 'string' && (BACKEND_MODES as readonly string[]).includes(v);

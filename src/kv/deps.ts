@@ -1,6 +1,6 @@
 /** What the KV routes need from the daemon: narrow, so the component can be built and tested alone. */
 import type { Logger } from 'pino';
-import type { ServerConfig } from '../config/types.js';
+import type { ServerConfig } from '../config/schema.js';
 import type { RecoveryBackend } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { KvStore } from './kv-store.js';

@@ -2,9 +2,9 @@
  * Config section `mirror` (composed into the full schema by src/config/schema.ts). A non-empty
  * `upstream` turns the daemon into a read-only mirror of that ProofService.
  */
-import { int, str, type Section } from '../config/fields.js';
+import { int, section, str, type ConfigOf } from '../config/fields.js';
 
-export const mirrorSection: Section = {
+export const mirrorSection = section({
   upstream: str('', 'Base URL of a ProofService (Next.ID or proofkeep) to mirror through its GET /v1/proofchain/changes feed. Empty = not a mirror. Set, the daemon refuses writes (403 READ_ONLY).', {
     pattern: /^$|^https?:\/\/\S+$/,
   }),
@@ -14,14 +14,6 @@ export const mirrorSection: Section = {
   backoffMaxMs: int(60_000, 'Longest wait between retries during an upstream outage.', 10, 86_400_000),
   timeoutMs: int(30_000, 'Timeout of one upstream request.', 100, 600_000),
   maxPageBytes: int(8 * 1024 * 1024, 'Largest upstream page body accepted (bytes); a bigger one counts as an upstream failure.', 1024, 512 * 1024 * 1024),
-};
+});
 
-export interface MirrorConfig {
-  readonly upstream: string;
-  readonly pageSize: number;
-  readonly pollIntervalMs: number;
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
-  readonly timeoutMs: number;
-  readonly maxPageBytes: number;
-}
+export type MirrorConfig = ConfigOf<typeof mirrorSection>;

@@ -1,7 +1,7 @@
 /**
  * Versioned migrations, applied in order inside one transaction each; PRAGMA user_version holds
  * the version reached. Reserved: 1 base, 2 archive, 3 checkers, 4 mirror, 5 identity search, 8 subkeys,
- * 30–39 the KVService (30 its tables, 31 their archive outbox).
+ * 15 links by uuid, 30–39 the KVService (30 its tables, 31 their archive outbox).
  */
 import type Database from 'better-sqlite3';
 import { base } from './migrations/001-base.js';
@@ -9,6 +9,7 @@ import { archive } from './migrations/002-archive.js';
 import { checkersMigration } from './migrations/003-checkers.js';
 import { mirror } from './migrations/004-mirror.js';
 import { identitySearch } from './migrations/005-identity-search.js';
+import { linksUuid } from './migrations/015-links-uuid.js';
 import { subkeysMigration } from '../subkeys/migration.js';
 import { kv } from '../kv/migration.js';
 import { kvArchive } from './migrations/031-kv-archive.js';
@@ -19,7 +20,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror, identitySearch, subkeysMigration, kv, kvArchive];
+export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror, identitySearch, subkeysMigration, linksUuid, kv, kvArchive];
 
 /**
  * Apply every migration not applied yet, in version order, each in its own transaction. Applied

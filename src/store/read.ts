@@ -29,6 +29,9 @@ export class Reader {
       changes: db.prepare<[number, number], FeedRow>(
         'SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id > ? ORDER BY l.id LIMIT ?',
       ),
+      linksByUuid: db.prepare<[string, number], FeedRow>(
+        `SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.uuid = ? AND l.uuid <> '' ORDER BY l.id LIMIT ?`,
+      ),
       bindingsOf: db.prepare<[number], BindingRow>('SELECT * FROM bindings WHERE avatar_id = ? ORDER BY created_at, id'),
       binding: db.prepare<[number, string, string], BindingRow>('SELECT * FROM bindings WHERE avatar_id = ? AND platform = ? AND identity = ?'),
       counts: db.prepare<[], { links: number | null; avatars: number | null }>(
@@ -60,6 +63,11 @@ export class Reader {
 
   changes(lastId: number, count: number): FeedRow[] {
     return this.s.changes.all(lastId, count);
+  }
+
+  /** Links carrying this uuid, in any Avatar (a uuid is unique per Avatar only), oldest first. */
+  linksByUuid(uuid: string, limit: number): FeedRow[] {
+    return this.s.linksByUuid.all(uuid, limit);
   }
 
   bindingsOf(avatarId: number): BindingRow[] {

@@ -2,6 +2,7 @@
 import { postContent } from '../../src/api/templates.js';
 import { buildSignPayload, bytesToBase64, parsePublicKey, personalSign, type AvatarKey, type Link } from '../../src/core/index.js';
 import { checkersDefaults, type CheckersConfig } from '../../src/checkers/config.js';
+import type { Draft } from '../../src/config/fields.js';
 import type { Resolver } from '../../src/checkers/ssrf.js';
 import { DISCORD_TOKEN, TWITTER_TOKEN, type FakePlatforms } from './fake-platforms.js';
 
@@ -43,8 +44,8 @@ export function postFor(link: Link, avatar: AvatarKey = AVATAR): string {
 }
 
 /** Generous limits and short timeouts; every base URL on the fake server. */
-export function testConfig(fake: FakePlatforms, patch: (c: CheckersConfig) => void = () => {}): CheckersConfig {
-  const c = structuredClone(checkersDefaults);
+export function testConfig(fake: FakePlatforms, patch: (c: Draft<CheckersConfig>) => void = () => {}): CheckersConfig {
+  const c = structuredClone(checkersDefaults) as Draft<CheckersConfig>;
   const open = { intervalCap: 1000, intervalMs: 1000, concurrency: 8 };
   for (const p of Object.values(c.platforms)) p.limit = { ...open };
   c.requestTimeoutMs = 400;

@@ -1,8 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { checkersDefaults } from '../../src/checkers/config.js';
+import { defaultsOf } from '../../src/config/fields.js';
 import { ConfigError, envName, loadConfig, redactConfig } from '../../src/config/load.js';
+import { schema, type Config } from '../../src/config/schema.js';
 import { defaultJson, referenceMd } from '../../scripts/gen-config.js';
 
 function configFile(content: unknown): { file: string; done: () => void } {
@@ -75,6 +78,42 @@ describe('config', () => {
     } finally {
       bad.done();
     }
+  });
+
+  it('reports each bad environment value once (not again as "got null")', () => {
+    expect(problems(() => loadConfig({ env: { PROOFKEEP_PORT: 'abc' } }))).toEqual(['server.port (from environment) must be a number, got "abc"']);
+    expect(problems(() => loadConfig({ env: { PROOFKEEP_SERVER_TRUST_PROXY: 'maybe', PROOFKEEP_STORE_BUSY_TIMEOUT_MS: '' } }))).toEqual([
+      'server.trustProxy (from environment) must be true or false, got "maybe"',
+      'store.busyTimeoutMs (from environment) must be a number, got ""',
+    ]);
+    // parsed but out of range: one problem, from the schema check
+    expect(problems(() => loadConfig({ env: { PROOFKEEP_PORT: '70000' } }))).toEqual([expect.stringMatching(/^server\.port must be an integer ≥ 0 ≤ 65535, got 70000$/)]);
+  });
+
+  it('keys inherited from Object.prototype are unknown keys, not sections', () => {
+    const f = configFile('{"server": {"constructor": 1, "__proto__": {"port": 1}}, "toString": 2}');
+    try {
+      expect(problems(() => loadConfig({ file: f.file }))).toEqual([
+        expect.stringMatching(/^unknown key server\.constructor /),
+        expect.stringMatching(/^unknown key server\.__proto__ /),
+        expect.stringMatching(/^unknown key toString /),
+      ]);
+    } finally {
+      f.done();
+    }
+  });
+
+  it('defaults and types come from the schema alone', () => {
+    const loaded = loadConfig({ env: {} });
+    expect(loaded).toEqual(defaultsOf(schema));
+    expect(JSON.parse(readFileSync(new URL('../../config/default.json', import.meta.url), 'utf8'))).toEqual(loaded);
+    expect(checkersDefaults).toEqual(loaded.checkers);
+    expect(Object.isFrozen(checkersDefaults.platforms.twitter.limit)).toBe(true);
+    // compile-time: the types are derived (tsc fails here if the schema changes a key's type)
+    expectTypeOf<Config['server']['port']>().toEqualTypeOf<number>();
+    expectTypeOf<Config['crypto']['backend']>().toEqualTypeOf<'auto' | 'native' | 'noble'>();
+    expectTypeOf<Config['archive']['ipfs']['listen']>().toEqualTypeOf<readonly string[]>();
+    expectTypeOf<Config['checkers']['platforms']['activitypub']['scheme']>().toEqualTypeOf<'https' | 'http'>();
   });
 
   it('redacts secrets for printing', () => {

@@ -4,6 +4,20 @@ import { base58Decode } from '../../src/core/base58.js';
 import { base58Encode } from '../../scripts/gen-vectors.js';
 
 describe('encoding (attacker-controlled input: strict)', () => {
+  it('hex, base64 and utf8 agree with Node\'s Buffer byte for byte (the core itself runs without Buffer, in the browser too)', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let n = 0; n < 200; n++) {
+      const bytes = new Uint8Array(Math.floor(rnd() * 70)).map(() => Math.floor(rnd() * 256));
+      const buf = Buffer.from(bytes);
+      expect(bytesToHex(bytes)).toBe(buf.toString('hex'));
+      expect(bytesToBase64(bytes)).toBe(buf.toString('base64'));
+      expect(hexToBytes(buf.toString('hex'))).toEqual(bytes);
+      expect(base64ToBytes(buf.toString('base64'))).toEqual(bytes);
+    }
+    for (const s of ['', 'ascii', 'ü€😀', '\ud800 lone surrogate', '\u0000']) expect(utf8(s)).toEqual(new Uint8Array(Buffer.from(s, 'utf8')));
+  });
+
   it('hex: with or without 0x/0X, any case; odd length or junk → null', () => {
     expect(hexToBytes('0x0aFf')).toEqual(new Uint8Array([10, 255]));
     expect(hexToBytes('0X0aff')).toEqual(new Uint8Array([10, 255]));

@@ -16,6 +16,17 @@ describe('serdeJson', () => {
     expect(serdeJson({ '\u{1F600}': 1, '\uff5e': 2 })).toBe('{"\uff5e":2,"\u{1F600}":1}');
   });
 
+  it('compareCodePoints agrees with UTF-8 byte order on random strings (seeded)', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed / 2 ** 31);
+    const pool = ['a', 'z', '\u00e9', '\uff5e', '\ue000', '\u{1F600}', '\u{10000}', '\u{10FFFF}', '~', ''];
+    const str = () => Array.from({ length: Math.floor(rnd() * 4) }, () => pool[Math.floor(rnd() * pool.length)]).join('');
+    for (let i = 0; i < 2000; i++) {
+      const [x, y] = [str(), str()];
+      expect(Math.sign(compareCodePoints(x, y)), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`).toBe(Math.sign(Buffer.compare(Buffer.from(x), Buffer.from(y))));
+    }
+  });
+
   it('escapes only " \\ and controls; / < > & U+2028 and non-ASCII stay raw', () => {
     expect(serdeJson('"\\/<>&\u2028\u2029é\u0001\u001f\b\t\n\f\r\u007f')).toBe('"\\"\\\\/<>&\u2028\u2029é\\u0001\\u001f\\b\\t\\n\\f\\r\u007f"');
   });

@@ -95,7 +95,7 @@ describe('backend selection', () => {
 
 describe('crypto config', () => {
   it('defaults: auto backend, one worker per core', () => {
-    expect(defaultsOf({ crypto: cryptoSection })).toEqual({ crypto: { backend: 'auto', workers: 0 } });
+    expect(defaultsOf(cryptoSection)).toEqual({ backend: 'auto', workers: 0 });
     expect(workerCount(0)).toBe(os.availableParallelism());
     expect(workerCount(3)).toBe(3);
   });

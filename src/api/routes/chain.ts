@@ -1,6 +1,6 @@
 /** Chain routes: /v1/proofchain (Next.ID), the changes feed, and the pinned chain document. */
 import type { FastifyInstance } from 'fastify';
-import { chainDocumentString, fail, parsePublicKey, ProofError, toProofchainItem } from '../../core/index.js';
+import { chainDocumentString, fail, parsePublicKey, ProofError, toProofchainItem, UUID_RE } from '../../core/index.js';
 import { rowToLink, type LinkRow } from '../../store/rows.js';
 import type { ApiDeps } from '../deps.js';
 import { pageParam, pagination, PER_PAGE } from '../paging.js';
@@ -38,6 +38,17 @@ export function chainRoutes(app: FastifyInstance, deps: ApiDeps): void {
         // `prev` is an addition to the deployed shape: mirrors need it for legacy links.
         return { id: r.id, avatar: r.avatar, ...item(r, alt), prev: r.prev };
       }),
+    };
+  });
+
+  // Native: which Avatars' chains hold a link with this uuid (the explorer's search by uuid).
+  app.get<Q>('/v1/links/by_uuid', async (req) => {
+    const uuid = (req.query['uuid'] ?? '').toLowerCase();
+    if (!UUID_RE.test(uuid)) fail('BAD_UUID', 'uuid must be a canonical UUID');
+    return {
+      links: deps.store.read.linksByUuid(uuid, 100).map((r) => ({
+        avatar: r.avatar, seq: r.seq, action: r.action, platform: r.platform, identity: r.identity, created_at: r.created_at, uuid: r.uuid,
+      })),
     };
   });
 

@@ -1,0 +1,106 @@
+/**
+ * Operator view: /healthz rendered per component and refreshed live (every few seconds while the
+ * tab is visible). Values come from the server: shown as text. Parts this page does not know
+ * (added by newer components) are listed generically rather than hidden.
+ */
+import { getJson } from './api.js';
+import { clear, h, short, type Child } from './dom.js';
+import { timeEl } from './time.js';
+
+type J = Record<string, unknown>;
+const REFRESH_MS = 5000;
+const KNOWN = new Set(['hello', 'platforms', 'version', 'read_only', 'started_at', 'crypto', 'store', 'archive', 'checkers', 'mirror', 'explorer', 'log', 'witness']);
+
+const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '—' : JSON.stringify(v));
+
+function kv(obj: J, keys?: string[]): HTMLElement {
+  const entries = (keys ?? Object.keys(obj)).filter((k) => k in obj);
+  return h('dl', { class: 'kv' }, entries.map((k) => [h('dt', null, k.replace(/_/g, ' ')), h('dd', null, isObj(obj[k]) ? kv(obj[k] as J) : text(obj[k]))]));
+}
+
+function card(title: string, state: 'good' | 'bad' | 'warn' | 'neutral', summary: Child, details?: Node | null): HTMLElement {
+  return h('section', { class: `card ${state}`, 'aria-label': title, 'data-component': title.toLowerCase() },
+    h('h2', null, title, ' ', h('span', { class: `badge ${state}` }, { good: 'OK', bad: 'ALARM', warn: 'attention', neutral: 'off' }[state])),
+    h('p', null, summary), details ?? null);
+}
+
+async function archiveCard(a: unknown): Promise<HTMLElement> {
+  if (!isObj(a) || a['enabled'] === false) return card('Archive', 'neutral', 'Archiving (IPFS, Arweave) is turned off on this server.');
+  const depth = Number(a['queue_depth'] ?? 0);
+  const state = a['error'] ? 'bad' : depth > 100 ? 'warn' : 'good';
+  return card('Archive', state, a['error'] ? `Archive error: ${text(a['error'])}` : `${depth} job${depth === 1 ? '' : 's'} in the archive queue.`, kv(a));
+}
+
+function checkersCard(c: unknown): HTMLElement {
+  if (!isObj(c)) return card('Checkers', 'neutral', 'No checker information.');
+  const ready = Array.isArray(c['ready']) ? (c['ready'] as unknown[]).map(String) : [];
+  const on = c['scheduler'] === true;
+  return card('Checkers', on ? 'good' : 'neutral',
+    on ? `Re-checking proof posts on ${ready.length ? ready.join(', ') : 'no platform'}.` : 'Scheduled re-checks are off on this server.',
+    kv(c));
+}
+
+async function mirrorCard(m: unknown, signal: AbortSignal): Promise<HTMLElement | null> {
+  if (!isObj(m) || m['upstream'] === undefined) return null;
+  const faults = Number(m['faults'] ?? 0);
+  const lag = m['lag_seconds'];
+  const alarm = isObj(m['inconsistency']) || m['alarm'] === true;
+  const state = alarm ? 'bad' : faults > 0 || m['caught_up'] === false ? 'warn' : 'good';
+  const summary: Child[] = [
+    `Mirroring ${text(m['upstream'])}: `,
+    m['caught_up'] === true ? 'caught up' : `behind${m['behind'] !== null && m['behind'] !== undefined ? ` by ${text(m['behind'])} links` : ''}${typeof lag === 'number' ? `, ${lag} s lag` : ''}`,
+    `; ${faults} quarantined link${faults === 1 ? '' : 's'}.`,
+  ];
+  const details: Child[] = [kv(m, ['cursor', 'caught_up', 'behind', 'lag_seconds', 'consecutive_failures', 'last_error', 'faults'])];
+  if (m['last_sync_at']) details.push(h('p', null, 'Last sync ', timeEl(Number(m['last_sync_at']))));
+  if (faults > 0) {
+    const res = await getJson<{ faults: Array<{ avatar: string; uuid: string; code: string; message: string; quarantined_at: number }> }>('/v1/mirror/faults?count=20', signal);
+    if (res.kind === 'ok') {
+      details.push(h('table', null, h('caption', null, 'Quarantined links (the upstream sent them; they failed verification here)'),
+        h('thead', null, h('tr', null, ['avatar', 'uuid', 'reason', 'when'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', null, res.body.faults.map((f) => h('tr', { 'data-code': f.code },
+          h('td', null, short(String(f.avatar), 10, 6)), h('td', { class: 'mono' }, String(f.uuid)),
+          h('td', null, `${f.code}: ${f.message}`), h('td', null, timeEl(f.quarantined_at)))))));
+    }
+  }
+  return card('Mirror', state, summary, h('div', null, details));
+}
+
+function witnessCard(w: unknown): HTMLElement | null {
+  if (!isObj(w)) return null;
+  const alarm = w['inconsistent'] === true || isObj(w['inconsistency']) || (Array.isArray(w['alarms']) && w['alarms'].length > 0);
+  return card('Witness', alarm ? 'bad' : 'good',
+    alarm ? 'INCONSISTENCY: the upstream signed checkpoints that do not agree with each other or with its entries. Following has stopped until an operator acts.' : 'Checkpoints seen so far are consistent.',
+    kv(w));
+}
+
+export async function renderHealth(view: HTMLElement, signal: AbortSignal): Promise<void> {
+  const status = h('p', { class: 'hint', 'aria-live': 'off' }, 'Loading…');
+  const body = h('div', { class: 'cards' });
+  clear(view, h('h1', { tabindex: -1 }, 'Server health'), status, body);
+  const tick = async () => {
+    const res = await getJson<J>('/healthz', signal);
+    if (signal.aborted) return;
+    if (res.kind !== 'ok') {
+      status.textContent = `Health could not be loaded (${res.kind === 'error' ? `${res.code}: ${res.message}` : 'no /healthz'}); retrying.`;
+    } else {
+      const j = res.body;
+      const cards: Array<HTMLElement | null> = [
+        card('Server', 'good', [`proofkeep ${text(j['version'])}`, j['read_only'] === true ? ', read-only mirror' : '', j['started_at'] ? ', up since ' : '', j['started_at'] ? timeEl(Number(j['started_at'])) : ''],
+          kv(j, ['platforms', 'crypto', 'store'])),
+        await archiveCard(j['archive']),
+        checkersCard(j['checkers']),
+        await mirrorCard(j['mirror'], signal),
+        witnessCard(j['witness'] ?? (isObj(j['log']) ? (j['log'] as J)['witness'] : undefined)),
+        isObj(j['log']) ? card('Log', 'good', 'This server keeps a verifiable log.', kv(j['log'] as J)) : null,
+        ...Object.keys(j).filter((k) => !KNOWN.has(k) && isObj(j[k])).map((k) => card(k, 'neutral', '', kv(j[k] as J))),
+      ];
+      if (signal.aborted) return;
+      clear(body, cards.filter((c): c is HTMLElement => c !== null));
+      status.replaceChildren('Refreshed live every few seconds; last update ', timeEl(Math.floor(Date.now() / 1000)), '.');
+    }
+    if (!signal.aborted) setTimeout(() => void tick(), document.hidden ? REFRESH_MS * 4 : REFRESH_MS);
+  };
+  await tick();
+}

@@ -1,0 +1,62 @@
+/**
+ * Sections whose routes come from parts that a server may not have (KV, subkeys, the log): each
+ * asks its route and says plainly when this server does not offer it. KV content is
+ * attacker-controlled JSON: shown as preformatted text, never as markup.
+ */
+import { getJson, qs } from './api.js';
+import { h, short, type Child } from './dom.js';
+import { timeEl } from './time.js';
+import type { DocumentVerdict } from './verify.js';
+
+interface KvJson {
+  proofs: Array<{ platform: string; identity: string; content: unknown; arweave_id?: string }>;
+}
+
+interface SubkeyJson {
+  subkeys: Array<{ avatar: string; algorithm: string; public_key: string; name: string; rp_id: string; created_at: number }>;
+}
+
+const absent = (what: string) => h('p', { class: 'hint', 'data-absent': 'true' }, `${what} not available on this server.`);
+const failed = (what: string, r: { code: string; message: string }) => h('p', { class: 'banner warn' }, `${what} could not be loaded (${r.code}: ${r.message}).`);
+
+export async function kvSection(id: string, signal: AbortSignal): Promise<HTMLElement> {
+  const res = await getJson<KvJson>(`/v1/kv?${qs({ avatar: id })}`, signal);
+  const body: Child[] = [h('h2', { id: 'h-kv' }, 'Key-value data')];
+  if (res.kind === 'absent') body.push(absent('The KV service is'));
+  else if (res.kind === 'error') body.push(failed('KV data', res));
+  else if (!Array.isArray(res.body.proofs) || res.body.proofs.length === 0) body.push(h('p', null, 'No KV data stored.'));
+  else {
+    for (const ns of res.body.proofs) {
+      body.push(h('article', { class: 'kvns', 'data-namespace': `${ns.platform}/${ns.identity}` },
+        h('h3', null, 'Namespace ', h('span', { class: 'platform' }, String(ns.platform)), ' ', h('span', { class: 'identity' }, String(ns.identity))),
+        h('pre', { class: 'post', tabindex: 0, 'aria-label': 'KV content' }, JSON.stringify(ns.content, null, 2) ?? 'null'),
+        ns.arweave_id ? h('p', { class: 'hint' }, 'Arweave tx ', short(String(ns.arweave_id), 10, 4)) : null));
+    }
+  }
+  return h('section', { 'aria-labelledby': 'h-kv' }, body);
+}
+
+export async function subkeySection(id: string, signal: AbortSignal): Promise<HTMLElement> {
+  const res = await getJson<SubkeyJson>(`/v1/subkey?${qs({ avatar: id })}`, signal);
+  const body: Child[] = [h('h2', { id: 'h-subkeys' }, 'Subkeys')];
+  if (res.kind === 'absent') body.push(absent('Subkeys are'));
+  else if (res.kind === 'error') body.push(failed('Subkeys', res));
+  else if (!Array.isArray(res.body.subkeys) || res.body.subkeys.length === 0) body.push(h('p', null, 'No subkeys.'));
+  else {
+    body.push(h('table', null, h('caption', null, 'Keys this Avatar authorized for a relying party'),
+      h('thead', null, h('tr', null, ['name', 'relying party', 'algorithm', 'key', 'added'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', null, res.body.subkeys.map((s) => h('tr', null,
+        h('td', null, String(s.name)), h('td', null, String(s.rp_id)), h('td', null, String(s.algorithm)),
+        h('td', null, short(String(s.public_key), 12, 6)), h('td', null, timeEl(Number(s.created_at))))))));
+  }
+  return h('section', { 'aria-labelledby': 'h-subkeys' }, body);
+}
+
+/** Log inclusion: shown once the server has a verifiable log (checkpoint route). */
+export async function logSection(_id: string, _verdict: DocumentVerdict | null, signal: AbortSignal): Promise<HTMLElement> {
+  const res = await fetch('/checkpoint', { signal, credentials: 'omit' }).catch(() => null);
+  const body: Child[] = [h('h2', { id: 'h-log' }, 'Transparency log')];
+  if (!res || res.status === 404) body.push(absent('A verifiable log is'));
+  else body.push(h('p', null, 'This server publishes a checkpoint; inclusion proofs are not shown by this version of the page.'));
+  return h('section', { 'aria-labelledby': 'h-log' }, body);
+}

@@ -1,0 +1,94 @@
+/**
+ * The explorer in a real headless Chromium against a real daemon (SQLite in a temp dir, HTTP on
+ * 127.0.0.1): search by identity, by key in another spelling and by uuid; an Avatar's page with
+ * its chain verified in the browser; plain-language states; the page without JavaScript.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
+import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { buildExplorer, hasChromium, launchBrowser, type TestBrowser } from './browser.js';
+
+let web: Awaited<ReturnType<typeof buildExplorer>>;
+let d: TestDaemon;
+let b: TestBrowser;
+const alice = new TestAvatar('explorer-alice');
+
+beforeAll(async () => {
+  web = await buildExplorer();
+  d = await startDaemon({ 'explorer.assetsDir': web.dir });
+  const links = [
+    alice.link({ prev: null, platform: 'twitter', identity: 'alice_tw', uuid: uuidFrom('ex-a-0'), created_at: 1_700_000_000, proof_location: '111' }),
+  ];
+  links.push(alice.link({ prev: links[0]!.signature, platform: 'github', identity: 'alice-gh', uuid: uuidFrom('ex-a-1'), created_at: 1_700_000_100 }));
+  links.push(alice.link({ prev: links[1]!.signature, platform: 'github', identity: 'alice-gh', action: 'delete', uuid: uuidFrom('ex-a-2'), created_at: 1_700_000_200 }));
+  links.push(alice.link({ prev: links[2]!.signature, platform: 'dns', identity: 'alice.example', uuid: uuidFrom('ex-a-3'), created_at: 1_700_000_300 }));
+  const r = await post(`${d.url}/v1/links`, { links: links.map((l) => ({ avatar: alice.id, ...l })) });
+  expect(r.body.accepted).toBe(4);
+  if (hasChromium) b = await launchBrowser();
+});
+
+afterAll(async () => {
+  await b?.close();
+  await d?.stop();
+  web?.remove();
+});
+
+describe.skipIf(!hasChromium)('explorer in Chromium', () => {
+  it('search by identity, open the Avatar: bindings with plain states, chain verified in the browser', async () => {
+    const page = await b.newPage();
+    await page.goto(`${d.url}/`);
+    await page.getByLabel('Identity, Avatar key or uuid').fill('alice_tw');
+    await page.getByLabel('Identity, Avatar key or uuid').press('Enter');
+    await page.getByRole('heading', { name: 'Search results' }).waitFor();
+    await page.getByRole('link', { name: alice.id }).click();
+    await page.waitForURL(`${d.url}/avatar/${alice.id}`);
+    const banner = page.locator('[data-verdict]');
+    await banner.waitFor();
+    expect(await banner.getAttribute('data-verdict')).toBe('ok');
+    expect(await banner.textContent()).toMatch(/All 4 links/);
+    // current bindings: twitter and dns (github was unbound), both unchecked here
+    const bindings = page.locator('article.binding');
+    expect(await bindings.count()).toBe(2);
+    expect(await page.locator('article.binding[data-platform="twitter"] .meaning').textContent()).toMatch(/Nobody has fetched the proof post yet/);
+    // the chain in prev order, each link verified
+    expect(await page.locator('ol.chain > li').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')))).toEqual(['OK', 'OK', 'OK', 'OK']);
+    expect(await page.locator('ol.chain > li').nth(2).textContent()).toMatch(/unbound\s*github\s*alice-gh/);
+    // parts this server does not have are said to be missing, not silently empty
+    expect(await page.locator('section[aria-labelledby="h-log"] [data-absent]').count()).toBe(1);
+    expect(b.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('search by the Avatar key in another spelling (uncompressed, no 0x) and by a link uuid', async () => {
+    const page = await b.newPage();
+    await page.goto(`${d.url}/`);
+    const uncompressed = alice.uncompressed.slice(2);
+    await page.getByLabel('Identity, Avatar key or uuid').fill(uncompressed.toUpperCase());
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(`${d.url}/avatar/${alice.id}`);
+    await page.locator('[data-verdict="ok"]').waitFor();
+    await page.goto(`${d.url}/`);
+    await page.getByLabel('Identity, Avatar key or uuid').fill(uuidFrom('ex-a-3').toUpperCase());
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(new RegExp(`/avatar/${alice.id}#link-3$`));
+    await page.locator('[data-verdict="ok"]').waitFor();
+    await page.close();
+  });
+
+  it('no request left 127.0.0.1', () => {
+    expect(b.blocked).toEqual([]);
+  });
+});
+
+describe('the lookup route and the served page', () => {
+  it('GET /v1/links/by_uuid finds the link in any Avatar; a bad uuid is 400 BAD_UUID', async () => {
+    const r = await json(`${d.url}/v1/links/by_uuid?uuid=${uuidFrom('ex-a-1')}`);
+    expect(r.status).toBe(200);
+    expect(r.body.links).toEqual([{ avatar: alice.id, seq: 1, action: 'create', platform: 'github', identity: 'alice-gh', created_at: 1_700_000_100, uuid: uuidFrom('ex-a-1') }]);
+    expect((await json(`${d.url}/v1/links/by_uuid?uuid=${uuidFrom('nobody')}`)).body.links).toEqual([]);
+    for (const bad of ['', 'x', `${uuidFrom('ex-a-1')}0`, "' OR 1=1 --"]) {
+      const e = await json(`${d.url}/v1/links/by_uuid?uuid=${encodeURIComponent(bad)}`);
+      expect([e.status, e.body.code]).toEqual([400, 'BAD_UUID']);
+    }
+  });
+});
