@@ -1,6 +1,6 @@
 /**
  * Build a large index directly with SQLite inserts through the store's own schema (migrations
- * run by Store.open), for the start-up measurement: the daemon must open a million indexed links
+ * run by Store.open with every owner's SCHEMA), for the start-up measurement: the daemon must open a million indexed links
  * without verifying them. Link contents are well-formed (real payloads, base64 signatures of
  * the right length, prev chained) but not signed: nothing at start-up may depend on verifying.
  * Rows the components' append hooks write (check schedule, archive jobs) are written too.
@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildSignPayload, bytesToHex } from '../../src/core/index.js';
 import { Store } from '../../src/store/index.js';
+import { SCHEMA } from '../../src/schema.js';
 import { uuidFrom } from '../lib/gen.js';
 
 export async function buildBigDb(dataDir: string, links: number, perAvatar: number, timeLimitMs = 600_000): Promise<{ links: number; avatars: number; seconds: number; bytes: number }> {
   const file = join(dataDir, 'proofkeep.sqlite');
   const t0 = performance.now();
-  await Store.open({ file }).close(); // schema and migrations exactly as the daemon creates them
+  await Store.open({ file, migrations: SCHEMA }).close(); // schema and migrations exactly as the daemon creates them
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF'); // a benchmark fixture: durability of the build does not matter
@@ -30,8 +31,8 @@ export async function buildBigDb(dataDir: string, links: number, perAvatar: numb
      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
   );
   // What the append path's in-transaction hooks write alongside each link: a check schedule per
-  // binding (checkers) and an archive job per link (archive; here already done). Without them
-  // the daemon would take the index for one that predates those components and backfill it.
+  // binding (checkers) and an archive job per link (archive; here already done), so the index is
+  // the one the daemon itself would have built.
   const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name));
   const insCheck = tables.has('binding_checks')
     ? db.prepare('INSERT INTO binding_checks (binding_id, link_id, platform, next_check_at) VALUES (?,?,?,?)')

@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { ProofError } from '../core/index.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './errors.js';
+import { apiMetrics, NO_INGEST_METRICS } from './metrics.js';
 import { RateLimiter } from './ratelimit.js';
 import { chainRoutes } from './routes/chain.js';
 import { linkRoutes } from './routes/links.js';
@@ -33,6 +34,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  const ingest = deps.metrics ? apiMetrics(app, deps.metrics) : NO_INGEST_METRICS;
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ message: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
@@ -54,10 +56,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       ...(deps.health?.() ?? {}),
     };
   });
-  proofRoutes(app, deps);
+  proofRoutes(app, deps, ingest);
   restoreRoutes(app, deps);
   chainRoutes(app, deps);
-  linkRoutes(app, deps);
+  linkRoutes(app, deps, ingest);
   return app;
 }
 

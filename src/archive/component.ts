@@ -2,7 +2,8 @@
  * The archive component: builds the IPFS node, the Arweave client (a real gateway with the
  * configured wallet, or the embedded local devnet), the outbox and its worker; registers the
  * append hook that writes an archive job in the same transaction as each accepted link; adds
- * GET /ipfs/:cid and GET /v1/chain/:avatar/archive; fills the API's archiveInfo provider.
+ * GET /ipfs/:cid and GET /v1/chain/:avatar/archive; provides the API's archiveInfo and the
+ * queue metrics. Owns the tables of ./migration.ts (queried in ./outbox-store.ts).
  *
  * Only the append hook must exist before the API accepts links (the outbox is durable), so the
  * heavy parts — helia/libp2p (~0.7 s just to load), the devnet — load and start in the
@@ -13,15 +14,18 @@
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { ArchiveInfo } from '../api/deps.js';
-import type { KvStore } from '../kv/kv-store.js';
-import type { Store } from '../store/index.js';
+import { Gauge, type Registry } from 'prom-client';
+import type { ApiCapabilities, Component } from '../component.js';
+import type { KvAppendHook, KvStore } from '../kv/kv-store.js';
+import type { AppendHook } from '../store/index.js';
+import type { Reader } from '../store/read.js';
+import type { Db } from '../store/sqlite.js';
 import type { ArweaveClient } from './arweave.js';
 import type { ArchiveConfig } from './config.js';
 import type { Devnet } from './devnet.js';
 import { registerGateway } from './gateway.js';
 import type { IpfsNode } from './ipfs.js';
-import { KV_KIND } from './kinds.js';
+import { KV_KIND, kvChains } from './kinds.js';
 import { OutboxStore } from './outbox-store.js';
 import { archiveRoutes } from './routes.js';
 import { loadWallet } from './wallet.js';
@@ -32,19 +36,25 @@ const INIT_RETRY_MS = { first: 5_000, max: 120_000 };
 
 export interface ArchiveComponentOptions {
   config: ArchiveConfig;
-  store: Store;
+  /** the shared connection, for the archive's own tables */
+  db: Db;
+  /** Avatars and chains, to build each version's document */
+  read: Pick<Reader, 'avatarById' | 'avatarByKey' | 'chainPrefix'>;
   dataDir: string;
   log: Logger;
-  /** KV chains are archived too when the KVService is there */
-  kv?: KvStore;
+  /** the KVService's store: its KV chains are archived too, through the same outbox code */
+  kv?: Pick<KvStore, 'avatarById' | 'avatarRow' | 'writes'>;
 }
 
-export class ArchiveComponent {
+export class ArchiveComponent implements Component {
   readonly name = 'archive';
+  readonly after = ['store'] as const;
   readonly outbox: OutboxStore;
   /** the same outbox code over the KV chain tables (null without the KVService) */
   readonly kvOutbox: OutboxStore | null;
-  readonly archiveInfo: ArchiveInfo;
+  readonly onAppend?: AppendHook;
+  readonly onKvAppend?: KvAppendHook;
+  readonly api: ApiCapabilities;
   ipfs: IpfsNode | null = null;
   devnet: Devnet | null = null;
   worker: ArchiveWorker | null = null;
@@ -52,17 +62,21 @@ export class ArchiveComponent {
   private arweaveInfo: Record<string, unknown> = { mode: 'disabled' };
 
   constructor(private readonly opts: ArchiveComponentOptions) {
-    this.outbox = new OutboxStore(opts.store.db);
-    // Registered at construction, before the API accepts anything: every accepted link gets
-    // its job in its own append transaction (a 201 implies the job is durable).
-    if (opts.config.enabled) opts.store.onAppend((ev) => this.outbox.enqueue(ev));
-    this.kvOutbox = opts.kv ? new OutboxStore(opts.store.db, KV_KIND) : null;
+    this.outbox = new OutboxStore(opts.db, opts.read);
+    // Registered by the daemon before the API accepts anything: every accepted link gets its
+    // job in its own append transaction (a 201 implies the job is durable).
+    if (opts.config.enabled) this.onAppend = (ev) => this.outbox.enqueue(ev);
+    this.kvOutbox = opts.kv ? new OutboxStore(opts.db, kvChains(opts.kv), KV_KIND) : null;
     const kvOutbox = this.kvOutbox;
-    if (opts.config.enabled && kvOutbox) opts.kv!.onAppend((ev) => kvOutbox.enqueue({ avatarId: ev.kvAvatarId, seq: ev.seq }));
-    this.archiveInfo = {
-      lastTxId: (avatarId) => this.outbox.lastTxId(avatarId),
-      txIdForLink: (avatarId, seq) => this.outbox.txIdForLink(avatarId, seq),
-    };
+    if (opts.config.enabled && kvOutbox) this.onKvAppend = (ev) => kvOutbox.enqueue({ avatarId: ev.kvAvatarId, seq: ev.seq });
+    this.api = opts.config.enabled
+      ? {
+          archiveInfo: {
+            lastTxId: (avatarId) => this.outbox.lastTxId(avatarId),
+            txIdForLink: (avatarId, seq) => this.outbox.txIdForLink(avatarId, seq),
+          },
+        }
+      : {};
   }
 
   private init: Promise<void> | null = null;
@@ -177,8 +191,37 @@ export class ArchiveComponent {
     };
   }
 
+  metrics(registry: Registry): void {
+    if (!this.opts.config.enabled) return;
+    const outbox = this.outbox;
+    // One summary query per scrape, shared by the two gauges (collected one after the other).
+    let last: { at: number; s: ReturnType<OutboxStore['summary']> } | null = null;
+    const summary = () => {
+      const now = Date.now();
+      if (!last || now - last.at > 100) last = { at: now, s: outbox.summary() };
+      return { now, s: last.s };
+    };
+    new Gauge({
+      name: 'proofkeep_archive_queue_depth',
+      help: 'Archive jobs pending (accepted links whose chain version is not archived yet)',
+      registers: [registry],
+      collect() {
+        this.set(summary().s.jobs);
+      },
+    });
+    new Gauge({
+      name: 'proofkeep_archive_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending archive job (0 when none)',
+      registers: [registry],
+      collect() {
+        const { now, s } = summary();
+        this.set(s.oldest_enqueued_at === null ? 0 : Math.max(0, now - s.oldest_enqueued_at) / 1000);
+      },
+    });
+  }
+
   routes(app: FastifyInstance): void {
-    archiveRoutes(app, this.opts.store, this.outbox, this.kvOutbox && this.opts.kv ? { store: this.opts.kv, outbox: this.kvOutbox } : undefined);
+    archiveRoutes(app, this.opts.read, this.outbox, this.kvOutbox && this.opts.kv ? { store: this.opts.kv, outbox: this.kvOutbox } : undefined);
     if (this.opts.config.ipfs.gateway) registerGateway(app, () => this.ipfs);
   }
 }

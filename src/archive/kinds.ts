@@ -1,13 +1,12 @@
 /**
  * What the outbox archives. Proof chains and KV chains go through the same outbox code, worker
- * and targets; a kind names its tables and how one version's document and tags are made. Each
- * kind's jobs and versions live in their own tables (same columns; `link_count` is the number of
- * entries — links or KV writes — in the version), keyed by the kind's own avatar rows.
+ * and targets; a kind names its tables and tags, a chain source gives an Avatar's row and one
+ * version's document. Each kind's jobs and versions live in their own tables (same columns;
+ * `link_count` is the number of entries — links or KV writes — in the version).
  */
-import type Database from 'better-sqlite3';
 import { chainDocumentBytes, kvChainDocumentBytes } from '../core/index.js';
-import { rowToLink, type LinkRow } from '../store/rows.js';
-import { rowToKvWrite, type KvWriteRow } from '../kv/kv-store.js';
+import type { KvStore } from '../kv/kv-store.js';
+import type { Reader } from '../store/read.js';
 import { archiveTags, type Tag } from './arweave.js';
 
 export interface TagInput {
@@ -22,30 +21,36 @@ export interface OutboxKind {
   readonly name: 'proof' | 'kv';
   readonly jobs: string;
   readonly versions: string;
-  /** SELECT id, avatar, public_key, <entry count> AS link_count … WHERE id = ? */
-  readonly avatarSql: string;
-  /** the document of the first `count` entries and the uuid of the last; prepared per db */
-  documentReader(db: Database.Database): (avatarId: number, publicKey: string, count: number) => { bytes: Uint8Array; headUuid: string; entries: number };
   tags(v: TagInput): Tag[];
   /** tags that identify one version when looking for a tx already made for it */
   readonly keyTags: readonly string[];
+}
+
+export interface ChainSource {
+  /** `link_count`: the Avatar's current number of entries */
+  avatar(avatarId: number): { id: number; avatar: string; public_key: string; link_count: number } | undefined;
+  /** the document of the first `count` entries, the uuid of the last, and how many there were */
+  document(avatarId: number, publicKey: string, count: number): { bytes: Uint8Array; headUuid: string; entries: number };
 }
 
 export const PROOF_KIND: OutboxKind = {
   name: 'proof',
   jobs: 'archive_jobs',
   versions: 'archive_versions',
-  avatarSql: 'SELECT id, avatar, public_key, link_count FROM avatars WHERE id = ?',
-  documentReader(db) {
-    const q = db.prepare<[number, number], LinkRow>('SELECT * FROM links WHERE avatar_id = ? AND seq < ? ORDER BY seq');
-    return (avatarId, publicKey, count) => {
-      const links = q.all(avatarId, count).map(rowToLink);
-      return { bytes: chainDocumentBytes(publicKey, links), headUuid: links.at(-1)?.uuid ?? '', entries: links.length };
-    };
-  },
   tags: archiveTags,
   keyTags: ['App-Name', 'Avatar', 'Links', 'IPFS-CID'],
 };
+
+/** Proof chains, read through the store's reader. */
+export function proofChains(read: Pick<Reader, 'avatarById' | 'chainPrefix'>): ChainSource {
+  return {
+    avatar: (id) => read.avatarById(id),
+    document(avatarId, publicKey, count) {
+      const links = read.chainPrefix(avatarId, count);
+      return { bytes: chainDocumentBytes(publicKey, links), headUuid: links.at(-1)?.uuid ?? '', entries: links.length };
+    },
+  };
+}
 
 /** KV chain versions: their own App-Name, so proof-chain lookups by tag never see them. */
 export const KV_APP_NAME = 'proofkeep-kv';
@@ -68,14 +73,20 @@ export const KV_KIND: OutboxKind = {
   name: 'kv',
   jobs: 'kv_archive_jobs',
   versions: 'kv_archive_versions',
-  avatarSql: 'SELECT id, avatar, public_key, write_count AS link_count FROM kv_avatars WHERE id = ?',
-  documentReader(db) {
-    const q = db.prepare<[number, number], KvWriteRow>('SELECT * FROM kv_writes WHERE kv_avatar_id = ? AND seq < ? ORDER BY seq');
-    return (avatarId, publicKey, count) => {
-      const writes = q.all(avatarId, count).map(rowToKvWrite);
-      return { bytes: kvChainDocumentBytes(publicKey, writes), headUuid: writes.at(-1)?.uuid ?? '', entries: writes.length };
-    };
-  },
   tags: kvArchiveTags,
   keyTags: ['App-Name', 'Avatar', 'Writes', 'IPFS-CID'],
 };
+
+/** KV chains, read through the KV store. */
+export function kvChains(kv: Pick<KvStore, 'avatarById' | 'writes'>): ChainSource {
+  return {
+    avatar(id) {
+      const r = kv.avatarById(id);
+      return r && { id: r.id, avatar: r.avatar, public_key: r.public_key, link_count: r.write_count };
+    },
+    document(avatarId, publicKey, count) {
+      const writes = kv.writes(avatarId, count);
+      return { bytes: kvChainDocumentBytes(publicKey, writes), headUuid: writes.at(-1)?.uuid ?? '', entries: writes.length };
+    },
+  };
+}

@@ -1,12 +1,13 @@
 /**
- * The archive's SQL (tables from migration 002). Every state change is one short synchronous
- * transaction, so a crash leaves either the old or the new state: the worker's steps are
- * idempotent against both.
+ * The archive's SQL: the tables of ./migration.ts and nothing else (chains are read through the
+ * store's reader). Every state change is one short synchronous transaction, so a crash leaves
+ * either the old or the new state: the worker's steps are idempotent against both.
  */
-import type Database from 'better-sqlite3';
 import type { AppendEvent } from '../store/index.js';
+import type { Reader } from '../store/read.js';
+import type { Db } from '../store/sqlite.js';
 import type { SignedTx, Tag } from './arweave.js';
-import { PROOF_KIND, type OutboxKind, type TagInput } from './kinds.js';
+import { PROOF_KIND, proofChains, type ChainSource, type OutboxKind, type TagInput } from './kinds.js';
 
 export type IpfsStatus = 'pending' | 'pinned' | 'unpinned' | 'disabled';
 export type ArweaveStatus = 'pending' | 'signed' | 'posted' | 'confirmed' | 'disabled';
@@ -52,13 +53,20 @@ export interface PendingSummary {
 
 export class OutboxStore {
   private readonly s;
-  private readonly doc;
+  private readonly chains: ChainSource;
 
-  /** `kind`: which chains this outbox archives (proof chains by default, or KV chains). */
-  constructor(readonly db: Database.Database, readonly kind: OutboxKind = PROOF_KIND) {
+  /**
+   * `chains`: the store's reader (proof chains) or a chain source of another kind, with `kind`
+   * naming that kind's tables and tags (KV chains: kinds.ts).
+   */
+  constructor(
+    db: Db,
+    chains: Pick<Reader, 'avatarById' | 'chainPrefix'> | ChainSource,
+    readonly kind: OutboxKind = PROOF_KIND,
+  ) {
+    this.chains = 'document' in chains ? chains : proofChains(chains);
     const J = kind.jobs;
     const V = kind.versions;
-    this.doc = kind.documentReader(db);
     this.s = {
       enqueue: db.prepare(`INSERT INTO ${J} (avatar_id, link_count, enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?)`),
       due: db.prepare<[number, number, number], DueAvatar>(
@@ -84,7 +92,6 @@ export class OutboxStore {
         `SELECT COUNT(*) AS jobs, MAX(next_attempt_at) AS next_attempt_at, MAX(attempts) AS attempts, MAX(last_error) AS last_error
          FROM ${J} WHERE avatar_id = ? AND state = 'pending'`,
       ),
-      avatar: db.prepare<[number], { id: number; avatar: string; public_key: string; link_count: number }>(kind.avatarSql),
       version: db.prepare<[number, number], VersionRow>(`SELECT * FROM ${V} WHERE avatar_id = ? AND link_count = ?`),
       versionById: db.prepare<[number], VersionRow>(`SELECT * FROM ${V} WHERE id = ?`),
       versionsOf: db.prepare<[number], VersionRow>(`SELECT * FROM ${V} WHERE avatar_id = ? ORDER BY link_count`),
@@ -163,12 +170,12 @@ export class OutboxStore {
   }
 
   avatar(avatarId: number): { id: number; avatar: string; public_key: string; link_count: number } | undefined {
-    return this.s.avatar.get(avatarId);
+    return this.chains.avatar(avatarId);
   }
 
   /** The document of the Avatar's chain as it was at `count` entries, and its head uuid. */
   document(avatarId: number, publicKey: string, count: number): { bytes: Uint8Array; headUuid: string; entries: number } {
-    return this.doc(avatarId, publicKey, count);
+    return this.chains.document(avatarId, publicKey, count);
   }
 
   tags(v: TagInput): Tag[] {

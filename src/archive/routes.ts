@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parsePublicKey, ProofError } from '../core/index.js';
 import type { KvStore } from '../kv/kv-store.js';
-import type { Store } from '../store/index.js';
+import type { Reader } from '../store/read.js';
 import type { OutboxStore, VersionRow } from './outbox-store.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -50,10 +50,15 @@ function archiveView(outbox: OutboxStore, row: { id: number; avatar: string }, c
   };
 }
 
-export function archiveRoutes(app: FastifyInstance, store: Store, outbox: OutboxStore, kv?: { store: KvStore; outbox: OutboxStore }): void {
+export function archiveRoutes(
+  app: FastifyInstance,
+  read: Pick<Reader, 'avatarByKey'>,
+  outbox: OutboxStore,
+  kv?: { store: Pick<KvStore, 'avatarRow'>; outbox: OutboxStore },
+): void {
   app.get<{ Params: { avatar: string } }>('/v1/chain/:avatar/archive', async (req) => {
     const avatar = parsePublicKey(req.params.avatar);
-    const row = store.avatarRow(avatar.id);
+    const row = read.avatarByKey(avatar.id);
     if (!row) throw new ProofError('NOT_FOUND', `no chain for avatar ${avatar.id}`);
     return archiveView(outbox, row, { link_count: row.link_count });
   });

@@ -1,12 +1,12 @@
 /**
- * The checkers' SQL (tables of migration 3, plus the binding state columns of the base
- * schema). Every verdict is one transaction that first confirms the binding still points at
- * the link that was checked: a binding deleted or re-created meanwhile is left alone. The
- * chain (links) is never written here.
+ * The checkers' SQL: the tables of ./migration.ts (schedule and evidence) and nothing else.
+ * A binding's state changes through the store's binding module, in the same transaction as
+ * the schedule: every verdict first confirms the binding still points at the link that was
+ * checked, so a binding deleted or re-created meanwhile is left alone. The chain (links) is
+ * never written here.
  */
-import type Database from 'better-sqlite3';
-import { parsePublicKey } from '../core/index.js';
-import { rowToLink, type LinkRow } from '../store/rows.js';
+import type { Bindings, BindingStatus } from '../store/bindings.js';
+import type { Db } from '../store/sqlite.js';
 import type { CheckResult, CheckTarget, Evidence } from './types.js';
 
 export interface ScheduleRow {
@@ -43,36 +43,24 @@ export interface VerdictPolicy {
   staleAfterFailures: number;
 }
 
-type BindingJoin = LinkRow & { b_id: number; b_link_id: number; b_alt_id: string; a_avatar: string };
-
 export class CheckStore {
   private readonly s;
 
-  constructor(readonly db: Database.Database) {
+  constructor(
+    private readonly db: Db,
+    private readonly bindings: Bindings,
+  ) {
     this.s = {
       due: db.prepare<[string, number, number], { binding_id: number }>(
         'SELECT binding_id FROM binding_checks WHERE platform = ? AND next_check_at <= ? ORDER BY next_check_at LIMIT ?',
       ),
       lease: db.prepare<[number, number, number]>('UPDATE binding_checks SET next_check_at = ?, last_attempt_at = ? WHERE binding_id = ?'),
-      target: db.prepare<[number], BindingJoin>(
-        `SELECT l.*, b.id AS b_id, b.link_id AS b_link_id, b.alt_id AS b_alt_id, a.avatar AS a_avatar
-           FROM bindings b JOIN links l ON l.id = b.link_id JOIN avatars a ON a.id = b.avatar_id WHERE b.id = ?`,
-      ),
       schedule: db.prepare(
         `INSERT INTO binding_checks (binding_id, link_id, platform, next_check_at, last_success_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (binding_id) DO UPDATE SET link_id = excluded.link_id, platform = excluded.platform,
            next_check_at = excluded.next_check_at, fail_count = 0, transient_streak = 0, last_attempt_at = NULL,
            last_success_at = excluded.last_success_at, last_error_code = '', last_error = ''`,
       ),
-      bindingCurrent: db.prepare<[number, number], { status: string }>('SELECT status FROM bindings WHERE id = ? AND link_id = ?'),
-      setValid: db.prepare(
-        `UPDATE bindings SET status = 'valid', is_valid = 1, invalid_reason = '', invalid_code = '', last_checked_at = ?,
-           alt_id = CASE WHEN ? <> '' THEN ? ELSE alt_id END, updated_at = ? WHERE id = ?`,
-      ),
-      setInvalid: db.prepare(
-        `UPDATE bindings SET status = 'invalid', is_valid = 0, invalid_reason = ?, invalid_code = ?, last_checked_at = ?, updated_at = ? WHERE id = ?`,
-      ),
-      setStale: db.prepare(`UPDATE bindings SET status = 'stale', updated_at = ? WHERE id = ? AND status IN ('valid', 'unchecked')`),
       verdict: db.prepare(
         `UPDATE binding_checks SET next_check_at = ?, transient_streak = 0, last_success_at = ?, last_error_code = '', last_error = '' WHERE binding_id = ?`,
       ),
@@ -88,6 +76,7 @@ export class CheckStore {
       getSchedule: db.prepare<[number], ScheduleRow>('SELECT * FROM binding_checks WHERE binding_id = ?'),
       getEvidence: db.prepare<[number], EvidenceRow>('SELECT url, text, fetched_at, outcome FROM binding_evidence WHERE binding_id = ?'),
       queuePlatform: db.prepare<[number, string, number]>('UPDATE binding_checks SET next_check_at = ? WHERE platform = ? AND next_check_at > ?'),
+      release: db.prepare<[number, number]>('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ?'),
       queueOne: db.prepare<[number, number, number]>('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ? AND next_check_at <= ?'),
     };
   }
@@ -107,10 +96,9 @@ export class CheckStore {
 
   /** Load what to check for a claimed binding; undefined when it is gone. */
   load(bindingId: number): DueCheck | undefined {
-    const r = this.s.target.get(bindingId);
-    if (!r) return undefined;
-    const link = rowToLink(r);
-    return { bindingId, linkId: r.b_link_id, target: { avatar: parsePublicKey(r.a_avatar), link, altId: r.b_alt_id || null } };
+    const t = this.bindings.target(bindingId);
+    if (!t) return undefined;
+    return { bindingId, linkId: t.linkId, target: { avatar: t.avatar, link: t.link, altId: t.altId } };
   }
 
   /** Schedule a binding (inside the append transaction, or at backfill). */
@@ -123,20 +111,18 @@ export class CheckStore {
   }
 
   /** Record a result. Returns the binding's new status, or null when the binding moved on. */
-  apply(check: { bindingId: number; linkId: number }, result: CheckResult, now: number, policy: VerdictPolicy): string | null {
-    return this.db.transaction((): string | null => {
-      const cur = this.s.bindingCurrent.get(check.bindingId, check.linkId);
-      if (!cur) return null;
-      const nowMs = now * 1000;
+  apply(check: { bindingId: number; linkId: number }, result: CheckResult, now: number, policy: VerdictPolicy): BindingStatus | null {
+    const { bindingId, linkId } = check;
+    return this.db.transaction((): BindingStatus | null => {
+      if (this.bindings.statusOf(bindingId, linkId) === undefined) return null;
       if (result.kind === 'valid') {
-        const alt = result.altId ?? '';
-        this.s.setValid.run(now, alt, alt, nowMs, check.bindingId);
+        this.bindings.markValid(bindingId, linkId, result.altId ?? '', now);
         this.s.verdict.run(policy.nextAfterVerdict(now), now, check.bindingId);
         if (result.evidence) this.writeEvidence(check.bindingId, check.linkId, result.evidence, 'valid');
         return 'valid';
       }
       if (result.kind === 'invalid') {
-        this.s.setInvalid.run(result.reason, result.code, now, nowMs, check.bindingId);
+        this.bindings.markInvalid(bindingId, linkId, result.reason, result.code, now);
         this.s.verdict.run(policy.nextAfterVerdict(now), now, check.bindingId);
         if (result.evidence) this.writeEvidence(check.bindingId, check.linkId, result.evidence, result.code);
         return 'invalid';
@@ -145,8 +131,8 @@ export class CheckStore {
       const prev = this.s.getSchedule.get(check.bindingId);
       const streak = (prev?.transient_streak ?? 0) + 1;
       this.s.transient.run(policy.nextAfterTransient(now, streak, result.retryAfterMs), result.code, result.reason.slice(0, 500), check.bindingId);
-      if (streak >= policy.staleAfterFailures) this.s.setStale.run(nowMs, check.bindingId);
-      return (this.s.bindingCurrent.get(check.bindingId, check.linkId)?.status) ?? null;
+      if (streak >= policy.staleAfterFailures) this.bindings.markStale(bindingId, linkId, now);
+      return this.bindings.statusOf(bindingId, linkId) ?? null;
     })();
   }
 
@@ -160,7 +146,7 @@ export class CheckStore {
 
   /** A cancelled check (shutdown) is due again at once rather than after its lease. */
   release(bindingId: number, now: number): void {
-    this.db.prepare('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ?').run(now, bindingId);
+    this.s.release.run(now, bindingId);
   }
 
   /** Make every binding of a platform due now (admin). Returns how many were queued. */
@@ -168,7 +154,10 @@ export class CheckStore {
     return this.s.queuePlatform.run(0, platform, -1).changes;
   }
 
-  /** Move already-due bindings to the front of the line (read path: overdue ones are wanted now). */
+  /**
+   * Move already-due bindings to the front of the line: the scheduler folds in the bindings
+   * reads have served (overdue ones are wanted now) at the start of its pass, never on a read.
+   */
   queueEarly(bindingIds: number[], now: number): number {
     return this.db.transaction(() => {
       let n = 0;
@@ -177,16 +166,4 @@ export class CheckStore {
     })();
   }
 
-  /** Bindings without a schedule row (made before migration 3 by other paths): schedule in batches. */
-  backfill(now: number, spreadSeconds: number, limit: number): number {
-    const rows = this.db
-      .prepare<[number], { id: number; link_id: number; platform: string }>(
-        'SELECT b.id, b.link_id, b.platform FROM bindings b LEFT JOIN binding_checks c ON c.binding_id = b.id WHERE c.binding_id IS NULL LIMIT ?',
-      )
-      .all(limit);
-    this.db.transaction(() => {
-      for (const r of rows) this.schedule(r.id, r.link_id, r.platform, now + Math.floor(Math.random() * spreadSeconds), null);
-    })();
-    return rows.length;
-  }
 }

@@ -11,7 +11,7 @@ import PQueue from 'p-queue';
 import { request, type Dispatcher } from 'undici';
 import type { RateLimit } from './config.js';
 import { RequestWindow } from './ratelimit.js';
-import { CheckCancelled, TransientFailure } from './types.js';
+import { CheckCancelled, TransientFailure } from './failures.js';
 
 export interface HttpResponse {
   status: number;

@@ -9,15 +9,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fail, normalizeIdentity, parsePublicKey, ProofError } from '../core/index.js';
-import type { Store } from '../store/index.js';
-import type { BindingRow } from '../store/rows.js';
+import type { BindingRow } from '../store/bindings.js';
+import type { Reader } from '../store/read.js';
 import type { CheckStore } from './check-store.js';
 import type { CheckRunner } from './runner.js';
 import type { Scheduler } from './scheduler.js';
 import { CheckCancelled } from './types.js';
 
 export interface RouteDeps {
-  store: Store;
+  read: Pick<Reader, 'binding' | 'avatarByKey'>;
   checks: CheckStore;
   runner: CheckRunner;
   scheduler: Scheduler;
@@ -37,8 +37,8 @@ function findBinding(deps: RouteDeps, q: Record<string, unknown>): { binding: Bi
   } catch {
     /* a query just finds nothing */
   }
-  const row = deps.store.avatarRow(avatar.id);
-  const binding = row ? deps.store.read.binding(row.id, platform, id) : undefined;
+  const row = deps.read.avatarByKey(avatar.id);
+  const binding = row ? deps.read.binding(row.id, platform, id) : undefined;
   if (!binding) throw new ProofError('NOT_FOUND', 'no such binding');
   return { binding, avatar: avatar.id };
 }
@@ -110,7 +110,7 @@ export function checkerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       throw err;
     }
     if (!(result.kind === 'transient' && result.code === 'DISABLED')) deps.checks.apply(due, result, deps.now(), deps.scheduler.policy);
-    const fresh = deps.store.read.binding(binding.avatar_id, binding.platform, binding.identity);
+    const fresh = deps.read.binding(binding.avatar_id, binding.platform, binding.identity);
     return {
       result: result.kind === 'transient' ? { kind: 'transient', code: result.code, reason: result.reason } : { kind: result.kind, ...(result.kind === 'invalid' ? { code: result.code, reason: result.reason } : {}) },
       binding: fresh ? view(deps, fresh, avatar) : null,

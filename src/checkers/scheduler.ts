@@ -56,7 +56,9 @@ export class Scheduler {
       log?: SchedulerLog;
       /** unix seconds */
       now?: () => number;
-      onResult?: (bindingId: number, result: CheckResult, status: string | null) => void;
+      onResult?: (bindingId: number, result: CheckResult, status: string | null, platform: string) => void;
+      /** bindings reads have served since the last pass (in memory): overdue ones go first */
+      takeHints?: () => number[];
     },
   ) {
     this.policy = verdictPolicy(deps.cfg);
@@ -98,6 +100,14 @@ export class Scheduler {
     const { cfg, store, runner } = this.deps;
     const now = this.now();
     let claimed = 0;
+    const hinted = this.deps.takeHints?.() ?? [];
+    if (hinted.length > 0) {
+      try {
+        store.queueEarly(hinted, now);
+      } catch (err) {
+        this.deps.log?.warn({ err }, 'queueing overdue bindings failed');
+      }
+    }
     for (const platform of runner.checkers.keys()) {
       if (!runner.canCheck(platform)) continue;
       const set = this.running.get(platform) ?? new Set<number>();
@@ -164,7 +174,7 @@ export class Scheduler {
     this.stats[result.kind]++;
     if (result.kind === 'transient') this.deps.log?.debug?.({ bindingId, code: result.code, reason: result.reason }, 'transient check failure');
     else if (result.kind === 'invalid') this.deps.log?.info({ bindingId, platform: due.target.link.platform, code: result.code }, 'binding invalid');
-    this.deps.onResult?.(bindingId, result, status);
+    this.deps.onResult?.(bindingId, result, status, due.target.link.platform);
   }
 
   /** Resolves when the checks in flight now have finished (tests, admin). */

@@ -4,7 +4,8 @@
  * basic lookup works without JavaScript. It reads data only through the daemon's own API.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Component, DaemonContext } from '../daemon.js';
+import type { Logger } from 'pino';
+import type { Component } from '../component.js';
 import { defaultAssetsDir, loadAssets, type Assets } from './assets.js';
 import type { ExplorerConfig } from './config.js';
 import { esc } from './html.js';
@@ -33,14 +34,10 @@ const NOJS_STATUS = '<h1>Server health</h1><p>This view refreshes live with Java
 const NOJS_VERIFY = '<h1>Verify a chain document</h1><p>Verifying a document happens in your browser and needs JavaScript; <code>proofkeep audit FILE</code> does the same on the command line.</p>';
 const HOME = '<h1>Search</h1><p>Look up who is behind a handle, or what an Avatar has bound.</p>';
 
-export function explorerFactory(ctx: DaemonContext): Component {
-  const config = ctx.config.explorer;
-  if (!config.enabled) return { name: 'explorer', async start() {}, async stop() {} };
-  return explorerComponent(ctx, config);
-}
-
-export function explorerComponent(ctx: DaemonContext, config: ExplorerConfig): Component {
-  const log = ctx.log.child({ part: 'explorer' });
+/** The explorer when `explorer.enabled`, else nothing (null). */
+export function explorerComponent(deps: { config: ExplorerConfig; log: Logger }): Component | null {
+  const { config, log } = deps;
+  if (!config.enabled) return null;
   let assets: Assets | null = null;
   const dir = config.assetsDir || defaultAssetsDir();
 

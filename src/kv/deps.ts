@@ -8,10 +8,10 @@ import type { KvStore } from './kv-store.js';
 export interface KvDeps {
   kv: KvStore;
   /** the proof index: non-nextid namespaces need the Avatar's binding there */
-  store: Store;
+  store: Pick<Store, 'avatarRow' | 'read'>;
   server: ServerConfig;
   /** the recovery backend selected at start-up (native when it loaded) */
-  backend: () => RecoveryBackend;
+  backend: RecoveryBackend;
   /** a mirror refuses writes (READ_ONLY) */
   readOnly: boolean;
   /** the Arweave tx of the KV chain version that first covered write `seq`, or null */

@@ -5,7 +5,7 @@
  * (the other gets FORK). synchronous=FULL (set by the Store) makes the commit durable when it
  * returns — the 201 comes after. Hooks (archive job, feed, log entry) run inside the transaction.
  */
-import type Database from 'better-sqlite3';
+import type { Db } from '../store/sqlite.js';
 import {
   checkKvAppend, mergePatch, ProofError, serdeJson, signatureForms, type AvatarKey, type ChainView, type KvJson, type KvWrite,
 } from '../core/index.js';
@@ -47,7 +47,7 @@ export interface KvContentRow {
 
 /** What an in-transaction hook sees of one KV append (like the proof store's AppendEvent). */
 export interface KvAppendEvent {
-  db: Database.Database;
+  db: Db;
   kvAvatarId: number;
   avatar: string;
   publicKey: string;
@@ -74,7 +74,7 @@ export class KvStore {
   private readonly s;
   private readonly appendTx;
 
-  constructor(readonly db: Database.Database) {
+  constructor(readonly db: Db) {
     this.s = {
       avatar: db.prepare<[string], KvAvatarRow>('SELECT * FROM kv_avatars WHERE avatar = ?'),
       avatarById: db.prepare<[number], KvAvatarRow>('SELECT * FROM kv_avatars WHERE id = ?'),

@@ -96,7 +96,7 @@ export function avatarView(deps: KvDeps, avatar: AvatarKey) {
  * an older head (the head moved between payload and write: a race lost) is FORK, not forgery.
  */
 function verifyAgainstHead(deps: KvDeps, avatar: AvatarKey, w: Omit<KvWrite, 'sign_payload'>): KvWrite {
-  const backend = deps.backend();
+  const backend = deps.backend;
   try {
     return verifyKvWrite(avatar, w, { backend });
   } catch (err) {

@@ -98,7 +98,7 @@ export class MirrorFollower {
   private readonly policy: FetchPolicy;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'appendLinks' | 'avatarRow'>,
     private readonly verifier: BulkVerifier,
     private readonly state: MirrorState,
     private readonly config: MirrorConfig,

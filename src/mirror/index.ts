@@ -2,43 +2,68 @@
  * The mirror component: built when config `mirror.upstream` is set. It makes the daemon
  * read-only (write routes answer 403 READ_ONLY), follows the upstream feed (and a proofkeep
  * upstream's KV feed) in the background,
- * lists quarantined links at GET /v1/mirror/faults, and reports its lag in /healthz.
+ * lists quarantined links at GET /v1/mirror/faults, and reports its lag in /healthz and
+ * /metrics. Owns the tables of ./migration.ts (queried in ./state.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import type { Component } from '../component.js';
 import { fail } from '../core/index.js';
-import type { Component, DaemonContext } from '../daemon.js';
+import type { BulkVerifier } from '../crypto/verifier.js';
+import type { Store } from '../store/index.js';
+import type { Db } from '../store/sqlite.js';
 import type { MirrorConfig } from './config.js';
 import { MirrorFollower } from './follower.js';
 import { KvFollower, kvFeedKey } from './kv-follower.js';
 import { MirrorState } from './state.js';
+import type { KvStore } from '../kv/kv-store.js';
 
 export { mirrorSection, type MirrorConfig } from './config.js';
 export { MirrorFollower } from './follower.js';
 export { MirrorState } from './state.js';
+export { mirrorMigration } from './migration.js';
+
+export interface MirrorDeps {
+  config: MirrorConfig;
+  /** the shared connection, for the mirror's own tables */
+  db: Db;
+  /** the one append path, and the heads links hang off */
+  store: Pick<Store, 'appendLinks' | 'avatarRow'>;
+  verifier: BulkVerifier;
+  log: Logger;
+  /** the KVService's store: a proofkeep upstream's KV feed is followed into it */
+  kv?: KvStore;
+}
 
 /** Upstream URL without a trailing slash: one cursor per upstream, however it was spelled. */
 export function normalizeUpstream(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** The daemon's standard factory: a mirror when `mirror.upstream` is set, else an inert part. */
-export function mirrorFactory(ctx: DaemonContext): Component {
-  if (ctx.config.mirror.upstream === '') return { name: 'mirror', async start() {}, async stop() {} };
-  return mirrorComponent(ctx, ctx.config.mirror);
-}
-
-export function mirrorComponent(ctx: DaemonContext, config: MirrorConfig): Component {
+/** A mirror when `mirror.upstream` is set, else nothing (null). */
+export function mirrorComponent(deps: MirrorDeps): Component | null {
+  const { config, log } = deps;
+  if (config.upstream === '') return null;
   const upstream = normalizeUpstream(config.upstream);
-  const log = ctx.log.child({ part: 'mirror' });
-  const state = new MirrorState(ctx.store.db, upstream);
-  const follower = new MirrorFollower(ctx.store, ctx.verifier, state, { ...config, upstream }, log);
+  const state = new MirrorState(deps.db, upstream);
+  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log);
   // KV writes (a proofkeep upstream's /v1/kv/changes): own cursor and quarantine namespace.
-  const kvState = ctx.kv ? new MirrorState(ctx.store.db, kvFeedKey(upstream)) : null;
-  const kvFollower = ctx.kv && kvState ? new KvFollower(ctx.kv, () => ctx.verifier.backend, kvState, { ...config, upstream }, log.child({ feed: 'kv' })) : null;
-  // Read-only from construction on: the API is built after components are made.
-  ctx.api.readOnly = true;
+  const kvState = deps.kv ? new MirrorState(deps.db, kvFeedKey(upstream)) : null;
+  const kvFollower = deps.kv && kvState ? new KvFollower(deps.kv, () => deps.verifier.backend, kvState, { ...config, upstream }, log.child({ feed: 'kv' })) : null;
+  const lagSeconds = (): number | null => {
+    const s = follower.status;
+    return s.caughtUp ? 0 : s.lastCaughtUpAt === null ? null : Math.round((Date.now() - s.lastCaughtUpAt) / 1000);
+  };
+  const behind = (): number | null => {
+    const s = follower.status;
+    return s.caughtUp ? 0 : s.upstreamLatest === null ? null : Math.max(0, s.upstreamLatest - state.cursor());
+  };
   return {
     name: 'mirror',
+    // appends through the store, verifies on the pool: both outlive it
+    after: ['store', 'crypto'],
+    api: { readOnly: true },
     async start() {
       follower.start();
       kvFollower?.start();
@@ -56,8 +81,8 @@ export function mirrorComponent(ctx: DaemonContext, config: MirrorConfig): Compo
         cursor,
         caught_up: s.caughtUp,
         // links the upstream has beyond our cursor, when the upstream tells (proofkeep does)
-        behind: s.caughtUp ? 0 : s.upstreamLatest === null ? null : Math.max(0, s.upstreamLatest - cursor),
-        lag_seconds: s.caughtUp ? 0 : s.lastCaughtUpAt === null ? null : Math.round((Date.now() - s.lastCaughtUpAt) / 1000),
+        behind: behind(),
+        lag_seconds: lagSeconds(),
         last_sync_at: s.lastSyncAt === null ? null : Math.floor(s.lastSyncAt / 1000),
         consecutive_failures: s.failures,
         last_error: s.lastError,
@@ -76,6 +101,23 @@ export function mirrorComponent(ctx: DaemonContext, config: MirrorConfig): Compo
             }
           : {}),
       };
+    },
+    metrics(registry: Registry) {
+      // A value the mirror does not know yet (null) is no sample rather than a made-up 0.
+      const gauge = (name: string, help: string, read: () => number | null) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            const v = read();
+            if (v === null) this.reset();
+            else this.set(v);
+          },
+        });
+      gauge('proofkeep_mirror_lag_seconds', 'Seconds since the mirror was last caught up with its upstream (0 when caught up; absent before the first catch-up)', lagSeconds);
+      gauge('proofkeep_mirror_behind_links', 'Links the upstream has beyond the mirror cursor, when the upstream tells', behind);
+      gauge('proofkeep_mirror_quarantined_links', 'Upstream links held in quarantine', () => state.faultCount());
     },
     routes(app: FastifyInstance) {
       app.get<{ Querystring: Record<string, string | undefined> }>('/v1/mirror/faults', async (req) => {

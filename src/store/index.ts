@@ -5,27 +5,18 @@
  * synchronous=FULL costs one fsync per batch, not per link; callers get their outcome only after
  * that commit returns.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { checkAppend, isWalletPlatform, ProofError, signatureForms, type AvatarKey, type ChainView, type Link } from '../core/index.js';
-import { migrate, MIGRATIONS, type Migration } from './migrations.js';
+import { checkAppend, ProofError, signatureForms, type AvatarKey, type ChainView, type Link } from '../core/index.js';
+import { Bindings, type InitialBindingState } from './bindings.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
 import { Reader } from './read.js';
 import type { AvatarRow } from './rows.js';
+import { openDatabase, type Db } from './sqlite.js';
 
-export type BindingStatus = 'unchecked' | 'valid' | 'invalid';
-
-export interface InitialBindingState {
-  status: BindingStatus;
-  alt_id?: string;
-  /** unix seconds of the check that set this state */
-  checkedAt?: number;
-  reason?: string;
-  code?: string;
-  /** what the check that set this state saw (opaque here; the checkers' hook stores it) */
-  evidence?: unknown;
-}
+export type { BindingRow, BindingStatus, BindingTarget, InitialBindingState } from './bindings.js';
+export { Bindings } from './bindings.js';
+export type { Db } from './sqlite.js';
+export { openDatabase } from './sqlite.js';
 
 export interface AppendItem {
   avatar: AvatarKey;
@@ -38,8 +29,11 @@ export interface AppendItem {
 
 export type AppendOutcome = { ok: true; linkId: number; seq: number; existed: boolean } | { ok: false; error: ProofError };
 
+/**
+ * What an in-transaction append hook is told. The hook runs inside the append transaction on
+ * the shared connection and writes only its owner's tables; throwing rolls the link back.
+ */
 export interface AppendEvent {
-  db: Database.Database;
   avatarId: number;
   avatar: string;
   publicKey: string;
@@ -54,10 +48,14 @@ export interface AppendEvent {
 export type AppendHook = (ev: AppendEvent) => void;
 
 export interface StoreOptions {
+  log?: Logger | undefined;
+  groupCommitMs?: number | undefined;
+}
+
+export interface OpenStoreOptions extends StoreOptions {
   file: string;
-  log?: Logger;
-  groupCommitMs?: number;
   busyTimeoutMs?: number;
+  /** default: the store's own tables only; pass src/schema.ts's SCHEMA for every owner's */
   migrations?: readonly Migration[];
 }
 
@@ -68,8 +66,9 @@ interface Pending {
 }
 
 export class Store {
-  readonly db: Database.Database;
   readonly read: Reader;
+  /** binding state transitions (the checkers' verdicts go through here) */
+  readonly bindings: Bindings;
   private readonly hooks: AppendHook[] = [];
   private readonly log: Logger | undefined;
   private readonly groupCommitMs: number;
@@ -80,11 +79,15 @@ export class Store {
   private readonly counters = { commits: 0, appends: 0 };
   private readonly stmts;
 
-  private constructor(db: Database.Database, opts: StoreOptions) {
-    this.db = db;
+  /** Takes over the connection (close() closes it); the tables must be migrated already. */
+  constructor(
+    private readonly db: Db,
+    opts: StoreOptions = {},
+  ) {
     this.log = opts.log;
     this.groupCommitMs = opts.groupCommitMs ?? 2;
     this.read = new Reader(db);
+    this.bindings = new Bindings(db);
     this.stmts = {
       avatar: db.prepare<[string], AvatarRow>('SELECT * FROM avatars WHERE avatar = ?'),
       hasSig: db.prepare<[number, string, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND signature IN (?, ?) LIMIT 1'),
@@ -102,36 +105,19 @@ export class Store {
            signature, signature_payload, extra, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       ),
       advanceHead: db.prepare('UPDATE avatars SET head_link_id = ?, head_signature = ?, link_count = link_count + 1, updated_at = ? WHERE id = ?'),
-      upsertBinding: db.prepare<unknown[], { id: number }>(
-        `INSERT INTO bindings (avatar_id, platform, identity, link_id, created_at, proof_location, alt_id, status, is_valid,
-           invalid_reason, invalid_code, last_checked_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-         ON CONFLICT (avatar_id, platform, identity) DO UPDATE SET link_id = excluded.link_id, created_at = excluded.created_at,
-           proof_location = excluded.proof_location, alt_id = excluded.alt_id, status = excluded.status,
-           is_valid = excluded.is_valid, invalid_reason = excluded.invalid_reason, invalid_code = excluded.invalid_code,
-           last_checked_at = excluded.last_checked_at, updated_at = excluded.updated_at
-         RETURNING id`,
-      ),
-      deleteBinding: db.prepare('DELETE FROM bindings WHERE avatar_id = ? AND platform = ? AND identity = ?'),
     };
   }
 
-  static open(opts: StoreOptions): Store {
-    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-    const db = new Database(opts.file, { timeout: opts.busyTimeoutMs ?? 5000 });
-    try {
-      db.pragma('journal_mode = WAL');
-      // FULL: a commit is on disk when it returns, so a 201 survives power loss.
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      migrate(db, opts.migrations ?? MIGRATIONS);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+  /** Open a database file and the store on it (tools and tests; the daemon opens it itself). */
+  static open(opts: OpenStoreOptions): Store {
+    const db = openDatabase({ file: opts.file, migrations: opts.migrations ?? MIGRATIONS, ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}) });
     return new Store(db, opts);
   }
 
-  /** Register a hook that runs inside every append transaction (outbox rows, check schedule). */
+  /**
+   * Register a hook that runs inside every append transaction. The daemon registers the hooks
+   * components contribute, before the API accepts anything.
+   */
   onAppend(hook: AppendHook): void {
     this.hooks.push(hook);
   }
@@ -224,30 +210,12 @@ export class Store {
       ).lastInsertRowid,
     );
     this.stmts.advanceHead.run(linkId, link.signature, now, row.id);
-    const bindingId = this.applyBinding(row.id, linkId, item);
-    const ev: AppendEvent = { db: this.db, avatarId: row.id, avatar: avatar.id, publicKey: avatar.uncompressedHex, linkId, seq, link, bindingId, initial: item.initial };
+    const bindingId = this.bindings.applyLink(row.id, linkId, link, item.initial, now);
+    const ev: AppendEvent = { avatarId: row.id, avatar: avatar.id, publicKey: avatar.uncompressedHex, linkId, seq, link, bindingId, initial: item.initial };
     for (const hook of this.hooks) hook(ev);
     return { ok: true, linkId, seq, existed: false };
   }
 
-  private applyBinding(avatarRowId: number, linkId: number, item: AppendItem): number | null {
-    const { link } = item;
-    if (link.action === 'delete') {
-      this.stmts.deleteBinding.run(avatarRowId, link.platform, link.identity);
-      return null;
-    }
-    const nowS = Math.floor(Date.now() / 1000);
-    // Wallet bindings are proven by the wallet signature itself; others await a post check.
-    const init: InitialBindingState = item.initial ??
-      (isWalletPlatform(link.platform)
-        ? { status: 'valid', alt_id: link.identity, checkedAt: nowS }
-        : { status: 'unchecked', reason: 'proof post not checked yet', code: 'NOT_CHECKED' });
-    const r = this.stmts.upsertBinding.get(
-      avatarRowId, link.platform, link.identity, linkId, link.created_at, link.proof_location, init.alt_id ?? '',
-      init.status, init.status === 'valid' ? 1 : 0, init.reason ?? '', init.code ?? '', init.checkedAt ?? null, Date.now(),
-    );
-    return r!.id;
-  }
 
   stats(): { links: number; avatars: number; commits: number; appends: number } {
     return { ...this.read.counts(), ...this.counters };

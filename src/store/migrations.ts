@@ -1,60 +1,9 @@
-/**
- * Versioned migrations, applied in order inside one transaction each; PRAGMA user_version holds
- * the version reached. Reserved: 1 base, 2 archive, 3 checkers, 4 mirror, 5 identity search, 8 subkeys,
- * 15 links by uuid, 30–39 the KVService (30 its tables, 31 their archive outbox).
- */
-import type Database from 'better-sqlite3';
+/** The store's own migrations (avatars, links, bindings, the binding search index, links by uuid). */
 import { base } from './migrations/001-base.js';
-import { archive } from './migrations/002-archive.js';
-import { checkersMigration } from './migrations/003-checkers.js';
-import { mirror } from './migrations/004-mirror.js';
 import { identitySearch } from './migrations/005-identity-search.js';
 import { linksUuid } from './migrations/015-links-uuid.js';
-import { subkeysMigration } from '../subkeys/migration.js';
-import { kv } from '../kv/migration.js';
-import { kvArchive } from './migrations/031-kv-archive.js';
+import type { Migration } from './migrate.js';
 
-export interface Migration {
-  version: number;
-  name: string;
-  up(db: Database.Database): void;
-}
+export { migrate, type Migration } from './migrate.js';
 
-export const MIGRATIONS: readonly Migration[] = [base, archive, checkersMigration, mirror, identitySearch, subkeysMigration, linksUuid, kv, kvArchive];
-
-/**
- * Apply every migration not applied yet, in version order, each in its own transaction. Applied
- * versions are recorded one by one (not just the highest), so a migration merged with a lower
- * number than one already applied on a development database still runs. PRAGMA user_version
- * mirrors the highest version for tools that look there.
- */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const known = new Set(migrations.map((m) => m.version));
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  // Databases from before schema_migrations recorded only user_version: take it at its word.
-  const legacy = db.pragma('user_version', { simple: true }) as number;
-  if (applied.size === 0 && legacy >= 1) {
-    for (const m of migrations) {
-      if (m.version > legacy) continue;
-      applied.add(m.version);
-      record.run(m.version, m.name, Date.now());
-    }
-    if (legacy > Math.max(0, ...known)) applied.add(legacy);
-  }
-  const unknown = [...applied].filter((v) => !known.has(v));
-  if (unknown.length) {
-    throw new Error(`database has schema migrations ${unknown.join(', ')} that this proofkeep does not know; it was written by a newer version — refusing to run an older build on it`);
-  }
-  const latest = Math.max(0, ...migrations.map((m) => m.version));
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      m.up(db);
-      record.run(m.version, m.name, Date.now());
-      db.pragma(`user_version = ${Math.max(m.version, db.pragma('user_version', { simple: true }) as number)}`);
-    })();
-  }
-  return latest;
-}
+export const MIGRATIONS: readonly Migration[] = [base, identitySearch, linksUuid];

@@ -1,7 +1,11 @@
-/** Read queries of the index: chains, the global feed, bindings. Prepared once, reused. */
+/**
+ * Read queries of the index: chains, the global feed, bindings. Prepared once, reused; the
+ * binding search, whose SQL depends on the query's shape, keeps one statement per shape.
+ */
 import type Database from 'better-sqlite3';
 import type { Link } from '../core/index.js';
-import { rowToLink, type AvatarRow, type BindingRow, type LinkRow } from './rows.js';
+import type { BindingRow } from './bindings.js';
+import { rowToLink, type AvatarRow, type LinkRow } from './rows.js';
 
 export interface ProofQuery {
   identities: string[];
@@ -18,6 +22,8 @@ export interface FeedRow extends LinkRow {
 
 export class Reader {
   private readonly s;
+  /** search statements by shape (identity counts, platform, order): a bounded set, ~400 at most */
+  private readonly search = new Map<string, { total: Database.Statement; page: Database.Statement }>();
 
   constructor(private readonly db: Database.Database) {
     this.s = {
@@ -25,6 +31,7 @@ export class Reader {
       avatarByKey: db.prepare<[string], AvatarRow>('SELECT * FROM avatars WHERE avatar = ?'),
       chainPage: db.prepare<[number, number, number], LinkRow>('SELECT * FROM links WHERE avatar_id = ? ORDER BY seq LIMIT ? OFFSET ?'),
       chainAll: db.prepare<[number], LinkRow>('SELECT * FROM links WHERE avatar_id = ? ORDER BY seq'),
+      chainPrefix: db.prepare<[number, number], LinkRow>('SELECT * FROM links WHERE avatar_id = ? AND seq < ? ORDER BY seq'),
       linkBySeq: db.prepare<[number, number], LinkRow>('SELECT * FROM links WHERE avatar_id = ? AND seq = ?'),
       changes: db.prepare<[number, number], FeedRow>(
         'SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id > ? ORDER BY l.id LIMIT ?',
@@ -55,6 +62,11 @@ export class Reader {
 
   chainLinks(avatarId: number): Link[] {
     return this.s.chainAll.all(avatarId).map(rowToLink);
+  }
+
+  /** The first `count` links of the Avatar's chain: the chain as it was at that length. */
+  chainPrefix(avatarId: number, count: number): Link[] {
+    return this.s.chainPrefix.all(avatarId, count).map(rowToLink);
   }
 
   linkBySeq(avatarId: number, seq: number): LinkRow | undefined {
@@ -110,12 +122,19 @@ export class Reader {
       where.push(fuzzy.length ? '+b.platform = ?' : 'b.platform = ?');
       params.push(q.platform);
     }
-    const matching = `SELECT DISTINCT b.avatar_id FROM bindings b WHERE ${where.join(' AND ')}`;
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM (${matching})`).get(...params) as { n: number }).n;
     const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-    const avatars = this.db
-      .prepare(`SELECT a.* FROM avatars a WHERE a.id IN (${matching}) ORDER BY a.activated_at ${dir}, a.id ${dir} LIMIT ? OFFSET ?`)
-      .all(...params, q.limit, q.offset) as AvatarRow[];
+    const shape = `${exact.length}/${fuzzy.length > 0}/${q.platform ? 1 : 0}/${dir}`;
+    let st = this.search.get(shape);
+    if (!st) {
+      const matching = `SELECT DISTINCT b.avatar_id FROM bindings b WHERE ${where.join(' AND ')}`;
+      st = {
+        total: this.db.prepare(`SELECT count(*) AS n FROM (${matching})`),
+        page: this.db.prepare(`SELECT a.* FROM avatars a WHERE a.id IN (${matching}) ORDER BY a.activated_at ${dir}, a.id ${dir} LIMIT ? OFFSET ?`),
+      };
+      this.search.set(shape, st);
+    }
+    const total = (st.total.get(...params) as { n: number }).n;
+    const avatars = st.page.all(...params, q.limit, q.offset) as AvatarRow[];
     return { total, avatars };
   }
 

@@ -29,23 +29,6 @@ export interface LinkRow {
   received_at: number;
 }
 
-export interface BindingRow {
-  id: number;
-  avatar_id: number;
-  platform: string;
-  identity: string;
-  link_id: number;
-  created_at: number;
-  proof_location: string | null;
-  alt_id: string;
-  status: string;
-  is_valid: number;
-  invalid_reason: string;
-  invalid_code: string;
-  last_checked_at: number | null;
-  updated_at: number;
-}
-
 export function rowToLink(r: LinkRow): Link {
   return {
     prev: r.prev,

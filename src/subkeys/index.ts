@@ -1,30 +1,38 @@
 /**
- * The subkeys component (SPEC §9): owns the `subkeys` table (its migration is listed with the
- * store's), contributes the three /v1/subkey routes, and exposes its store so other parts can
- * hook inserts (in-transaction) or read records (mirror, audit).
+ * The subkeys component (SPEC §9): owns the `subkeys` table (its migration is listed in
+ * src/schema.ts), contributes the three /v1/subkey routes, and exposes its store so other parts
+ * can hook inserts (in-transaction) or read records (mirror, audit).
  */
-import type { Component, DaemonContext } from '../daemon.js';
+import type { Component } from '../component.js';
+import type { RecoveryBackend } from '../core/index.js';
+import type { Db } from '../store/sqlite.js';
 import { subkeyRoutes } from './routes.js';
 import { SubkeyStore } from './store.js';
 
 export { subkeysMigration } from './migration.js';
 export { SubkeyStore, type SubkeyRow, type SubkeyHook, type NewSubkey } from './store.js';
 
-export interface SubkeysOptions {
+export interface SubkeysDeps {
+  /** the shared connection, for the subkeys table */
+  db: Db;
+  backend: RecoveryBackend;
+  /** a mirror refuses writes (READ_ONLY) */
+  readOnly: boolean;
   /** tests: unix seconds */
   now?: () => number;
 }
 
-export function subkeysComponent(ctx: DaemonContext, opts: SubkeysOptions = {}): Component & { subkeys: SubkeyStore } {
-  const subkeys = new SubkeyStore(ctx.store.db);
-  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+export function subkeysComponent(deps: SubkeysDeps): Component & { subkeys: SubkeyStore } {
+  const subkeys = new SubkeyStore(deps.db);
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   return {
     name: 'subkeys',
+    after: ['store'],
     subkeys,
     async start() {},
     async stop() {},
     routes(app) {
-      subkeyRoutes(app, { subkeys, backend: ctx.verifier.backend, readOnly: () => ctx.api.readOnly === true, now });
+      subkeyRoutes(app, { subkeys, backend: deps.backend, readOnly: () => deps.readOnly, now });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../store/migrations.js';
+import type { Migration } from '../store/migrate.js';
 
 /**
  * Subkeys (SPEC §9), owned by src/subkeys. Keys are stored in canonical spelling (avatar: 0x +

@@ -5,16 +5,16 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSignature, twinSignature } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
-import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { json, post, queryIndex, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
 const a = new TestAvatar('errors-main');
 const w = new TestAvatar('errors-wallet');
 
+/** The index as another process would see it (a read-only connection to the file). */
 function snapshot(): string {
-  const db = d.daemon.ctx.store.db;
   const h = createHash('sha256');
-  for (const t of ['avatars', 'links', 'bindings']) h.update(JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY id`).all()));
+  for (const t of ['avatars', 'links', 'bindings']) h.update(JSON.stringify(queryIndex(d, `SELECT * FROM ${t} ORDER BY id`)));
   return h.digest('hex');
 }
 

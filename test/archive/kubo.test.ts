@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { chainDocumentBytes, parsePublicKey } from '../../src/core/index.js';
-import { Store } from '../../src/store/index.js';
+import { openAll } from '../helpers/db.js';
 import { KuboPinner } from '../../src/archive/kubo.js';
 import { documentCid } from '../../src/archive/ipfs.js';
 import { archiveConfig } from '../../src/archive/config.js';
@@ -79,8 +79,8 @@ describe('Kubo pinning', () => {
 describe('archive worker with Kubo only (embedded IPFS and Arweave off)', () => {
   it('pins each version on Kubo and unpins the superseded one after the new one is pinned', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pk-kubo-'));
-    const store = Store.open({ file: join(dir, 'db.sqlite'), groupCommitMs: 1 });
-    const outbox = new OutboxStore(store.db);
+    const { db, store } = openAll(join(dir, 'db.sqlite'), { groupCommitMs: 1 });
+    const outbox = new OutboxStore(db, store.read);
     store.onAppend((ev) => outbox.enqueue(ev));
     const cfg = archiveConfig({ coalesceMs: 0, pollMs: 20, ipfs: { enabled: false, keepHistory: false } });
     const worker = new ArchiveWorker(outbox, { ipfs: null, kubo: new KuboPinner(url, 5000), arweave: null, arweaveOwner: null }, cfg, pino({ level: 'silent' }));

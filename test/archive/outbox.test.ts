@@ -6,7 +6,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { CID } from 'multiformats/cid';
 import { chainDocumentBytes, parsePublicKey, ProofError } from '../../src/core/index.js';
-import { Store } from '../../src/store/index.js';
+import type { Db, Store } from '../../src/store/index.js';
+import { openAll } from '../helpers/db.js';
 import { errorHandler } from '../../src/api/errors.js';
 import { ArweaveClient, type SignedTx } from '../../src/archive/arweave.js';
 import { archiveConfig } from '../../src/archive/config.js';
@@ -45,6 +46,7 @@ class FlakyClient extends ArweaveClient {
 
 let dir: string;
 let store: Store;
+let db: Db;
 let outbox: OutboxStore;
 let ipfs: IpfsNode;
 let devnet: Devnet;
@@ -67,13 +69,13 @@ async function append(s: Signer, n = 1): Promise<void> {
   }
 }
 const avatarId = (s: Signer) => store.avatarRow(s.id)!.id;
-const jobs = (s: Signer) => store.db.prepare('SELECT * FROM archive_jobs WHERE avatar_id = ? ORDER BY id').all(avatarId(s)) as { state: string; link_count: number; attempts: number; version_id: number | null }[];
+const jobs = (s: Signer) => db.prepare('SELECT * FROM archive_jobs WHERE avatar_id = ? ORDER BY id').all(avatarId(s)) as { state: string; link_count: number; attempts: number; version_id: number | null }[];
 const drained = (s: Signer) => jobs(s).every((j) => j.state === 'done');
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pk-outbox-'));
-  store = Store.open({ file: join(dir, 'db.sqlite'), groupCommitMs: 1 });
-  outbox = new OutboxStore(store.db);
+  ({ db, store } = openAll(join(dir, 'db.sqlite'), { groupCommitMs: 1 }));
+  outbox = new OutboxStore(db, store.read);
   store.onAppend((ev) => outbox.enqueue(ev));
   ipfs = await IpfsNode.open({ dir: join(dir, 'ipfs'), listen: [] });
   devnet = await startDevnet({ dir: join(dir, 'arlocal'), persist: false, port: 0, mineIntervalMs: 0 });
@@ -82,7 +84,7 @@ beforeAll(async () => {
   worker.start();
   app = Fastify();
   app.setErrorHandler(errorHandler);
-  archiveRoutes(app, store, outbox);
+  archiveRoutes(app, store.read, outbox);
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 

@@ -1,10 +1,11 @@
-/** Migration 3 on an existing index, read-path early queueing, admin platform queueing. */
+/** The checkers' migration on an existing index, read-hint early queueing, admin platform queueing. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { CheckStore } from '../../src/checkers/check-store.js';
-import { Store } from '../../src/store/index.js';
+import { SCHEMA } from '../../src/schema.js';
+import { Bindings, openDatabase, type Db } from '../../src/store/index.js';
 import { base } from '../../src/store/migrations/001-base.js';
 import { AVATAR } from './helpers.js';
 
@@ -13,13 +14,13 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function seed(store: Store, n: number, status = 'valid'): void {
-  store.db.transaction(() => {
-    store.db.prepare('INSERT INTO avatars (id, avatar, public_key, link_count, activated_at, updated_at) VALUES (1, ?, ?, 0, 0, 0)').run(AVATAR.id, AVATAR.uncompressedHex);
+function seed(db: Db, n: number, status = 'valid'): void {
+  db.transaction(() => {
+    db.prepare('INSERT INTO avatars (id, avatar, public_key, link_count, activated_at, updated_at) VALUES (1, ?, ?, 0, 0, 0)').run(AVATAR.id, AVATAR.uncompressedHex);
     for (let i = 1; i <= n; i++) {
-      store.db.prepare(`INSERT INTO links (id, avatar_id, seq, prev, action, platform, identity, proof_location, created_at, uuid, signature, signature_payload, extra, received_at)
+      db.prepare(`INSERT INTO links (id, avatar_id, seq, prev, action, platform, identity, proof_location, created_at, uuid, signature, signature_payload, extra, received_at)
         VALUES (?, 1, ?, NULL, 'create', 'twitter', ?, '1', 0, ?, 's', '', '{}', 0)`).run(i, i - 1, `u${i}`, `u-${i}`);
-      store.db.prepare(`INSERT INTO bindings (id, avatar_id, platform, identity, link_id, created_at, status, is_valid, updated_at) VALUES (?, 1, 'twitter', ?, ?, 0, ?, 1, 0)`).run(i, `u${i}`, i, i % 2 ? status : 'unchecked');
+      db.prepare(`INSERT INTO bindings (id, avatar_id, platform, identity, link_id, created_at, status, is_valid, updated_at) VALUES (?, 1, 'twitter', ?, ?, 0, ?, 1, 0)`).run(i, `u${i}`, i, i % 2 ? status : 'unchecked');
     }
   })();
 }
@@ -28,12 +29,12 @@ it('migration 3 schedules existing bindings spread out (unchecked within an hour
   const dir = mkdtempSync(join(tmpdir(), 'pk-mig3-'));
   dirs.push(dir);
   const file = join(dir, 'p.sqlite');
-  const old = Store.open({ file, migrations: [base] });
+  const old = openDatabase({ file, migrations: [base] });
   seed(old, 400);
-  void old.close();
+  old.close();
   const now = Math.floor(Date.now() / 1000);
-  const store = Store.open({ file });
-  const rows = store.db.prepare('SELECT c.next_check_at AS t, b.status FROM binding_checks c JOIN bindings b ON b.id = c.binding_id').all() as Array<{ t: number; status: string }>;
+  const db = openDatabase({ file, migrations: SCHEMA });
+  const rows = db.prepare('SELECT c.next_check_at AS t, b.status FROM binding_checks c JOIN bindings b ON b.id = c.binding_id').all() as Array<{ t: number; status: string }>;
   expect(rows).toHaveLength(400);
   const unchecked = rows.filter((r) => r.status === 'unchecked').map((r) => r.t - now);
   const valid = rows.filter((r) => r.status === 'valid').map((r) => r.t - now);
@@ -43,22 +44,22 @@ it('migration 3 schedules existing bindings spread out (unchecked within an hour
   expect(valid.filter((t) => t <= 60).length).toBeLessThan(20); // ~0.02 % of 72 h per minute
   expect(new Set(valid).size).toBeGreaterThan(150);
   // the rows go with their binding
-  store.db.prepare('DELETE FROM bindings WHERE id = 1').run();
-  expect(store.db.prepare('SELECT COUNT(*) AS n FROM binding_checks WHERE binding_id = 1').get()).toEqual({ n: 0 });
-  void store.close();
+  db.prepare('DELETE FROM bindings WHERE id = 1').run();
+  expect(db.prepare('SELECT COUNT(*) AS n FROM binding_checks WHERE binding_id = 1').get()).toEqual({ n: 0 });
+  db.close();
 });
 
 it('overdue bindings read by a query move to the front; not-yet-due ones are left alone', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pk-early-'));
   dirs.push(dir);
-  const store = Store.open({ file: join(dir, 'p.sqlite') });
-  seed(store, 6);
-  const checks = new CheckStore(store.db);
+  const db = openDatabase({ file: join(dir, 'p.sqlite'), migrations: SCHEMA });
+  seed(db, 6);
+  const checks = new CheckStore(db, new Bindings(db));
   const now = 2_000_000_000;
-  expect(checks.backfill(now, 1, 100)).toBe(6); // rows written behind the hook's back get scheduled
-  store.db.prepare('UPDATE binding_checks SET next_check_at = ?').run(now + 1000);
-  store.db.prepare('UPDATE binding_checks SET next_check_at = ? WHERE binding_id IN (2, 3)').run(now - 500);
-  store.db.prepare('UPDATE binding_checks SET next_check_at = ? WHERE binding_id IN (4)').run(now - 900);
+  for (let i = 1; i <= 6; i++) checks.schedule(i, i, 'twitter', now, null);
+  db.prepare('UPDATE binding_checks SET next_check_at = ?').run(now + 1000);
+  db.prepare('UPDATE binding_checks SET next_check_at = ? WHERE binding_id IN (2, 3)').run(now - 500);
+  db.prepare('UPDATE binding_checks SET next_check_at = ? WHERE binding_id IN (4)').run(now - 900);
   // 4 was first in line; after a read of 3 and 5, 3 (overdue) jumps ahead of 4, 5 (not due) stays
   expect(checks.queueEarly([3, 5], now)).toBe(1);
   expect(checks.claimDue('twitter', now, 1, 600)).toEqual([3]);
@@ -70,5 +71,5 @@ it('overdue bindings read by a query move to the front; not-yet-due ones are lef
   // admin: the whole platform becomes due
   expect(checks.queuePlatform('twitter', now)).toBe(6);
   expect(checks.claimDue('twitter', now, 100, 600)).toHaveLength(6);
-  void store.close();
+  db.close();
 });

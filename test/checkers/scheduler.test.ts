@@ -11,11 +11,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { nobleBackend } from '../../src/core/index.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { ApiDeps } from '../../src/api/deps.js';
-import type { DaemonContext } from '../../src/daemon.js';
 import { checkersComponent } from '../../src/checkers/index.js';
 import { CheckStore } from '../../src/checkers/check-store.js';
-import { Store } from '../../src/store/index.js';
+import type { Db } from '../../src/store/index.js';
+import { openAll as openDb } from '../helpers/db.js';
 import { DISCORD_TOKEN, FakePlatforms, TWITTER_TOKEN } from './fake-platforms.js';
 import { AVATAR, postFor, signedLink } from './helpers.js';
 
@@ -54,15 +53,17 @@ class Clock {
 }
 
 function openAll(dir: string, clock: Clock, config = makeConfig()) {
-  const store = Store.open({ file: join(dir, 'p.sqlite') });
-  const api = {} as ApiDeps;
-  const ctx = { config, log: pino({ level: 'silent' }), store, verifier: { backend: nobleBackend }, dataDir: dir, api } as unknown as DaemonContext;
-  const comp = checkersComponent(ctx, { now: clock.now });
-  return { store, comp, api };
+  const { db, store } = openDb(join(dir, 'p.sqlite'));
+  const comp = checkersComponent({
+    config: config.checkers, adminToken: '', db, bindings: store.bindings, read: store.read, backend: nobleBackend,
+    log: pino({ level: 'silent' }), now: clock.now,
+  });
+  store.onAppend(comp.onAppend!);
+  return { store, comp, db };
 }
 
 type Row = { status: string; is_valid: number; invalid_code: string; invalid_reason: string; last_checked_at: number | null; alt_id: string };
-const binding = (store: Store): Row => store.db.prepare('SELECT status, is_valid, invalid_code, invalid_reason, last_checked_at, alt_id FROM bindings').get() as Row;
+const binding = (db: Db): Row => db.prepare('SELECT status, is_valid, invalid_code, invalid_reason, last_checked_at, alt_id FROM bindings').get() as Row;
 
 describe('binding states', () => {
   let dir: string;
@@ -75,16 +76,16 @@ describe('binding states', () => {
     dir = mkdtempSync(join(tmpdir(), 'pk-checkers-'));
     dirs.push(dir);
     const clock = new Clock();
-    let { store, comp } = openAll(dir, clock);
+    let { store, comp, db } = openAll(dir, clock);
     const link = signedLink({ platform: 'twitter', identity: 'nextid_test', proof_location: '42' });
     const [out] = await store.appendLinks([{ avatar: AVATAR, link }]);
     expect(out).toMatchObject({ ok: true });
-    const chainBefore = JSON.stringify(store.db.prepare('SELECT * FROM links').all());
-    const checks = new CheckStore(store.db);
-    const bindingId = (store.db.prepare('SELECT id FROM bindings').get() as { id: number }).id;
+    const chainBefore = JSON.stringify(db.prepare('SELECT * FROM links').all());
+    const checks = new CheckStore(db, store.bindings);
+    const bindingId = (db.prepare('SELECT id FROM bindings').get() as { id: number }).id;
     // scheduled inside the append transaction, due at once (not checked on submit)
     expect(checks.scheduleOf(bindingId)).toMatchObject({ next_check_at: clock.t, transient_streak: 0 });
-    expect(binding(store)).toMatchObject({ status: 'unchecked' });
+    expect(binding(db)).toMatchObject({ status: 'unchecked' });
 
     const step = async (advance: number) => {
       clock.t += advance;
@@ -96,7 +97,7 @@ describe('binding states', () => {
     // unchecked → valid
     fake.tweets.set('42', { text: postFor(link), authorId: '1001', username: 'nextid_test' });
     expect(await step(0)).toBe(1);
-    expect(binding(store)).toMatchObject({ status: 'valid', is_valid: 1, invalid_code: '', last_checked_at: clock.t, alt_id: '1001' });
+    expect(binding(db)).toMatchObject({ status: 'valid', is_valid: 1, invalid_code: '', last_checked_at: clock.t, alt_id: '1001' });
     expect(checks.evidenceOf(bindingId)).toMatchObject({ outcome: 'valid', fetched_at: clock.t });
     expect(checks.evidenceOf(bindingId)!.text).toContain(link.signature);
     const next = checks.scheduleOf(bindingId)!.next_check_at - clock.t;
@@ -108,47 +109,47 @@ describe('binding states', () => {
     const checkedAt = clock.t - 60;
     fake.fault.twitter = 'http500';
     expect(await step(4000)).toBe(1);
-    expect(binding(store)).toMatchObject({ status: 'valid', is_valid: 1, last_checked_at: checkedAt });
+    expect(binding(db)).toMatchObject({ status: 'valid', is_valid: 1, last_checked_at: checkedAt });
     const s1 = checks.scheduleOf(bindingId)!;
     expect(s1).toMatchObject({ transient_streak: 1, last_error_code: 'UPSTREAM_ERROR' });
     expect(s1.next_check_at - clock.t).toBeGreaterThanOrEqual(54);
     fake.fault.twitter = 'timeout';
     expect(await step(200)).toBe(1);
-    expect(binding(store)).toMatchObject({ status: 'valid', is_valid: 1 });
+    expect(binding(db)).toMatchObject({ status: 'valid', is_valid: 1 });
     expect(checks.scheduleOf(bindingId)!.next_check_at - clock.t).toBeGreaterThanOrEqual(108); // doubled
     fake.fault.twitter = 'http429';
     expect(await step(400)).toBe(1);
-    expect(binding(store)).toMatchObject({ status: 'stale', is_valid: 1, invalid_code: '', last_checked_at: checkedAt });
+    expect(binding(db)).toMatchObject({ status: 'stale', is_valid: 1, invalid_code: '', last_checked_at: checkedAt });
 
     // recovery from stale
     delete fake.fault.twitter;
     await new Promise((r) => setTimeout(r, 1100)); // the 429's Retry-After (1 s) holds the platform
     expect(await step(400)).toBe(1);
-    expect(binding(store)).toMatchObject({ status: 'valid', is_valid: 1, last_checked_at: clock.t });
+    expect(binding(db)).toMatchObject({ status: 'valid', is_valid: 1, last_checked_at: clock.t });
     expect(checks.scheduleOf(bindingId)).toMatchObject({ transient_streak: 0, fail_count: 3 });
 
     // permanent failure: the tweet is deleted → invalid with a code and a reason
     fake.tweets.delete('42');
     expect(await step(4000)).toBe(1);
-    expect(binding(store)).toMatchObject({ status: 'invalid', is_valid: 0, invalid_code: 'POST_NOT_FOUND' });
-    expect(binding(store).invalid_reason).toMatch(/not found/);
+    expect(binding(db)).toMatchObject({ status: 'invalid', is_valid: 0, invalid_code: 'POST_NOT_FOUND' });
+    expect(binding(db).invalid_reason).toMatch(/not found/);
     // transient failures after that leave the verdict alone (invalid, not stale)
     fake.fault.twitter = 'http500';
     for (let i = 0; i < 4; i++) await step(4000);
-    expect(binding(store)).toMatchObject({ status: 'invalid', is_valid: 0, invalid_code: 'POST_NOT_FOUND' });
+    expect(binding(db)).toMatchObject({ status: 'invalid', is_valid: 0, invalid_code: 'POST_NOT_FOUND' });
     delete fake.fault.twitter;
 
     // restart: the schedule is in SQLite; nothing is due at the same instant
     await comp.stop();
     await store.close();
-    ({ store, comp } = openAll(dir, clock));
+    ({ store, comp, db } = openAll(dir, clock));
     expect(await step(0)).toBe(0);
 
     // re-published → valid again
     fake.tweets.set('42', { text: postFor(link), authorId: '1001', username: 'nextid_test' });
     expect(await step(20_000)).toBe(1);
-    expect(binding(store)).toMatchObject({ status: 'valid', is_valid: 1, invalid_code: '', invalid_reason: '' });
-    expect(JSON.stringify(store.db.prepare('SELECT * FROM links').all())).toBe(chainBefore);
+    expect(binding(db)).toMatchObject({ status: 'valid', is_valid: 1, invalid_code: '', invalid_reason: '' });
+    expect(JSON.stringify(db.prepare('SELECT * FROM links').all())).toBe(chainBefore);
     await comp.stop();
     await store.close();
   });
@@ -157,15 +158,50 @@ describe('binding states', () => {
     dir = mkdtempSync(join(tmpdir(), 'pk-checkers-'));
     dirs.push(dir);
     const clock = new Clock();
-    const { store, comp } = openAll(dir, clock);
+    const { store, comp, db } = openAll(dir, clock);
     const link = signedLink({ platform: 'twitter', identity: 'gone_soon', proof_location: '43' });
     await store.appendLinks([{ avatar: AVATAR, link }]);
-    const id = (store.db.prepare('SELECT id FROM bindings').get() as { id: number }).id;
-    const checks = new CheckStore(store.db);
+    const id = (db.prepare('SELECT id FROM bindings').get() as { id: number }).id;
+    const checks = new CheckStore(db, store.bindings);
     const due = checks.load(id)!;
-    store.db.prepare('DELETE FROM bindings WHERE id = ?').run(id);
+    db.prepare('DELETE FROM bindings WHERE id = ?').run(id);
     expect(checks.apply(due, { kind: 'invalid', code: 'POST_NOT_FOUND', reason: 'x', evidence: null }, clock.t, comp.scheduler.policy)).toBeNull();
     expect(checks.scheduleOf(id)).toBeUndefined();
+    await comp.stop();
+    await store.close();
+  });
+});
+
+describe('read hints', () => {
+  it('bindings a read served are kept in memory and go first in the next pass; the read itself writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-checkers-'));
+    dirs.push(dir);
+    const clock = new Clock();
+    const { store, comp, db } = openAll(dir, clock);
+    let prev: string | null = null;
+    for (const i of [1, 2, 3]) {
+      const link = signedLink({ platform: 'twitter', identity: `hint_${i}`, proof_location: String(60 + i), prev });
+      const [out] = await store.appendLinks([{ avatar: AVATAR, link }]);
+      expect(out).toMatchObject({ ok: true });
+      prev = link.signature;
+    }
+    const ids = (db.prepare('SELECT id FROM bindings ORDER BY id').all() as Array<{ id: number }>).map((r) => r.id);
+    // all due, oldest first: 1, 2, 3
+    ids.forEach((id, k) => db.prepare('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ?').run(clock.t - 300 + 100 * k, id));
+    const dueAt = () => db.prepare('SELECT binding_id, next_check_at FROM binding_checks ORDER BY binding_id').all();
+    const before = dueAt();
+    comp.api!.proofsRead!([ids[2]!]);
+    expect(dueAt()).toEqual(before); // a hint, not a write
+    const claimed: number[][] = [];
+    const orig = comp.checks.claimDue.bind(comp.checks);
+    comp.checks.claimDue = (...args) => {
+      const got = orig(...args);
+      if (args[0] === 'twitter') claimed.push(got);
+      return got;
+    };
+    comp.scheduler.tick();
+    await comp.scheduler.drain();
+    expect(claimed[0]).toEqual([ids[2], ids[0], ids[1]]);
     await comp.stop();
     await store.close();
   });
@@ -184,18 +220,18 @@ describe('scale', () => {
       'checkers.platforms.discord.limit.intervalCap': 100_000,
       'checkers.platforms.discord.limit.intervalMs': 1,
     });
-    const { store, comp } = openAll(dir, clock, config);
+    const { store, comp, db } = openAll(dir, clock, config);
     // Durability is not under test here: one fsync per verdict would dominate the run time.
-    store.db.pragma('synchronous = NORMAL');
+    db.pragma('synchronous = NORMAL');
     // Bindings written straight into the store's tables (the posts are all gone, so no check
     // needs a signature verification: this test is about volume, not crypto).
-    store.db.transaction(() => {
-      store.db.prepare('INSERT INTO avatars (id, avatar, public_key, link_count, activated_at, updated_at) VALUES (1, ?, ?, 0, 0, 0)').run(AVATAR.id, AVATAR.uncompressedHex);
-      const link = store.db.prepare(`INSERT INTO links (id, avatar_id, seq, prev, action, platform, identity, proof_location, created_at, uuid, signature, signature_payload, extra, received_at)
+    db.transaction(() => {
+      db.prepare('INSERT INTO avatars (id, avatar, public_key, link_count, activated_at, updated_at) VALUES (1, ?, ?, 0, 0, 0)').run(AVATAR.id, AVATAR.uncompressedHex);
+      const link = db.prepare(`INSERT INTO links (id, avatar_id, seq, prev, action, platform, identity, proof_location, created_at, uuid, signature, signature_payload, extra, received_at)
         VALUES (?, 1, ?, NULL, 'create', 'discord', ?, ?, 1700000000, ?, 'sig', '', '{}', 0)`);
-      const b = store.db.prepare(`INSERT INTO bindings (id, avatar_id, platform, identity, link_id, created_at, proof_location, status, is_valid, updated_at)
+      const b = db.prepare(`INSERT INTO bindings (id, avatar_id, platform, identity, link_id, created_at, proof_location, status, is_valid, updated_at)
         VALUES (?, 1, 'discord', ?, ?, 1700000000, ?, 'valid', 1, 0)`);
-      const c = store.db.prepare('INSERT INTO binding_checks (binding_id, link_id, platform, next_check_at) VALUES (?, ?, \'discord\', ?)');
+      const c = db.prepare('INSERT INTO binding_checks (binding_id, link_id, platform, next_check_at) VALUES (?, ?, \'discord\', ?)');
       for (let i = 1; i <= N; i++) {
         const loc = `https://discord.com/channels/1/2/${i}`;
         link.run(i, i - 1, `user${i}`, loc, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
@@ -224,10 +260,10 @@ describe('scale', () => {
     expect(Math.max(...claimSizes)).toBeLessThanOrEqual(16);
     expect(comp.scheduler.stats.maxInFlight).toBeLessThanOrEqual(32);
     expect(fake.maxInFlight).toBeLessThanOrEqual(6);
-    const counts = store.db.prepare("SELECT status, COUNT(*) AS n FROM bindings GROUP BY status").all();
+    const counts = db.prepare("SELECT status, COUNT(*) AS n FROM bindings GROUP BY status").all();
     expect(counts).toEqual([{ status: 'invalid', n: N }]);
     // the next checks are spread over interval ± jitter, not all at one instant
-    const spread = store.db.prepare('SELECT MIN(next_check_at) AS lo, MAX(next_check_at) AS hi FROM binding_checks').get() as { lo: number; hi: number };
+    const spread = db.prepare('SELECT MIN(next_check_at) AS lo, MAX(next_check_at) AS hi FROM binding_checks').get() as { lo: number; hi: number };
     expect(spread.hi - spread.lo).toBeGreaterThan(300);
     // generous bound: a few thousand results must not pile up in memory (~no growth beyond GC noise)
     expect(heapAfter - heapBefore).toBeLessThan(64 * 1024 * 1024);

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import '../../src/polyfills.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Daemon, type DaemonOptions } from '../../src/daemon.js';
@@ -53,4 +54,14 @@ export async function json(url: string, init?: RequestInit): Promise<{ status: n
 
 export function post(url: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
   return json(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+/** Rows of a running daemon's index, read the way another process would (a read-only connection). */
+export function queryIndex<T = Record<string, unknown>>(d: TestDaemon, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(join(d.dir, 'proofkeep.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
 }

@@ -5,16 +5,18 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildKvSignPayload, kvAvatarField, nobleBackend, parsePublicKey, ProofError, verifyKvWrite, type KvWrite } from '../../src/core/index.js';
 import { KvStore } from '../../src/kv/kv-store.js';
-import { Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
+import { openAll } from '../helpers/db.js';
 
 let dir: string;
 let store: Store;
 let kv: KvStore;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'proofkeep-kvstore-'));
-  store = Store.open({ file: join(dir, 'db.sqlite') });
-  kv = new KvStore(store.db);
+  let db;
+  ({ db, store } = openAll(join(dir, 'db.sqlite')));
+  kv = new KvStore(db);
 });
 afterEach(async () => {
   await store.close();

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inlineVerifier } from '../../src/crypto/verifier.js';
 import { nobleBackend, toProofchainItem } from '../../src/core/index.js';
 import { MirrorFollower, MirrorState } from '../../src/mirror/index.js';
-import { Store } from '../../src/store/index.js';
+import { openAll } from '../helpers/db.js';
 import { avatarOf, makeChain, secretKey, signLink, tempDir, uuidFor } from '../audit/helpers.js';
 
 const tmp = tempDir('pk-mirror-replay-');
@@ -19,21 +19,21 @@ afterAll(() => tmp.cleanup());
 describe('mirror: replaying a page after a crash', () => {
   it('is idempotent for stored links and for quarantined ones', async () => {
     const file = join(tmp.dir, 'm.sqlite');
-    const store = Store.open({ file, groupCommitMs: 0 });
+    const { db, store } = openAll(file, { groupCommitMs: 0 });
     try {
       const sk = secretKey('replay');
       const av = avatarOf(sk).id;
       const chain = makeChain(sk, 6, 'rp');
       const fork = signLink(sk, chain[2]!.signature, { identity: 'rp_fork', uuid: uuidFor('rpf'), created_at: 1_700_000_777 });
       const page = [...chain.slice(0, 4), fork, ...chain.slice(4)].map((l, i) => ({ id: i + 1, avatar: av, ...toProofchainItem(l) }));
-      const state = new MirrorState(store.db, 'http://upstream.invalid');
+      const state = new MirrorState(db, 'http://upstream.invalid');
       const cfg = { upstream: 'http://upstream.invalid', pageSize: 100, pollIntervalMs: 1000, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 1000, maxPageBytes: 1 << 20 };
       const follower = new MirrorFollower(store, inlineVerifier(nobleBackend), state, cfg, pino({ level: 'silent' }));
       const signal = new AbortController().signal;
 
       const first = await follower.applyPage(page, 0, signal);
       expect(first).toMatchObject({ received: 7, stored: 6, existed: 0, quarantined: 1 });
-      const count = () => store.db.prepare('SELECT count(*) AS n FROM links').get() as { n: number };
+      const count = () => db.prepare('SELECT count(*) AS n FROM links').get() as { n: number };
       expect(count().n).toBe(6);
       expect(state.cursor()).toBe(7);
       expect(state.faults(0, 10).map((f) => [f.upstream_id, f.code])).toEqual([[5, 'FORK']]);

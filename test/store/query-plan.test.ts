@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Store } from '../../src/store/index.js';
+import { openDatabase, Store } from '../../src/store/index.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 
 describe('store query plans', () => {
   const dir = mkdtempSync(join(tmpdir(), 'proofkeep-plan-'));
-  const store = Store.open({ file: join(dir, 'db.sqlite') });
+  const db = openDatabase({ file: join(dir, 'db.sqlite'), migrations: MIGRATIONS });
+  const store = new Store(db);
   afterAll(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -22,7 +24,7 @@ describe('store query plans', () => {
     for (const [name, index] of [['hasUuid', 'links_avatar_uuid'], ['hasSig', 'links_avatar_signature']] as const) {
       const sql = stmts[name]!.source;
       const params = (sql.match(/\?/g) ?? []).map((_, i) => (i === 0 ? 1 : `x${i}`));
-      const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>;
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>;
       expect(plan.map((p) => p.detail).join(' | '), name).toMatch(new RegExp(`USING COVERING INDEX ${index} \\(avatar_id=\\? AND`));
     }
   });
@@ -30,10 +32,10 @@ describe('store query plans', () => {
   it('a substring search with a platform starts from the trigram index, not from every binding of the platform', () => {
     // Capture the SQL and arguments queryAvatars runs, then ask SQLite how it plans them.
     const ran: Array<{ sql: string; args: unknown[] }> = [];
-    const db = store.db as unknown as { prepare(sql: string): unknown };
-    const prepare = db.prepare.bind(store.db);
-    db.prepare = (sql: string) => {
-      const stmt = prepare(sql) as Record<string, (...a: unknown[]) => unknown>;
+    const patched = db as unknown as { prepare(sql: string): unknown };
+    const prepare = db.prepare.bind(db);
+    patched.prepare = (sql: string) => {
+      const stmt = prepare(sql) as unknown as Record<string, (...a: unknown[]) => unknown>;
       for (const m of ['get', 'all'] as const) {
         const orig = stmt[m]!.bind(stmt);
         stmt[m] = (...args: unknown[]) => {
@@ -46,11 +48,11 @@ describe('store query plans', () => {
     try {
       store.read.queryAvatars({ identities: ['alice'], platform: 'twitter', exact: false, offset: 0, limit: 40, order: 'desc' });
     } finally {
-      delete (db as { prepare?: unknown }).prepare; // back to the prototype's method
+      delete (patched as { prepare?: unknown }).prepare; // back to the prototype's method
     }
     expect(ran.length).toBeGreaterThan(0);
     for (const { sql, args } of ran) {
-      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((p) => p.detail).join(' | ');
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((p) => p.detail).join(' | ');
       expect(plan).not.toMatch(/bindings_platform_identity \(platform=\?\)/);
       expect(plan).toMatch(/SEARCH b USING INTEGER PRIMARY KEY/);
     }

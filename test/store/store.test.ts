@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nobleBackend, parsePublicKey, ProofError, verifyLink, type Link } from '../../src/core/index.js';
 import { migrate, MIGRATIONS } from '../../src/store/migrations.js';
-import { Store, type AppendItem } from '../../src/store/index.js';
+import { openDatabase, Store, type AppendItem } from '../../src/store/index.js';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 
 const dirs: string[] = [];
@@ -24,10 +24,11 @@ const items = (a: TestAvatar, links: Link[]): AppendItem[] =>
 describe('Store', () => {
   it('migrates once, survives reopening, and refuses a newer schema', async () => {
     const file = tempFile();
-    const s1 = Store.open({ file });
-    expect(s1.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
-    expect(s1.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(s1.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const db = openDatabase({ file, migrations: MIGRATIONS });
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const s1 = new Store(db);
     const a = new TestAvatar('store-reopen');
     const out = await s1.appendLinks(items(a, a.chain(3)));
     expect(out.every((o) => o.ok)).toBe(true);

@@ -8,7 +8,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
-import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { json, post, queryIndex, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
 beforeAll(async () => {
@@ -23,7 +23,7 @@ const es256Key = (label: string) => {
   const sk = new TestAvatar(`p256:${label}`).secret;
   return { xy: bytesToHex(p256.getPublicKey(sk, false).subarray(1)), compressed: bytesToHex(p256.getPublicKey(sk, true)) };
 };
-const count = () => (d.daemon.ctx.store.db.prepare('SELECT COUNT(*) AS n FROM subkeys').get() as { n: number }).n;
+const count = () => queryIndex<{ n: number }>(d, 'SELECT COUNT(*) AS n FROM subkeys')[0]!.n;
 
 /** payload → sign → submit, the way a client does it. */
 async function authorize(a: TestAvatar, fields: Record<string, string>, name = 'laptop') {

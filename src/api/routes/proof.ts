@@ -4,10 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import {
   buildSignPayload, fail, isWalletPlatform, normalizeIdentity, parsePublicKey, ProofError, tryAvatarId,
 } from '../../core/index.js';
-import type { BindingRow } from '../../store/rows.js';
+import type { BindingRow } from '../../store/bindings.js';
 import { clientGone } from '../abort.js';
 import type { ApiDeps } from '../deps.js';
 import { proofSubject, submitProof, type ProofBody } from '../ingest.js';
+import type { IngestMetrics } from '../metrics.js';
 import { pageParam, pagination, PER_PAGE } from '../paging.js';
 import { postContent } from '../templates.js';
 
@@ -55,7 +56,7 @@ function proofItem(b: BindingRow) {
   };
 }
 
-export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function proofRoutes(app: FastifyInstance, deps: ApiDeps, metrics: IngestMetrics): void {
   app.post<{ Body: ProofBody }>('/v1/proof/payload', { schema: payloadSchema }, async (req) => {
     const b = req.body;
     const { action, avatar, identity, head: prev } = proofSubject(deps, b);
@@ -74,7 +75,13 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true } }, async (req, reply) => {
-    await submitProof(deps, req.body, clientGone(reply));
+    try {
+      await submitProof(deps, req.body, clientGone(reply));
+    } catch (err) {
+      if (err instanceof ProofError) metrics.link('rejected', err.code);
+      throw err;
+    }
+    metrics.link('accepted');
     return reply.status(201).send({});
   });
 
@@ -109,7 +116,7 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
         proofs: bindings.map(proofItem),
       };
     });
-    if (seen.length) deps.onProofsRead?.(seen);
+    if (seen.length) deps.proofsRead?.(seen);
     return { pagination: pagination(found.total, page), ids };
   });
 

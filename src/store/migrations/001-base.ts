@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../migrate.js';
 
 /**
  * Base schema. `links` is append-only; its id is the global feed order. `bindings` holds the

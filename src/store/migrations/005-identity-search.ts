@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../migrate.js';
 
 /**
  * Substring search over binding identities (GET /v1/proof without exact=true) through an FTS5

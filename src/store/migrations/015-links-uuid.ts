@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../migrate.js';
 
 /**
  * Lookup of links by uuid alone (the explorer's search, GET /v1/links/by_uuid): the unique index

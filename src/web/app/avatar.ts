@@ -112,9 +112,13 @@ async function bindingsTable(id: string, bindings: BindingJson[], verdict: Docum
 }
 
 async function archiveSection(id: string, signal: AbortSignal): Promise<HTMLElement> {
-  const res = await getJson<ArchiveJson>(`/v1/chain/${encodeURIComponent(id)}/archive`, signal);
+  const [res, health] = await Promise.all([
+    getJson<ArchiveJson>(`/v1/chain/${encodeURIComponent(id)}/archive`, signal),
+    getJson<{ archive?: { enabled?: boolean } }>('/healthz', signal),
+  ]);
   const body: Child[] = [h('h2', { id: 'h-archive' }, 'Archive')];
-  if (res.kind !== 'ok') body.push(h('p', null, res.kind === 'absent' ? 'Archiving is not available on this server.' : `Archive state: ${describe(res)}.`));
+  if (health.kind === 'ok' && health.body.archive?.enabled === false) body.push(h('p', { 'data-absent': 'true' }, 'Archiving (IPFS, Arweave) is turned off on this server.'));
+  else if (res.kind !== 'ok') body.push(h('p', null, res.kind === 'absent' ? 'Archiving is not available on this server.' : `Archive state: ${describe(res)}.`));
   else {
     const a = res.body;
     body.push(h('p', null, a.pending.jobs > 0

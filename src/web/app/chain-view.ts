@@ -25,14 +25,14 @@ export function problemText(p: AuditProblem): string {
 
 export function verdictBanner(v: DocumentVerdict): HTMLElement {
   if (v.ok) {
-    return h('div', { class: 'banner good', role: 'status', 'data-verdict': 'ok' },
+    return h('div', { class: 'banner good', role: 'status', 'data-verdict': 'ok', 'data-verified': v.verified },
       h('strong', null, 'Verified in your browser. '),
       v.total === 0 ? 'This Avatar has no links yet.' : `All ${v.verified} link${v.verified === 1 ? '' : 's'}: every signature and every prev pointer was checked here, with this project’s own core — not taken from the server.`);
   }
-  return h('div', { class: 'banner bad', role: 'alert', 'data-verdict': 'failed' },
+  return h('div', { class: 'banner bad', role: 'alert', 'data-verdict': 'failed', 'data-verified': v.verified },
     h('strong', null, 'Verification failed in your browser. '),
     `${v.verified} of ${v.total} link${v.total === 1 ? '' : 's'} verified; ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'} found. The server sent a chain that does not hold together: do not trust the links marked below.`,
-    v.document.length ? h('ul', null, v.document.map((p) => h('li', { 'data-code': p.code }, problemText(p)))) : null);
+    v.document.length ? h('ul', null, v.document.map((p) => h('li', { 'data-code': p.code, 'data-index': -1 }, problemText(p)))) : null);
 }
 
 export function chainList(v: DocumentVerdict): HTMLElement {
@@ -57,7 +57,7 @@ export function chainList(v: DocumentVerdict): HTMLElement {
       c.problem ? h('p', { class: 'problem' }, problemText(c.problem)) : null);
   });
   const unplaced = v.unplaced.map((p) =>
-    h('li', { class: 'link failed', 'data-code': p.code, 'data-unplaced': 'true' },
+    h('li', { class: 'link failed', 'data-code': p.code, 'data-unplaced': 'true', 'data-index': p.index },
       h('div', { class: 'link-head' }, h('span', { class: 'seq' }, `input #${p.index}`), ' ', h('span', { class: 'badge bad' }, `✗ ${p.code}`)),
       h('p', { class: 'problem' }, `This link could not be placed in the chain: ${problemText(p)}`)));
   if (items.length === 0 && unplaced.length === 0) return h('p', null, 'No links.');

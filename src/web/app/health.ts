@@ -12,15 +12,16 @@ const REFRESH_MS = 5000;
 const KNOWN = new Set(['hello', 'platforms', 'version', 'read_only', 'started_at', 'crypto', 'store', 'archive', 'checkers', 'mirror', 'explorer', 'log', 'witness']);
 
 const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '—' : JSON.stringify(v));
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : v === null || v === undefined ? '—' : Array.isArray(v) ? (v.length ? v.map(text).join(', ') : 'none') : JSON.stringify(v);
 
 function kv(obj: J, keys?: string[]): HTMLElement {
   const entries = (keys ?? Object.keys(obj)).filter((k) => k in obj);
   return h('dl', { class: 'kv' }, entries.map((k) => [h('dt', null, k.replace(/_/g, ' ')), h('dd', null, isObj(obj[k]) ? kv(obj[k] as J) : text(obj[k]))]));
 }
 
-function card(title: string, state: 'good' | 'bad' | 'warn' | 'neutral', summary: Child, details?: Node | null): HTMLElement {
-  return h('section', { class: `card ${state}`, 'aria-label': title, 'data-component': title.toLowerCase() },
+function card(title: string, state: 'good' | 'bad' | 'warn' | 'neutral', summary: Child, details?: Node | null, wide = false): HTMLElement {
+  return h('section', { class: `card ${state}${wide ? ' wide' : ''}`, 'aria-label': title, 'data-component': title.toLowerCase() },
     h('h2', null, title, ' ', h('span', { class: `badge ${state}` }, { good: 'OK', bad: 'ALARM', warn: 'attention', neutral: 'off' }[state])),
     h('p', null, summary), details ?? null);
 }
@@ -60,11 +61,11 @@ async function mirrorCard(m: unknown, signal: AbortSignal): Promise<HTMLElement 
       details.push(h('table', null, h('caption', null, 'Quarantined links (the upstream sent them; they failed verification here)'),
         h('thead', null, h('tr', null, ['avatar', 'uuid', 'reason', 'when'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', null, res.body.faults.map((f) => h('tr', { 'data-code': f.code },
-          h('td', null, short(String(f.avatar), 10, 6)), h('td', { class: 'mono' }, String(f.uuid)),
+          h('td', null, short(String(f.avatar), 8, 4)), h('td', null, short(String(f.uuid), 8, 4)),
           h('td', null, `${f.code}: ${f.message}`), h('td', null, timeEl(f.quarantined_at)))))));
     }
   }
-  return card('Mirror', state, summary, h('div', null, details));
+  return card('Mirror', state, summary, h('div', null, details), true);
 }
 
 function witnessCard(w: unknown): HTMLElement | null {
@@ -72,7 +73,7 @@ function witnessCard(w: unknown): HTMLElement | null {
   const alarm = w['inconsistent'] === true || isObj(w['inconsistency']) || (Array.isArray(w['alarms']) && w['alarms'].length > 0);
   return card('Witness', alarm ? 'bad' : 'good',
     alarm ? 'INCONSISTENCY: the upstream signed checkpoints that do not agree with each other or with its entries. Following has stopped until an operator acts.' : 'Checkpoints seen so far are consistent.',
-    kv(w));
+    kv(w), true);
 }
 
 export async function renderHealth(view: HTMLElement, signal: AbortSignal): Promise<void> {

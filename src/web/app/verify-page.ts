@@ -7,7 +7,9 @@ export function renderVerify(view: HTMLElement): void {
   const out = h('div', { id: 'verify-result', 'aria-live': 'polite' });
   const area = h('textarea', { id: 'doc', name: 'doc', rows: 10, spellcheck: 'false', 'aria-describedby': 'doc-hint' });
   const file = h('input', { id: 'docfile', type: 'file', accept: 'application/json,.json' });
+  let runs = 0;
   const run = (text: string) => {
+    out.setAttribute('data-run', String(++runs));
     let doc: unknown;
     try {
       doc = JSON.parse(text);

@@ -1,7 +1,7 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../store/migrations.js';
 
 /**
- * The archive outbox for KV chains (src/archive/kinds.ts KV_KIND): the same columns as
+ * The archive outbox for KV chains (./kinds.ts KV_KIND; queried in ./outbox-store.ts): the same columns as
  * archive_jobs / archive_versions (migration 2), keyed by kv_avatars; `link_count` counts the
  * KV writes in a version. Written in the KV append transaction, like proof chains' jobs.
  */

@@ -1,14 +1,14 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../store/migrate.js';
 
 /**
- * Archive outbox (issue 6). `archive_jobs`: one row per accepted link, written in the append
+ * Archive outbox, owned by src/archive (queried by outbox-store.ts). `archive_jobs`: one row per accepted link, written in the append
  * transaction (so a 201 implies the job exists); the worker coalesces an Avatar's pending rows
  * into one archived version and marks them done — rows are never deleted or dropped.
  * `archive_versions`: one row per archived chain version (Avatar + link count), with its CID,
  * the signed Arweave tx (persisted BEFORE posting: a re-run re-posts the same tx, never a second
  * one) and the IPFS / Arweave statuses.
  */
-export const archive: Migration = {
+export const archiveMigration: Migration = {
   version: 2,
   name: 'archive',
   up(db) {

@@ -1,7 +1,7 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../store/migrate.js';
 
 /**
- * Checkers (issue 3): per-binding check schedule and failure counts, and the last fetched
+ * Checkers (queried by src/checkers/check-store.ts): per-binding check schedule and failure counts, and the last fetched
  * proof (evidence). Both are keyed by bindings.id and removed with the binding (trigger, so it
  * holds whatever the foreign_keys pragma says). Existing bindings get a schedule spread over
  * one default interval (72 h; unchecked ones over one hour), so the first start after this

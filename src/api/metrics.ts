@@ -1,0 +1,42 @@
+/**
+ * The API's own metrics: requests and latency per route, links accepted and rejected per code.
+ * Labels are route templates (never the raw URL, which the client chooses) and stable codes.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export interface IngestMetrics {
+  /** one link's fate on POST /v1/proof or POST /v1/links */
+  link(outcome: 'accepted' | 'exists' | 'rejected', code?: string): void;
+}
+
+export const NO_INGEST_METRICS: IngestMetrics = { link() {} };
+
+export function apiMetrics(app: FastifyInstance, registry: Registry): IngestMetrics {
+  const requests = new Counter({
+    name: 'proofkeep_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'proofkeep_http_request_duration_seconds',
+    help: 'Time from request to response, by method and route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const links = new Counter({
+    name: 'proofkeep_links_total',
+    help: 'Links received through the API, by outcome (accepted, exists, rejected) and code (empty unless rejected)',
+    labelNames: ['outcome', 'code'] as const,
+    registers: [registry],
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    // Unmatched URLs (404s) share one label: the path is attacker-chosen.
+    const route = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+  return { link: (outcome, code = '') => links.inc({ outcome, code: outcome === 'rejected' ? code : '' }) };
+}

@@ -1,0 +1,15 @@
+/**
+ * Every table owner's migrations, in one list: the database is opened with all of them, so a
+ * database written with a component enabled is still understood with it disabled (an unknown
+ * applied migration means a newer build wrote it, and start-up refuses). A new table owner adds
+ * its migration here; its module alone queries those tables.
+ */
+import { archiveMigration } from './archive/migration.js';
+import { kvArchive } from './archive/kv-migration.js';
+import { checkersMigration } from './checkers/migration.js';
+import { kv } from './kv/migration.js';
+import { mirrorMigration } from './mirror/migration.js';
+import { MIGRATIONS as STORE_MIGRATIONS, type Migration } from './store/migrations.js';
+import { subkeysMigration } from './subkeys/migration.js';
+
+export const SCHEMA: readonly Migration[] = [...STORE_MIGRATIONS, archiveMigration, checkersMigration, mirrorMigration, subkeysMigration, kv, kvArchive].sort((a, b) => a.version - b.version);

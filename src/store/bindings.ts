@@ -1,0 +1,143 @@
+/**
+ * Binding state: the one place a binding's status changes. A binding is the current state of
+ * one (Avatar, platform, identity) claim; its row is written by the append path (a create link
+ * upserts it, a delete link removes it) and by the checkers' verdicts, all through here.
+ *
+ *   create link ─► unchecked (post not checked yet) | valid (wallet, or checked on submit)
+ *   check: valid ─► valid | invalid;  a long run of transient failures: valid/unchecked ─► stale
+ *   delete link ─► row removed
+ *
+ * Every verdict names the link it checked: a binding re-created meanwhile is left alone.
+ * Callers that must change their own tables atomically with a transition (the checkers'
+ * schedule) run both inside one transaction on the shared connection.
+ */
+import { isWalletPlatform, parsePublicKey, type AvatarKey, type Link } from '../core/index.js';
+import type { Db } from './sqlite.js';
+import { rowToLink, type LinkRow } from './rows.js';
+
+export const BINDING_STATUSES = ['unchecked', 'valid', 'invalid', 'stale'] as const;
+export type BindingStatus = (typeof BINDING_STATUSES)[number];
+
+export interface InitialBindingState {
+  status: 'unchecked' | 'valid';
+  alt_id?: string;
+  /** unix seconds of the check that set this state */
+  checkedAt?: number;
+  reason?: string;
+  code?: string;
+  /** what the check that set this state saw (opaque here; the checkers' hook stores it) */
+  evidence?: unknown;
+}
+
+/** What a checker needs to check a binding: its stored create link and the Avatar's key. */
+export interface BindingTarget {
+  bindingId: number;
+  linkId: number;
+  avatar: AvatarKey;
+  link: Link;
+  /** the platform's stable account id learnt by an earlier check, or null */
+  altId: string | null;
+}
+
+/** A binding row as stored (the API renders it; only this module writes it). */
+export interface BindingRow {
+  id: number;
+  avatar_id: number;
+  platform: string;
+  identity: string;
+  link_id: number;
+  created_at: number;
+  proof_location: string | null;
+  alt_id: string;
+  status: BindingStatus;
+  is_valid: number;
+  invalid_reason: string;
+  invalid_code: string;
+  last_checked_at: number | null;
+  updated_at: number;
+}
+
+type TargetJoin = LinkRow & { b_link_id: number; b_alt_id: string; a_avatar: string };
+
+export class Bindings {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      upsert: db.prepare<unknown[], { id: number }>(
+        `INSERT INTO bindings (avatar_id, platform, identity, link_id, created_at, proof_location, alt_id, status, is_valid,
+           invalid_reason, invalid_code, last_checked_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+         ON CONFLICT (avatar_id, platform, identity) DO UPDATE SET link_id = excluded.link_id, created_at = excluded.created_at,
+           proof_location = excluded.proof_location, alt_id = excluded.alt_id, status = excluded.status,
+           is_valid = excluded.is_valid, invalid_reason = excluded.invalid_reason, invalid_code = excluded.invalid_code,
+           last_checked_at = excluded.last_checked_at, updated_at = excluded.updated_at
+         RETURNING id`,
+      ),
+      remove: db.prepare('DELETE FROM bindings WHERE avatar_id = ? AND platform = ? AND identity = ?'),
+      current: db.prepare<[number, number], { status: BindingStatus }>('SELECT status FROM bindings WHERE id = ? AND link_id = ?'),
+      valid: db.prepare(
+        `UPDATE bindings SET status = 'valid', is_valid = 1, invalid_reason = '', invalid_code = '', last_checked_at = ?,
+           alt_id = CASE WHEN ? <> '' THEN ? ELSE alt_id END, updated_at = ? WHERE id = ? AND link_id = ?`,
+      ),
+      invalid: db.prepare(
+        `UPDATE bindings SET status = 'invalid', is_valid = 0, invalid_reason = ?, invalid_code = ?, last_checked_at = ?, updated_at = ?
+         WHERE id = ? AND link_id = ?`,
+      ),
+      stale: db.prepare(`UPDATE bindings SET status = 'stale', updated_at = ? WHERE id = ? AND link_id = ? AND status IN ('valid', 'unchecked')`),
+      target: db.prepare<[number], TargetJoin>(
+        `SELECT l.*, b.link_id AS b_link_id, b.alt_id AS b_alt_id, a.avatar AS a_avatar
+           FROM bindings b JOIN links l ON l.id = b.link_id JOIN avatars a ON a.id = b.avatar_id WHERE b.id = ?`,
+      ),
+    };
+  }
+
+  /**
+   * The append path (inside the append transaction): a create link sets the binding's state
+   * (what the appender asked for, else valid for a wallet, unchecked otherwise); a delete link
+   * removes it. Returns the binding's id, or null for a delete.
+   */
+  applyLink(avatarRowId: number, linkId: number, link: Link, initial: InitialBindingState | undefined, nowMs = Date.now()): number | null {
+    if (link.action === 'delete') {
+      this.s.remove.run(avatarRowId, link.platform, link.identity);
+      return null;
+    }
+    const nowS = Math.floor(nowMs / 1000);
+    // Wallet bindings are proven by the wallet signature itself; others await a post check.
+    const init: InitialBindingState = initial ??
+      (isWalletPlatform(link.platform)
+        ? { status: 'valid', alt_id: link.identity, checkedAt: nowS }
+        : { status: 'unchecked', reason: 'proof post not checked yet', code: 'NOT_CHECKED' });
+    const r = this.s.upsert.get(
+      avatarRowId, link.platform, link.identity, linkId, link.created_at, link.proof_location, init.alt_id ?? '',
+      init.status, init.status === 'valid' ? 1 : 0, init.reason ?? '', init.code ?? '', init.checkedAt ?? null, nowMs,
+    );
+    return r!.id;
+  }
+
+  /** The binding's status while it still points at `linkId`; undefined when it moved on. */
+  statusOf(bindingId: number, linkId: number): BindingStatus | undefined {
+    return this.s.current.get(bindingId, linkId)?.status;
+  }
+
+  /** A check found the post: valid (a learnt account id replaces the old one). */
+  markValid(bindingId: number, linkId: number, altId: string, nowS: number): boolean {
+    return this.s.valid.run(nowS, altId, altId, nowS * 1000, bindingId, linkId).changes > 0;
+  }
+
+  /** A check found the post gone or wrong: invalid, with the stable code and the reason. */
+  markInvalid(bindingId: number, linkId: number, reason: string, code: string, nowS: number): boolean {
+    return this.s.invalid.run(reason, code, nowS, nowS * 1000, bindingId, linkId).changes > 0;
+  }
+
+  /** Too many transient failures in a row: a valid or unchecked binding becomes stale (never invalid). */
+  markStale(bindingId: number, linkId: number, nowS: number): boolean {
+    return this.s.stale.run(nowS * 1000, bindingId, linkId).changes > 0;
+  }
+
+  /** What to check for a binding; undefined when it is gone. */
+  target(bindingId: number): BindingTarget | undefined {
+    const r = this.s.target.get(bindingId);
+    if (!r) return undefined;
+    return { bindingId, linkId: r.b_link_id, avatar: parsePublicKey(r.a_avatar), link: rowToLink(r), altId: r.b_alt_id || null };
+  }
+}
