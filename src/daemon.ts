@@ -22,6 +22,7 @@ import { explorerComponent } from './explorer/component.js';
 import { kvComponent, KvStore } from './kv/index.js';
 import { VerifyPool } from './crypto/pool.js';
 import type { BulkVerifier } from './crypto/verifier.js';
+import { logComponent } from './log/index.js';
 import { metricsComponent } from './metrics/index.js';
 import { mirrorComponent } from './mirror/index.js';
 import { SCHEMA } from './schema.js';
@@ -70,6 +71,7 @@ export class Daemon {
     const db = openDatabase({ file: join(dataDir, config.store.file), migrations: SCHEMA, busyTimeoutMs: config.store.busyTimeoutMs });
     const store = new Store(db, { log: log.child({ part: 'store' }), groupCommitMs: config.store.groupCommitMs });
     const started: Component[] = [];
+    let app: FastifyInstance | null = null;
     let closeFoundations = (): Promise<void> => store.close();
     try {
       // Backend selection (and its self-test) happens here: crypto.backend = native that cannot
@@ -93,9 +95,12 @@ export class Daemon {
       const built: Array<Component | null> = [
         storeComponent(store),
         cryptoComponent(pool),
+        // Early in the order, so it stops after everything that appends: its last checkpoint covers all.
+        logComponent({ config: config.tlog, db, read: store.read, dataDir, log: log.child({ part: 'tlog' }) }),
         archive,
         kvComponent({
           kv, store, server: config.server, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, log: log.child({ part: 'kv' }),
+          report: (ev) => store.changed(ev),
           ...(kvArchive ? { archiveTx: (id: number, seq: number) => kvArchive.txIdForLink(id, seq) || null } : {}),
         }),
         checkersComponent({
@@ -103,7 +108,7 @@ export class Daemon {
           backend: verifier.backend, log: log.child({ part: 'checkers' }),
         }),
         mirror,
-        subkeysComponent({ db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true }),
+        subkeysComponent({ db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, report: (ev) => store.changed(ev) }),
         explorerComponent({ config: config.explorer, log: log.child({ part: 'explorer' }) }),
         metricsComponent(registry),
       ];
@@ -114,12 +119,13 @@ export class Daemon {
       // Before anything can append: every accepted link runs every hook in its transaction.
       for (const c of components) if (c.onAppend) store.onAppend(c.onAppend);
       for (const c of components) if (c.onKvAppend) kv.onAppend(c.onKvAppend);
+      for (const c of components) if (c.onChange) store.onChange(c.onChange);
       for (const c of components) c.metrics?.(registry);
       for (const c of components) {
         await c.start?.();
         started.push(c);
       }
-      const app = buildApi({
+      app = buildApi({
         config: config.server, log: log.child({ part: 'api' }), store, verifier, version: VERSION,
         ...mergeCapabilities(components), health: healthSections(components), metrics: registry,
       });
@@ -128,6 +134,7 @@ export class Daemon {
       log.info({ url, dataDir }, 'proofkeep started');
       return new Daemon(config, log, store, app, components, url, registry);
     } catch (err) {
+      await app?.close().catch(() => undefined);
       // Once started, the store and crypto components (first in order) close the foundations.
       if (started.length === 0) await closeFoundations();
       for (const c of started.reverse()) await c.stop?.().catch((e: unknown) => log.error({ err: e }, `stopping ${c.name} failed`));

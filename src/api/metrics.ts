@@ -5,8 +5,15 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** the route takes one link (POST /v1/proof): its answer counts as that link's fate */
+    oneLink?: boolean;
+  }
+}
+
 export interface IngestMetrics {
-  /** one link's fate on POST /v1/proof or POST /v1/links */
+  /** one link's fate in a bulk import (POST /v1/links answers per link) */
   link(outcome: 'accepted' | 'exists' | 'rejected', code?: string): void;
 }
 
@@ -38,5 +45,23 @@ export function apiMetrics(app: FastifyInstance, registry: Registry): IngestMetr
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
+  // A one-link route's answer is its link's fate, whatever refused it (schema, parser, rate limit,
+  // verification, the chain rule): the error body is ours, so its `code` is one of the catalogue's.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!req.routeOptions.config?.oneLink) return payload;
+    if (reply.statusCode === 201) links.inc({ outcome: 'accepted', code: '' });
+    else if (reply.statusCode >= 400) links.inc({ outcome: 'rejected', code: errorCode(payload) });
+    return payload;
+  });
   return { link: (outcome, code = '') => links.inc({ outcome, code: outcome === 'rejected' ? code : '' }) };
+}
+
+function errorCode(payload: unknown): string {
+  if (typeof payload !== 'string') return 'UNKNOWN';
+  try {
+    const code = (JSON.parse(payload) as { code?: unknown }).code;
+    return typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code) ? code : 'UNKNOWN';
+  } catch {
+    return 'UNKNOWN';
+  }
 }

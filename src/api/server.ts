@@ -56,7 +56,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       ...(deps.health?.() ?? {}),
     };
   });
-  proofRoutes(app, deps, ingest);
+  proofRoutes(app, deps);
   restoreRoutes(app, deps);
   chainRoutes(app, deps);
   linkRoutes(app, deps, ingest);

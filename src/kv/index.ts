@@ -5,6 +5,7 @@
  * for links: the daemon registers every component's `onKvAppend` there (archive jobs, log entries).
  */
 import type { Component } from '../component.js';
+import type { KvChange } from '../store/index.js';
 import type { KvDeps } from './deps.js';
 import { kvRoutes } from './routes.js';
 import type { KvStore } from './kv-store.js';
@@ -13,8 +14,23 @@ export { kv as kvMigration } from './migration.js';
 export { KvStore, type KvAppendEvent, type KvAppendHook } from './kv-store.js';
 export type { KvDeps } from './deps.js';
 
-export function kvComponent(deps: Omit<KvDeps, 'now'> & { now?: () => number }): Component & { kv: KvStore } {
-  const full: KvDeps = { ...deps, now: deps.now ?? (() => Date.now()) };
+export interface KvComponentDeps extends Omit<KvDeps, 'now'> {
+  now?: () => number;
+  /** reports each stored write inside its transaction (the verifiable log's store.changed) */
+  report?: (ev: KvChange) => void;
+}
+
+export function kvComponent(deps: KvComponentDeps): Component & { kv: KvStore } {
+  const { report, ...rest } = deps;
+  const full: KvDeps = { ...rest, now: deps.now ?? (() => Date.now()) };
+  if (report) {
+    deps.kv.onAppend((ev) =>
+      report({
+        kind: 'kv', id: ev.writeId, avatar: ev.avatar, platform: ev.write.platform, identity: ev.write.identity, uuid: ev.write.uuid,
+        created_at: ev.write.created_at, sign_payload: ev.write.sign_payload, signature: ev.write.signature,
+      }),
+    );
+  }
   return {
     name: 'kv',
     after: ['store'],

@@ -192,6 +192,29 @@ describe('the KV change feed', () => {
   });
 });
 
+describe('the verifiable log', () => {
+  it('holds every accepted KV write as a kv entry (written in the write\'s transaction); refused ones add nothing', async () => {
+    const a = new TestAvatar('kv-log');
+    const kvEntries = async () => {
+      const out: any[] = [];
+      for (let last = 0; ; ) {
+        const page = (await json(`${d.url}/v1/proofchain/changes?last_id=${last}&count=100`)).body.links as any[];
+        out.push(...page.filter((e) => e.kind === 'kv' && e.avatar === a.id));
+        if (page.length < 100) return out;
+        last = page.at(-1).id;
+      }
+    };
+    const w = await kvWrite(d.url, a, 'nextid', a.id, { logged: true });
+    expect(w.status).toBe(201);
+    const doc = JSON.parse(await docOf(a)).writes[0];
+    const entries = await kvEntries();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ platform: 'nextid', identity: a.id, uuid: doc.uuid, created_at: doc.created_at, sign_payload: doc.sign_payload, signature: doc.signature });
+    expect((await kvWrite(d.url, a, 'nextid', a.id, { bad: 0.5 })).status).toBe(400);
+    expect(await kvEntries()).toHaveLength(1);
+  });
+});
+
 describe('durability', () => {
   it('a 201 survives a restart of the daemon', async () => {
     const dir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/proofkeep-kv-`);

@@ -4,6 +4,7 @@
  * archive queue, checker outcomes, event-loop delay) and a mirror following it (its lag).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestAvatar } from '../helpers/avatar.js';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { populate, until } from '../mirror/helpers.js';
 
@@ -50,12 +51,21 @@ describe('GET /metrics', () => {
     const bad = await post(`${origin.url}/v1/links`, { links: [{ avatar: 'not-a-key', action: 'create' }] });
     expect(bad.status).toBe(200);
     const rejectedCode = bad.body.results[0].code as string;
+    // one link per request: accepted, refused by the schema, refused by the verifier
+    const a = new TestAvatar('metrics-one');
+    expect((await a.bind(origin.url, 'twitter', 'metrics_one')).status).toBe(201);
+    expect((await post(`${origin.url}/v1/proof`, { action: 'create' })).status).toBe(400);
+    const forged = await new TestAvatar('metrics-two').bind(origin.url, 'ethereum', '0x0000000000000000000000000000000000000001');
+    expect(forged.status).toBe(400);
     for (let i = 0; i < 3; i++) expect((await json(`${origin.url}/v1/proofchain?avatar=nonsense${i}`)).status).toBe(400);
     expect((await json(`${origin.url}/no/such/route/${'x'.repeat(10)}`)).status).toBe(404);
 
     const m = await scrape(origin);
-    expect(m.value('proofkeep_links_total', { outcome: 'accepted', code: '' })).toBe(links);
-    expect(m.value('proofkeep_links_total', { outcome: 'rejected', code: rejectedCode })).toBe(1);
+    expect(m.value('proofkeep_links_total', { outcome: 'accepted', code: '' })).toBe(links + 1);
+    const rejected = (code: string) => m.value('proofkeep_links_total', { outcome: 'rejected', code }) ?? 0;
+    expect(rejected('BAD_REQUEST')).toBe(1 + (rejectedCode === 'BAD_REQUEST' ? 1 : 0));
+    expect(rejected(forged.body.code)).toBe(1 + (rejectedCode === forged.body.code ? 1 : 0));
+    if (rejectedCode !== 'BAD_REQUEST' && rejectedCode !== forged.body.code) expect(rejected(rejectedCode)).toBe(1);
     expect(m.value('proofkeep_http_requests_total', { method: 'GET', route: '/v1/proofchain', status: '400' })).toBe(3);
     expect(m.value('proofkeep_http_request_duration_seconds_count', { method: 'GET', route: '/v1/proofchain' })).toBe(3);
     expect(m.value('proofkeep_http_request_duration_seconds_bucket', { method: 'GET', route: '/v1/proofchain', le: '+Inf' })).toBe(3);
@@ -63,11 +73,11 @@ describe('GET /metrics', () => {
     expect(m.value('proofkeep_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(1);
     expect(m.text).not.toContain('/no/such/route');
     // one job per accepted link, none due yet
-    expect(m.value('proofkeep_archive_queue_depth')).toBe(links);
+    expect(m.value('proofkeep_archive_queue_depth')).toBe(links + 1);
     expect(m.value('proofkeep_archive_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(m.value('proofkeep_verify_queue_chunks')).toBe(0);
     expect(m.value('proofkeep_verify_links_verified')).toBeGreaterThanOrEqual(links);
-    expect(m.value('proofkeep_store_links')).toBe(links);
+    expect(m.value('proofkeep_store_links')).toBe(links + 1);
     expect(m.text).toContain('# TYPE proofkeep_checks_total counter');
     expect(m.value('proofkeep_event_loop_delay_seconds', { quantile: '0.99' })).toBeGreaterThan(0);
   });

@@ -12,6 +12,8 @@ const HOSTILE = ['<script>window.__pwned=1</script>', 'javascript:window.__pwned
 const alice = new TestAvatar('explorer-hostile-alice');
 const bob = new TestAvatar('explorer-hostile-bob');
 const mallory = new TestAvatar('explorer-hostile-mallory');
+const carol = new TestAvatar('explorer-hostile-carol');
+let aliceDoc = '';
 let web: Awaited<ReturnType<typeof buildExplorer>>;
 let d: TestDaemon;
 let b: TestBrowser;
@@ -30,12 +32,24 @@ beforeAll(async () => {
     ...chainOf(alice, [{ platform: 'twitter', identity: 'alice_tw' }, { platform: 'github', identity: 'alice-gh' }, { platform: 'dns', identity: 'alice.example' }], 'h-alice'),
     ...chainOf(bob, HOSTILE.map((identity, i) => ({ platform: 'twitter', identity, proof_location: i === 1 ? 'javascript:window.__pwned=1' : String(100 + i) })), 'h-bob'),
     ...chainOf(mallory, [{ platform: 'twitter', identity: 'mallory' }], 'h-mallory'),
+    ...chainOf(carol, [{ platform: 'twitter', identity: 'carol0' }, { platform: 'github', identity: 'carol1' }, { platform: 'dns', identity: 'carol2.example' }], 'h-carol'),
   ];
   const r = await post(`${d.url}/v1/links`, { links });
   expect(r.body.rejected).toBe(0);
+  // a subkey whose name and relying party are hostile text
+  const sub = { avatar: bob.id, algorithm: 'secp256k1', public_key: mallory.id, rp_id: 'javascript:window.__pwned=1' };
+  const sp = await post(`${d.url}/v1/subkey/payload`, sub);
+  expect((await post(`${d.url}/v1/subkey`, { ...sub, name: HOSTILE[2], signature: bob.sign(sp.body.sign_payload) })).status).toBe(200);
+  aliceDoc = await (await fetch(`${d.url}/v1/chain/${alice.id}`)).text();
   // The liar: alice's link 1 names another identity (signature kept); bob's evidence is hostile;
-  // /v1/chain of "swap" answers mallory's chain.
+  // mallory's chain is answered with alice's (honest) one; carol's links come in reverse order.
   liar = await startTamperProxy(d.url, (path, body) => {
+    if (path === `/v1/chain/${mallory.id}`) return aliceDoc;
+    if (path === `/v1/chain/${carol.id}`) {
+      const doc = JSON.parse(body);
+      doc.links.reverse();
+      return JSON.stringify(doc);
+    }
     if (path === `/v1/chain/${alice.id}`) {
       const doc = JSON.parse(body);
       doc.links[1].identity = 'mallory-gh';
@@ -74,6 +88,19 @@ describe.skipIf(!hasChromium)('a lying server, seen in Chromium', () => {
     await page.close();
   });
 
+  it('another Avatar\'s (valid) chain is refused; links sent out of order are put in prev order and verify', async () => {
+    const page = await b.newPage();
+    await page.goto(`${liar.url}/avatar/${mallory.id}`);
+    const banner = page.locator('[data-verdict]');
+    await banner.waitFor();
+    expect(await banner.getAttribute('data-verdict')).toBe('failed');
+    expect(await banner.textContent()).toContain(`the server sent the chain of another Avatar (${alice.id})`);
+    await page.goto(`${liar.url}/avatar/${carol.id}`);
+    await page.locator('[data-verdict="ok"]').waitFor();
+    expect(await page.locator('ol.chain > li .identity').allTextContents()).toEqual(['carol0', 'carol1', 'carol2.example']);
+    await page.close();
+  });
+
   it('hostile identities, post text and URLs are shown as text; nothing runs, no javascript: link exists', async () => {
     const page = await b.newPage();
     await page.goto(`${liar.url}/avatar/${bob.id}`);
@@ -84,6 +111,8 @@ describe.skipIf(!hasChromium)('a lying server, seen in Chromium', () => {
     const posts = await page.locator('pre.post').allTextContents();
     expect(posts.length).toBeGreaterThan(0);
     expect(posts.every((t) => t.startsWith(HOSTILE[0]!))).toBe(true);
+    // the subkey's hostile name and relying party are table text
+    expect(await page.locator('section[aria-labelledby="h-subkeys"] td').allTextContents()).toEqual(expect.arrayContaining([HOSTILE[2], 'javascript:window.__pwned=1']));
     // the hostile evidence URL is printed, not linked
     expect(await page.locator('details.evidence span.mono', { hasText: 'javascript:window.__pwned=1' }).count()).toBeGreaterThan(0);
     expect(await page.locator('a[href^="javascript:" i], #view img, #view script, [onerror]').count()).toBe(0);

@@ -8,7 +8,6 @@ import type { BindingRow } from '../../store/bindings.js';
 import { clientGone } from '../abort.js';
 import type { ApiDeps } from '../deps.js';
 import { proofSubject, submitProof, type ProofBody } from '../ingest.js';
-import type { IngestMetrics } from '../metrics.js';
 import { pageParam, pagination, PER_PAGE } from '../paging.js';
 import { postContent } from '../templates.js';
 
@@ -56,7 +55,7 @@ function proofItem(b: BindingRow) {
   };
 }
 
-export function proofRoutes(app: FastifyInstance, deps: ApiDeps, metrics: IngestMetrics): void {
+export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: ProofBody }>('/v1/proof/payload', { schema: payloadSchema }, async (req) => {
     const b = req.body;
     const { action, avatar, identity, head: prev } = proofSubject(deps, b);
@@ -74,14 +73,13 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps, metrics: Ingest
     };
   });
 
-  app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true } }, async (req, reply) => {
-    try {
-      await submitProof(deps, req.body, clientGone(reply));
-    } catch (err) {
-      if (err instanceof ProofError) metrics.link('rejected', err.code);
-      throw err;
-    }
-    metrics.link('accepted');
+  // oneLink: the API's metrics count this answer as the link's fate (accepted or rejected by code)
+  app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true, oneLink: true } }, async (req, reply) => {
+    const { linkId } = await submitProof(deps, req.body, clientGone(reply));
+    // The body stays Next.ID's `{}`; the receipt (log index) travels in a header, and the
+    // inclusion proof is at GET /v1/log/receipt once a checkpoint covers it.
+    const index = deps.tlog?.receiptIndex(linkId);
+    if (index !== undefined) reply.header('x-proofkeep-log-index', String(index));
     return reply.status(201).send({});
   });
 

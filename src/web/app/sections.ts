@@ -43,6 +43,7 @@ export async function subkeySection(id: string, signal: AbortSignal): Promise<HT
   else if (res.kind === 'error') body.push(failed('Subkeys', res));
   else if (!Array.isArray(res.body.subkeys) || res.body.subkeys.length === 0) body.push(h('p', null, 'No subkeys.'));
   else {
+    body.push(h('p', { class: 'hint' }, 'As this server reports them: GET /v1/subkey does not carry the Avatar’s signatures, so this page cannot re-check them.'));
     body.push(h('table', null, h('caption', null, 'Keys this Avatar authorized for a relying party'),
       h('thead', null, h('tr', null, ['name', 'relying party', 'algorithm', 'key', 'added'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', null, res.body.subkeys.map((s) => h('tr', null,

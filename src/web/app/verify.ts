@@ -43,7 +43,8 @@ export function verifyDocument(doc: unknown, source = 'page'): DocumentVerdict {
   const placedProblems = new Map(problems.filter((p) => p.index >= 0 && !p.unplaced).map((p) => [p.index, p]));
   const chain = ordered.map((link, index) => {
     const problem = placedProblems.get(index);
-    return { link, index, ok: problem === undefined && index < verified.length, ...(problem ? { problem } : {}) };
+    // Every link the judge does not accept is reported with a problem at its position.
+    return { link, index, ok: problem === undefined, ...(problem ? { problem } : {}) };
   });
   const bindings = new Set<string>();
   for (const l of verified) {
