@@ -10,7 +10,8 @@ import { serdeJson, serdeString, type KvJson } from './kv-json.js';
 import { UUID_RE } from './link.js';
 import { decodeSignature } from './signature.js';
 import { bytesEqual } from './encoding.js';
-import { checkAppend, recoverSigner, type ChainView } from './verify.js';
+import { judgeChain, type ChainView } from './judge.js';
+import { recoverSigner } from './verify.js';
 
 /** One KV write in stored / document form. */
 export interface KvWrite {
@@ -105,19 +106,26 @@ export function verifyKvWrite(avatar: AvatarKey, w: Omit<KvWrite, 'sign_payload'
  * signature, a uuid once per Avatar. Same codes as the proof chain (DUPLICATE_UUID, FORK,
  * PREV_MISMATCH) because it is the same rule over a second chain.
  */
-export function checkKvAppend(view: ChainView, w: Pick<KvWrite, 'previous' | 'uuid'>): void {
-  checkAppend(view, { prev: w.previous, uuid: w.uuid });
+export function checkKvAppend(view: ChainView, w: Pick<KvWrite, 'previous' | 'uuid'> & Partial<Pick<KvWrite, 'created_at' | 'signature'>>): void {
+  const r = judgeChain(view, kvEntry(w));
+  if (r) throw new ProofError(r.code, r.message);
+}
+
+/** A KV write as the one judge sees any chained entry (`previous` is its prev). */
+export function kvEntry(w: Pick<KvWrite, 'previous' | 'uuid'> & Partial<Pick<KvWrite, 'created_at' | 'signature'>>) {
+  return { prev: w.previous, uuid: w.uuid, created_at: w.created_at ?? 0, signature: w.signature ?? '' };
 }
 
 export type KvVerdict = { ok: true; write: KvWrite } | { ok: false; code: ProofError['code']; message: string };
 
 /**
- * Judge one KV write against an Avatar's KV chain view: the chain rule first (cheap; replays are
- * the common bad input), then the signature. The one decision used by the API, mirror and audit.
+ * Judge one KV write against an Avatar's KV chain view with the one judge (core judge.ts): its
+ * chain steps first (ancestor, time window, replay, position), then the write's own verdict.
  */
 export function judgeKvWrite(view: ChainView, avatar: AvatarKey, w: Omit<KvWrite, 'sign_payload'> & { sign_payload?: string }, opts: KvVerifyOptions): KvVerdict {
+  const chain = judgeChain(view, kvEntry(w));
+  if (chain) return chain;
   try {
-    checkKvAppend(view, w);
     return { ok: true, write: verifyKvWrite(avatar, w, opts) };
   } catch (err) {
     if (err instanceof ProofError) return { ok: false, code: err.code, message: err.message };

@@ -34,6 +34,8 @@ export interface MirrorDeps {
   log: Logger;
   /** the KVService's store: a proofkeep upstream's KV feed is followed into it */
   kv?: KvStore;
+  /** the judge's clock skew for created_at (the daemon's server.createdAtSkewSeconds) */
+  createdAtSkewSeconds?: number;
 }
 
 /** Upstream URL without a trailing slash: one cursor per upstream, however it was spelled. */
@@ -47,7 +49,7 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
   if (config.upstream === '') return null;
   const upstream = normalizeUpstream(config.upstream);
   const state = new MirrorState(deps.db, upstream);
-  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log);
+  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log, { skewSeconds: deps.createdAtSkewSeconds });
   // KV writes (a proofkeep upstream's /v1/kv/changes): own cursor and quarantine namespace.
   const kvState = deps.kv ? new MirrorState(deps.db, kvFeedKey(upstream)) : null;
   const kvFollower = deps.kv && kvState ? new KvFollower(deps.kv, () => deps.verifier.backend, kvState, { ...config, upstream }, log.child({ feed: 'kv' })) : null;

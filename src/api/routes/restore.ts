@@ -15,7 +15,8 @@ const schema = {
 };
 
 export function restoreRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post<{ Body: RestoreRequest }>('/v1/proof/restore_pubkey', { schema }, async (req) => ({
+  // One signature recovery per request, charged to the client's budget before it is done.
+  app.post<{ Body: RestoreRequest }>('/v1/proof/restore_pubkey', { schema, config: { cost: { recoveries: 1 } } }, async (req) => ({
     public_key: restorePubkey(deps.verifier.backend, req.body),
   }));
 }

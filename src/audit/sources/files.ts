@@ -64,7 +64,7 @@ export async function auditFile(path: string, ctx: AuditContext): Promise<void> 
     } catch {
       throw new ProofError('BAD_REQUEST', 'file is neither a JSON document nor JSON Lines');
     }
-    auditDocument(doc, ctx.backend, ctx.report, summary);
+    auditDocument(doc, ctx, ctx.report, summary);
   } catch (err) {
     if (!(err instanceof ProofError)) ctx.report.error(path, 'NOT_FOUND', (err as Error).message);
     else ctx.report.problem(summary, { avatar: '(unknown)', index: -1, uuid: '', code: err.code, message: err.message });
@@ -79,7 +79,7 @@ export async function auditJsonLines(path: string, ctx: AuditContext): Promise<v
   const size = (await stat(path)).size;
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const progress = ctx.progress.start(path, size);
-  const links = new LinkStreamAuditor(ctx.report, summary, ctx.verify, ctx.config.batchSize, (n) => progress.tick(n, stream.bytesRead));
+  const links = new LinkStreamAuditor(ctx.report, summary, ctx.verifier, ctx.config.batchSize, (n) => progress.tick(n, stream.bytesRead), undefined, ctx.window, ctx.signal);
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
   try {
@@ -98,7 +98,7 @@ export async function auditJsonLines(path: string, ctx: AuditContext): Promise<v
       }
       if (looksLikeDocument(value)) {
         await links.flush();
-        auditDocument(value, ctx.backend, ctx.report, summary, lineNo);
+        auditDocument(value, ctx, ctx.report, summary, lineNo);
         progress.tick(0, stream.bytesRead);
       } else if (isRecord(value) && Array.isArray(value['links']) && value['avatar'] === undefined) {
         // a whole /v1/proofchain/changes page on one line
