@@ -89,7 +89,10 @@ export class Daemon {
       // The KVService's store: its tables are the kv component's; the archive and the mirror
       // write KV chains through its one append path.
       const kv = new KvStore(db);
-      const mirror = mirrorComponent({ config: config.mirror, db, store, verifier, kv, log: log.child({ part: 'mirror' }), createdAtSkewSeconds: config.server.createdAtSkewSeconds });
+      const mirror = mirrorComponent({
+        config: config.mirror, db, store, verifier, kv, dataDir, adminToken: config.server.adminToken, log: log.child({ part: 'mirror' }),
+        createdAtSkewSeconds: config.server.createdAtSkewSeconds,
+      });
       const archive = new ArchiveComponent({ config: config.archive, db, read: store.read, kv, dataDir, log: log.child({ part: 'archive' }) });
       const kvArchive = config.archive.enabled ? archive.kvOutbox : null;
       const built: Array<Component | null> = [

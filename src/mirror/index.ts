@@ -17,12 +17,14 @@ import type { MirrorConfig } from './config.js';
 import { MirrorFollower } from './follower.js';
 import { KvFollower, kvFeedKey } from './kv-follower.js';
 import { MirrorState } from './state.js';
+import { buildWitness, type WitnessPart } from './witness-part.js';
 import type { KvStore } from '../kv/kv-store.js';
 
 export { mirrorSection, type MirrorConfig } from './config.js';
 export { MirrorFollower } from './follower.js';
 export { MirrorState } from './state.js';
 export { mirrorMigration } from './migration.js';
+export { witnessMigration } from './witness-migration.js';
 
 export interface MirrorDeps {
   config: MirrorConfig;
@@ -34,6 +36,10 @@ export interface MirrorDeps {
   log: Logger;
   /** the KVService's store: a proofkeep upstream's KV feed is followed into it */
   kv?: KvStore;
+  /** where the witness key is generated when mirror.witnessKeyFile is empty */
+  dataDir: string;
+  /** server.adminToken: guards POST /v1/mirror/alarm/clear */
+  adminToken: string;
   /** the judge's clock skew for created_at (the daemon's server.createdAtSkewSeconds) */
   createdAtSkewSeconds?: number;
 }
@@ -53,6 +59,12 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
   // KV writes (a proofkeep upstream's /v1/kv/changes): own cursor and quarantine namespace.
   const kvState = deps.kv ? new MirrorState(deps.db, kvFeedKey(upstream)) : null;
   const kvFollower = deps.kv && kvState ? new KvFollower(deps.kv, () => deps.verifier.backend, kvState, { ...config, upstream }, log.child({ feed: 'kv' })) : null;
+  // With the upstream's verifier key the mirror also witnesses its log; an alarm stops both loops.
+  const witness: WitnessPart | null = config.upstreamVerifierKey === '' ? null : buildWitness({
+    config: { ...config, upstream }, db: deps.db, dataDir: deps.dataDir, adminToken: deps.adminToken, log,
+    onAlarm: () => void follower.stop(),
+    resumeFeed: () => follower.start(),
+  });
   const lagSeconds = (): number | null => {
     const s = follower.status;
     return s.caughtUp ? 0 : s.lastCaughtUpAt === null ? null : Math.round((Date.now() - s.lastCaughtUpAt) / 1000);
@@ -67,11 +79,17 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
     after: ['store', 'crypto'],
     api: { readOnly: true },
     async start() {
+      if (witness?.alarmed()) {
+        log.error({ upstream }, 'mirror: an alarm about the upstream log stands; not following it until the operator clears it (see docs/log.md)');
+        return;
+      }
       follower.start();
+      witness?.start();
       kvFollower?.start();
       log.info({ upstream, cursor: state.cursor(), kv_cursor: kvState?.cursor() ?? null }, 'mirror: following upstream');
     },
     async stop() {
+      await witness?.stop();
       await follower.stop();
       await kvFollower?.stop();
     },
@@ -90,6 +108,7 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
         last_error: s.lastError,
         next_retry_at: s.nextRetryAt === null ? null : Math.floor(s.nextRetryAt / 1000),
         faults: state.faultCount(),
+        witness: witness?.health() ?? null,
         ...(kvFollower && kvState
           ? {
               kv: {
@@ -120,8 +139,13 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
       gauge('proofkeep_mirror_lag_seconds', 'Seconds since the mirror was last caught up with its upstream (0 when caught up; absent before the first catch-up)', lagSeconds);
       gauge('proofkeep_mirror_behind_links', 'Links the upstream has beyond the mirror cursor, when the upstream tells', behind);
       gauge('proofkeep_mirror_quarantined_links', 'Upstream links held in quarantine', () => state.faultCount());
+      if (witness) {
+        gauge('proofkeep_mirror_witness_alarm', '1 while an alarm about the upstream log (fork, root mismatch, failed consistency) stands, else 0', () => (witness.alarmed() ? 1 : 0));
+        gauge('proofkeep_mirror_witness_cosigned_size', 'Tree size of the latest upstream checkpoint this witness cosigned', () => witness.cosignedSize());
+      }
     },
     routes(app: FastifyInstance) {
+      witness?.routes(app);
       app.get<{ Querystring: Record<string, string | undefined> }>('/v1/mirror/faults', async (req) => {
         const last = req.query['last_id'] ?? '0';
         const count = req.query['count'] ?? '100';
