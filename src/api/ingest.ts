@@ -10,7 +10,7 @@ import {
   verifyItem, type AvatarKey, type Link, type Rejection, type TimeWindow, type VerifyItem, type VerifyResult,
 } from '../core/index.js';
 import type { AppendContext, AppendItem, AvatarRow, InitialBindingState } from '../store/index.js';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, SubmitCheckResult } from './deps.js';
 
 export interface ProofBody {
   action: string;
@@ -58,7 +58,11 @@ function requireClientSignatures(link: Link, body: ProofBody): void {
   if (w !== undefined && link.platform === 'ethereum') requireLowS(w, 'extra.wallet_signature');
 }
 
-/** Build the link a POST /v1/proof body describes, with prev taken from the current head. */
+/**
+ * Build the link a POST /v1/proof body describes, with prev taken from the current head. A
+ * create without extra.signature on a post-based platform comes back with signature '': the
+ * caller takes it from the proof post.
+ */
 function linkFromBody(body: ProofBody, identity: string, prev: string | null): Link {
   const uuid = body.uuid.toLowerCase();
   if (!UUID_RE.test(uuid)) fail('BAD_UUID', 'uuid must be a canonical UUID');
@@ -70,7 +74,7 @@ function linkFromBody(body: ProofBody, identity: string, prev: string | null): L
     if (signature === '' && walletSig !== '' && body.action === 'delete') signature = walletSig; // wallet-only delete
     else if (walletSig !== '') extra['wallet_signature'] = walletSig;
   }
-  if (signature === '') fail('BAD_REQUEST', 'extra.signature is required');
+  if (signature === '' && (body.action !== 'create' || isWalletPlatform(body.platform))) fail('SIGNATURE_REQUIRED', 'extra.signature is required');
   const loc = body.proof_location ?? '';
   if (loc.length > 1024 || hasUnsignableCharacters(loc)) fail('BAD_PROOF_LOCATION', 'proof_location is too long or has control characters');
   return {
@@ -95,22 +99,34 @@ export function proofSubject(deps: ApiDeps, body: Pick<ProofBody, 'action' | 'pl
 export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortSignal): Promise<{ linkId: number }> {
   if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
   const { avatar, identity, row, head } = proofSubject(deps, body);
-  const link = linkFromBody(body, identity, head);
+  let link = linkFromBody(body, identity, head);
   const window = createdAtWindow(deps, true);
   const view = { ...deps.store.chainView(row?.id, head), window };
   // The judge's chain steps before the ~ms of signature recovery: replays are the common bad input.
   const early = judgeChain(view, link);
   if (early) throw rejected(early);
-  requireClientSignatures(link, body);
+  if (link.signature !== '') requireClientSignatures(link, body);
   if (link.action === 'delete' && row && !deps.store.read.binding(row.id, link.platform, identity)) {
     fail('NOT_FOUND', `avatar has no ${link.platform} binding for ${identity}`);
   }
+  // Next.ID's SDK sends no extra for post-based platforms: the signature is in the post.
+  let fromPost: SubmitCheckResult | undefined;
+  if (link.signature === '') {
+    if (!deps.signatureFromPost) fail('SIGNATURE_REQUIRED', 'extra.signature is required: this proofkeep does not fetch proof posts on submit (checkers.verifyOnSubmit is off)');
+    const found = await deps.signatureFromPost({ avatar, link, signal });
+    requireLowS(found.signature, 'the signature in the proof post');
+    link = { ...link, signature: found.signature };
+    fromPost = found;
+  }
+  // The same judge as a signature sent in extra, whichever way it came.
   const signed = await signedLink(deps, avatar, link, row, signal);
   const verdict = judgeLink(view, signed.link, signed.own);
   if (!verdict.ok) throw rejected(verdict);
   const verified = verdict.link;
   let initial: InitialBindingState | undefined;
-  if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
+  if (fromPost) {
+    initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(fromPost.alt_id ? { alt_id: fromPost.alt_id } : {}), ...(fromPost.evidence ? { evidence: fromPost.evidence } : {}) };
+  } else if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
     const r = await deps.submitCheck({ avatar, link: verified, signal });
     if (r.status === 'valid') {
       initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(r.alt_id ? { alt_id: r.alt_id } : {}), ...(r.evidence ? { evidence: r.evidence } : {}) };

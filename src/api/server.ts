@@ -5,6 +5,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ProofError } from '../core/index.js';
+import { jsonWhateverTheContentType, openCors } from './compat.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
 import { installLimits } from './limits/index.js';
@@ -40,6 +41,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   const ingest = deps.metrics ? apiMetrics(app, deps.metrics) : NO_INGEST_METRICS;
   app.setErrorHandler(errorHandler);
+  jsonWhateverTheContentType(app);
+  if (deps.config.cors) openCors(app);
   app.setNotFoundHandler((req, reply) => {
     void sendError(reply, new ProofError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
   });

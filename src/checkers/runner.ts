@@ -79,7 +79,7 @@ export class CheckRunner {
     try {
       checker.validate(target);
       const r = await checker.check(target, { signal: opts.signal, http, backend: this.deps.backend, now: this.now, priority: opts.priority ?? 0 });
-      return { kind: 'valid', ...(r.altId ? { altId: r.altId } : {}), evidence: r.evidence };
+      return { kind: 'valid', ...(r.altId ? { altId: r.altId } : {}), evidence: r.evidence, ...(r.signature ? { signature: r.signature } : {}) };
     } catch (err) {
       if (err instanceof CheckCancelled || opts.signal.aborted) throw new CheckCancelled();
       if (err instanceof PermanentFailure) return { kind: 'invalid', code: err.code, reason: err.message, evidence: err.evidence };

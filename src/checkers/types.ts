@@ -12,7 +12,8 @@ export { CheckCancelled, GuardRefused, INVALID_CODES, PermanentFailure, TRANSIEN
 export type { Evidence, InvalidCode, TransientCode } from './failures.js';
 
 export type CheckResult =
-  | { kind: 'valid'; altId?: string; evidence: Evidence | null }
+  /** `signature`: the one found in the post and verified (absent for wallets: no post) */
+  | { kind: 'valid'; altId?: string; evidence: Evidence | null; signature?: string }
   | { kind: 'invalid'; code: InvalidCode; reason: string; evidence: Evidence | null }
   | { kind: 'transient'; code: TransientCode; reason: string; retryAfterMs?: number };
 
@@ -41,5 +42,5 @@ export interface Checker {
   /** shape checks of identity and proof_location (attacker input); throws PermanentFailure */
   validate(target: CheckTarget): void;
   /** fetch and verify; throws PermanentFailure / TransientFailure; returns the valid result */
-  check(target: CheckTarget, ctx: CheckContext): Promise<{ altId?: string; evidence: Evidence | null }>;
+  check(target: CheckTarget, ctx: CheckContext): Promise<{ altId?: string; evidence: Evidence | null; signature?: string }>;
 }

@@ -8,7 +8,7 @@ import { checkersSection } from '../checkers/config.js';
 import { cryptoSection, type CryptoConfig } from '../crypto/config.js';
 import { mirrorSection } from '../mirror/config.js';
 import { auditSection } from '../audit/config.js';
-import { int, list, oneOf, section, str, type ConfigOf } from './fields.js';
+import { bool, int, list, oneOf, section, str, type ConfigOf } from './fields.js';
 import { archiveSection } from '../archive/config.js';
 import { limitsSection } from '../api/limits/config.js';
 import { tlogSection } from '../log/config.js';
@@ -27,6 +27,7 @@ export const serverSection = section({
   createdAtMaxAgeSeconds: int(86400, 'How old created_at may be on POST /v1/proof (the payload endpoint issues it fresh). 0 = no limit.', 0),
   writeRateLimit: int(600, 'Write requests per minute per client address (429 RATE_LIMITED above); 0 = unlimited.', 0),
   adminToken: str('', 'Bearer token for admin routes; empty disables them.', { secret: true }),
+  cors: bool(true, 'Answer CORS for every origin (Access-Control-Allow-Origin: *, OPTIONS preflight), as Next.ID does, so browser apps and extensions can call the API. No credentials are involved.'),
   trustProxy: list([], 'Addresses or CIDRs of your own reverse proxies (e.g. ["127.0.0.1"] behind a local nginx). Only from these peers is server.proxyHeader believed, read from the right; empty = the TCP peer is the client.'),
   proxyHeader: oneOf(['x-forwarded-for', 'x-real-ip'], 'x-forwarded-for', 'Header a trusted proxy names the client in (X-Forwarded-For: the proxy appends; X-Real-IP: the proxy sets it).'),
   bulkImport: oneOf(['auto', 'admin', 'open'], 'auto', 'Who may POST /v1/links: auto = anyone on a loopback listener, the admin token otherwise; admin = always the admin token; open = anyone (a private network).'),

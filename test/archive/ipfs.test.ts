@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('embedded IPFS node', () => {
-  it('stores the exact document bytes under the SPEC §5 CID and pins them', async () => {
+  it('stores the exact document bytes under the protocol: the chain document CID and pins them', async () => {
     const cid = await a.put(doc1);
     expect(cid.toString()).toMatch(/^bagaaiera/);
     expect(cid.toString()).toBe(expectedCid(doc1));

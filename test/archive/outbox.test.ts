@@ -111,7 +111,7 @@ describe('archive outbox', () => {
     expect(jobs(s)).toHaveLength(1);
   });
 
-  it('coalesces a burst into one version: IPFS pinned, Arweave tx with the SPEC tags, data = document', async () => {
+  it('coalesces a burst into one version: IPFS pinned, Arweave tx with the protocol tags, data = document', async () => {
     const s = new Signer('burst');
     await append(s, 5);
     await waitFor('burst drained', () => drained(s));

@@ -22,7 +22,8 @@ const payloadSchema = {
 const proofSchema = {
   body: {
     type: 'object',
-    required: ['action', 'platform', 'identity', 'public_key', 'uuid', 'created_at', 'extra'],
+    // `extra` may be absent: Next.ID's SDK sends none for post-based platforms (see ingest.ts).
+    required: ['action', 'platform', 'identity', 'public_key', 'uuid', 'created_at'],
     properties: {
       action: str, platform: str, identity: str, public_key: str, proof_location: str, uuid: str,
       created_at: { anyOf: [{ type: 'string', maxLength: 20 }, { type: 'integer' }] },

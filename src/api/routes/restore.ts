@@ -1,4 +1,4 @@
-/** POST /v1/proof/restore_pubkey (SPEC §9): who signed this link? Pure logic in core/restore.ts. */
+/** POST /v1/proof/restore_pubkey (protocol: subkeys and restore_pubkey): who signed this link? Pure logic in core/restore.ts. */
 import type { FastifyInstance } from 'fastify';
 import { MAX_PROOF_POST_LENGTH, restorePubkey, type RestoreRequest } from '../../core/index.js';
 import type { ApiDeps } from '../deps.js';
