@@ -22,7 +22,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AvatarKey, Link } from './core/index.js';
-import type { AppendHook } from './store/index.js';
+import type { AppendHook, ChangeHook } from './store/index.js';
 
 export interface SubmitCheckResult {
   /** 'unchecked': no checker can run for this platform (e.g. no token); accepted unchecked */
@@ -49,6 +49,14 @@ export interface ApiCapabilities {
   proofsRead?: (bindingIds: readonly number[]) => void;
   /** Arweave tx ids of archived chain versions */
   archiveInfo?: ArchiveInfo;
+  /** the verifiable log: the feed in log order, and a link's log index (its receipt) */
+  tlog?: LogCapability;
+}
+
+export interface LogCapability {
+  /** log entries after feed id `lastId` (feed id = log index + 1) */
+  feed(lastId: number, count: number): Array<{ id: number; kind: string; refId: number | null; entry: Uint8Array }>;
+  receiptIndex(linkId: number): number | undefined;
 }
 
 export interface Component {
@@ -59,6 +67,8 @@ export interface Component {
   stop?(): Promise<void>;
   /** runs inside every append transaction; throwing rolls that link back */
   readonly onAppend?: AppendHook;
+  /** runs inside the transaction of every other accepted change (validity, subkey, KV); throwing rolls it back */
+  readonly onChange?: ChangeHook;
   readonly api?: ApiCapabilities;
   health?(): Record<string, unknown>;
   /** register this component's collectors (called once, before start) */

@@ -21,6 +21,7 @@ import { cryptoComponent } from './crypto/component.js';
 import { explorerComponent } from './explorer/component.js';
 import { VerifyPool } from './crypto/pool.js';
 import type { BulkVerifier } from './crypto/verifier.js';
+import { logComponent } from './log/index.js';
 import { metricsComponent } from './metrics/index.js';
 import { mirrorComponent } from './mirror/index.js';
 import { SCHEMA } from './schema.js';
@@ -88,13 +89,15 @@ export class Daemon {
       const built: Array<Component | null> = [
         storeComponent(store),
         cryptoComponent(pool),
+        // Early in the order, so it stops after everything that appends: its last checkpoint covers all.
+        logComponent({ config: config.tlog, db, read: store.read, dataDir, log: log.child({ part: 'tlog' }) }),
         new ArchiveComponent({ config: config.archive, db, read: store.read, dataDir, log: log.child({ part: 'archive' }) }),
         checkersComponent({
           config: config.checkers, adminToken: config.server.adminToken, db, bindings: store.bindings, read: store.read,
           backend: verifier.backend, log: log.child({ part: 'checkers' }),
         }),
         mirror,
-        subkeysComponent({ db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true }),
+        subkeysComponent({ db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, report: (ev) => store.changed(ev) }),
         explorerComponent({ config: config.explorer, log: log.child({ part: 'explorer' }) }),
         metricsComponent(registry),
       ];
@@ -104,6 +107,7 @@ export class Daemon {
 
       // Before anything can append: every accepted link runs every hook in its transaction.
       for (const c of components) if (c.onAppend) store.onAppend(c.onAppend);
+      for (const c of components) if (c.onChange) store.onChange(c.onChange);
       for (const c of components) c.metrics?.(registry);
       for (const c of components) {
         await c.start?.();

@@ -84,7 +84,7 @@ export function proofSubject(deps: ApiDeps, body: Pick<ProofBody, 'action' | 'pl
   return { action: body.action, avatar, identity, row, head: row?.head_signature ?? null };
 }
 
-export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortSignal): Promise<void> {
+export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortSignal): Promise<{ linkId: number }> {
   if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
   const { avatar, identity, row, head } = proofSubject(deps, body);
   const link = linkFromBody(body, identity, head);
@@ -106,6 +106,7 @@ export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortS
   const item: AppendItem = { avatar, link: verified, ...(initial ? { initial } : {}) };
   const [outcome] = await deps.store.appendLinks([item]);
   if (!outcome!.ok) throw outcome!.error;
+  return { linkId: outcome!.linkId };
 }
 
 /**

@@ -139,13 +139,13 @@ export class CheckStore {
     {
       if (this.bindings.statusOf(bindingId, linkId) === undefined) return null;
       if (result.kind === 'valid') {
-        this.bindings.markValid(bindingId, linkId, result.altId ?? '', now);
+        this.bindings.markValid(bindingId, linkId, result.altId ?? '', now, result.evidence);
         this.s.verdict.run(policy.nextAfterVerdict(now), now, check.bindingId);
         if (result.evidence) this.writeEvidence(check.bindingId, check.linkId, result.evidence, 'valid');
         return 'valid';
       }
       if (result.kind === 'invalid') {
-        this.bindings.markInvalid(bindingId, linkId, result.reason, result.code, now);
+        this.bindings.markInvalid(bindingId, linkId, result.reason, result.code, now, result.evidence);
         this.s.verdict.run(policy.nextAfterVerdict(now), now, check.bindingId);
         if (result.evidence) this.writeEvidence(check.bindingId, check.linkId, result.evidence, result.code);
         return 'invalid';

@@ -10,6 +10,7 @@ import { mirrorSection } from '../mirror/config.js';
 import { auditSection } from '../audit/config.js';
 import { bool, int, list, oneOf, section, str, type ConfigOf } from './fields.js';
 import { archiveSection } from '../archive/config.js';
+import { tlogSection } from '../log/config.js';
 import { explorerSection } from '../explorer/config.js';
 
 export const PLATFORMS_DEFAULT = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'] as const;
@@ -50,6 +51,7 @@ export const schema = section({
   checkers: checkersSection,
   mirror: mirrorSection,
   audit: auditSection,
+  tlog: tlogSection,
   explorer: explorerSection,
   log: logSection,
 });

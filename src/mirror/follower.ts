@@ -175,14 +175,17 @@ export class MirrorFollower {
     return result;
   }
 
-  /** A proofkeep upstream tells its newest link id in /healthz; Next.ID does not (then: unknown). */
+  /** A proofkeep upstream tells its newest feed id in /healthz; Next.ID does not (then: unknown). */
   private async probeLatest(signal: AbortSignal): Promise<void> {
     if (Date.now() - this.lastLatestProbe < 10_000) return;
     this.lastLatestProbe = Date.now();
     try {
       const r = await fetchJson(joinUrl(this.config.upstream, 'healthz'), { ...this.policy, maxBodyBytes: 1 << 20 }, { signal });
+      // With a verifiable log the feed ids are log positions: its size is the newest id.
+      const logSize = isRecord(r.json) && isRecord(r.json['tlog']) ? r.json['tlog']['size'] : undefined;
       const links = isRecord(r.json) && isRecord(r.json['store']) ? r.json['store']['links'] : undefined;
-      if (typeof links === 'number' && Number.isSafeInteger(links)) this.status.upstreamLatest = links;
+      const latest = typeof logSize === 'number' ? logSize : links;
+      if (typeof latest === 'number' && Number.isSafeInteger(latest)) this.status.upstreamLatest = latest;
     } catch {
       /* optional */
     }
@@ -198,6 +201,9 @@ export class MirrorFollower {
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new UpstreamError('feed entry without a positive integer id');
       if (id <= maxId) continue; // already handled (replay) or out of order: the cursor never goes back
       maxId = id;
+      // A proofkeep upstream's feed is its log: validity changes, KV writes and subkeys sit
+      // between the links. They are not links; the cursor moves past them.
+      if (isRecord(raw) && raw['kind'] !== undefined && raw['kind'] !== 'link') continue;
       entries.push(this.parseEntry(id, raw, lastSig));
     }
     // Signatures: independent of chain position, so all at once (worker pool).

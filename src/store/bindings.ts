@@ -15,6 +15,35 @@ import { isWalletPlatform, parsePublicKey, type AvatarKey, type Link } from '../
 import type { Db } from './sqlite.js';
 import { rowToLink, type LinkRow } from './rows.js';
 
+/** What a verdict saw (the checkers' evidence), as far as the log needs it. */
+export interface VerdictEvidence {
+  url: string;
+  text: string | null;
+  fetchedAt: number;
+}
+
+/**
+ * A verdict changed what is served about a binding: 'downgrade' (judged invalid — from valid,
+ * from unchecked, or invalid for another code) or 'restore' (judged valid after not being
+ * valid). A repeated verdict is no change. Reported inside the verdict's transaction.
+ */
+export interface ValidityChange {
+  kind: 'validity';
+  bindingId: number;
+  /** links.id of the binding's link */
+  linkId: number;
+  /** 0x + compressed key */
+  avatar: string;
+  platform: string;
+  identity: string;
+  change: 'downgrade' | 'restore';
+  /** 'valid' or the invalid code */
+  outcome: string;
+  /** unix seconds */
+  checkedAt: number;
+  evidence: VerdictEvidence | null;
+}
+
 export const BINDING_STATUSES = ['unchecked', 'valid', 'invalid', 'stale'] as const;
 export type BindingStatus = (typeof BINDING_STATUSES)[number];
 
@@ -62,8 +91,15 @@ type TargetJoin = LinkRow & { b_link_id: number; b_alt_id: string; a_avatar: str
 export class Bindings {
   private readonly s;
 
-  constructor(db: Db) {
+  /** `onValidity` runs inside the verdict's transaction for every ValidityChange (the store's change hooks). */
+  constructor(
+    db: Db,
+    private readonly onValidity: (ev: ValidityChange) => void = () => {},
+  ) {
     this.s = {
+      served: db.prepare<[number, number], { status: BindingStatus; is_valid: number; invalid_code: string; platform: string; identity: string; avatar: string }>(
+        'SELECT b.status, b.is_valid, b.invalid_code, b.platform, b.identity, a.avatar FROM bindings b JOIN avatars a ON a.id = b.avatar_id WHERE b.id = ? AND b.link_id = ?',
+      ),
       upsert: db.prepare<unknown[], { id: number }>(
         `INSERT INTO bindings (avatar_id, platform, identity, link_id, created_at, proof_location, alt_id, status, is_valid,
            invalid_reason, invalid_code, last_checked_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -119,14 +155,32 @@ export class Bindings {
     return this.s.current.get(bindingId, linkId)?.status;
   }
 
-  /** A check found the post: valid (a learnt account id replaces the old one). */
-  markValid(bindingId: number, linkId: number, altId: string, nowS: number): boolean {
-    return this.s.valid.run(nowS, altId, altId, nowS * 1000, bindingId, linkId).changes > 0;
+  /** A check found the post: valid (a learnt account id replaces the old one). Call inside a transaction. */
+  markValid(bindingId: number, linkId: number, altId: string, nowS: number, evidence: VerdictEvidence | null = null): boolean {
+    const before = this.s.served.get(bindingId, linkId);
+    const done = this.s.valid.run(nowS, altId, altId, nowS * 1000, bindingId, linkId).changes > 0;
+    if (done && before && before.is_valid !== 1) this.report(bindingId, linkId, before, 'restore', 'valid', nowS, evidence);
+    return done;
   }
 
-  /** A check found the post gone or wrong: invalid, with the stable code and the reason. */
-  markInvalid(bindingId: number, linkId: number, reason: string, code: string, nowS: number): boolean {
-    return this.s.invalid.run(reason, code, nowS, nowS * 1000, bindingId, linkId).changes > 0;
+  /** A check found the post gone or wrong: invalid, with the stable code and the reason. Call inside a transaction. */
+  markInvalid(bindingId: number, linkId: number, reason: string, code: string, nowS: number, evidence: VerdictEvidence | null = null): boolean {
+    const before = this.s.served.get(bindingId, linkId);
+    const done = this.s.invalid.run(reason, code, nowS, nowS * 1000, bindingId, linkId).changes > 0;
+    if (done && before && (before.is_valid === 1 || before.status !== 'invalid' || before.invalid_code !== code)) {
+      this.report(bindingId, linkId, before, 'downgrade', code, nowS, evidence);
+    }
+    return done;
+  }
+
+  private report(
+    bindingId: number, linkId: number, b: { avatar: string; platform: string; identity: string }, change: ValidityChange['change'],
+    outcome: string, checkedAt: number, evidence: VerdictEvidence | null,
+  ): void {
+    this.onValidity({
+      kind: 'validity', bindingId, linkId, avatar: b.avatar, platform: b.platform, identity: b.identity, change, outcome, checkedAt,
+      evidence: evidence ? { url: evidence.url, text: evidence.text, fetchedAt: evidence.fetchedAt } : null,
+    });
   }
 
   /** Too many transient failures in a row: a valid or unchecked binding becomes stale (never invalid). */

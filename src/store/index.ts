@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { checkAppend, ProofError, signatureForms, type AvatarKey, type ChainView, type Link } from '../core/index.js';
-import { Bindings, type InitialBindingState } from './bindings.js';
+import { Bindings, type InitialBindingState, type ValidityChange } from './bindings.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { Reader } from './read.js';
 import type { AvatarRow } from './rows.js';
@@ -15,6 +15,7 @@ import { openDatabase, type Db } from './sqlite.js';
 
 export type { BindingRow, BindingStatus, BindingTarget, InitialBindingState } from './bindings.js';
 export { Bindings } from './bindings.js';
+export type { ValidityChange, VerdictEvidence } from './bindings.js';
 export type { Db } from './sqlite.js';
 export { openDatabase } from './sqlite.js';
 
@@ -47,6 +48,37 @@ export interface AppendEvent {
 
 export type AppendHook = (ev: AppendEvent) => void;
 
+/** A subkey record was stored (src/subkeys), fields as stored. */
+export interface SubkeyChange {
+  kind: 'subkey';
+  id: number;
+  avatar: string;
+  algorithm: string;
+  public_key: string;
+  rp_id: string;
+  name: string;
+  sign_payload: string;
+  signature: string;
+  created_at: number;
+}
+
+/** A KV write was stored (the KVService): the signed payload and signature as stored; `id` is its row id. */
+export interface KvChange {
+  kind: 'kv';
+  id: number;
+  avatar: string;
+  platform: string;
+  identity: string;
+  uuid: string;
+  created_at: number;
+  sign_payload: string;
+  signature: string;
+}
+
+/** Accepted changes other than links, reported by their writers inside the accepting transaction. */
+export type StoreChange = ValidityChange | SubkeyChange | KvChange;
+export type ChangeHook = (ev: StoreChange) => void;
+
 export interface StoreOptions {
   log?: Logger | undefined;
   groupCommitMs?: number | undefined;
@@ -70,6 +102,7 @@ export class Store {
   /** binding state transitions (the checkers' verdicts go through here) */
   readonly bindings: Bindings;
   private readonly hooks: AppendHook[] = [];
+  private readonly changeHooks: ChangeHook[] = [];
   private readonly log: Logger | undefined;
   private readonly groupCommitMs: number;
   private pending: Pending[] = [];
@@ -87,7 +120,7 @@ export class Store {
     this.log = opts.log;
     this.groupCommitMs = opts.groupCommitMs ?? 2;
     this.read = new Reader(db);
-    this.bindings = new Bindings(db);
+    this.bindings = new Bindings(db, (ev) => this.changed(ev));
     this.stmts = {
       avatar: db.prepare<[string], AvatarRow>('SELECT * FROM avatars WHERE avatar = ?'),
       hasSig: db.prepare<[number, string, string], { one: number }>('SELECT 1 AS one FROM links WHERE avatar_id = ? AND signature IN (?, ?) LIMIT 1'),
@@ -120,6 +153,20 @@ export class Store {
    */
   onAppend(hook: AppendHook): void {
     this.hooks.push(hook);
+  }
+
+  /** Register a hook that runs inside the transaction of every other accepted change (the log). */
+  onChange(hook: ChangeHook): void {
+    this.changeHooks.push(hook);
+  }
+
+  /**
+   * Report an accepted change. Must be called inside the transaction that makes it, on this
+   * store's connection: a hook that throws rolls the change back with it.
+   */
+  changed(ev: StoreChange): void {
+    if (!this.db.inTransaction) throw new Error('store.changed must run inside the change\'s transaction');
+    for (const hook of this.changeHooks) hook(ev);
   }
 
   avatarRow(avatarId: string): AvatarRow | undefined {

@@ -73,6 +73,14 @@ export class Reader {
     return this.s.linkBySeq.get(avatarId, seq);
   }
 
+  /** Links by id, with their Avatar (the log's feed: ids of one page). */
+  linksByIds(ids: number[]): FeedRow[] {
+    if (ids.length === 0) return [];
+    return this.db
+      .prepare(`SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id IN (${ids.map(() => '?').join(',')})`)
+      .all(...ids) as FeedRow[];
+  }
+
   changes(lastId: number, count: number): FeedRow[] {
     return this.s.changes.all(lastId, count);
   }

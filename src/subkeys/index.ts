@@ -5,6 +5,7 @@
  */
 import type { Component } from '../component.js';
 import type { RecoveryBackend } from '../core/index.js';
+import type { SubkeyChange } from '../store/index.js';
 import type { Db } from '../store/sqlite.js';
 import { subkeyRoutes } from './routes.js';
 import { SubkeyStore } from './store.js';
@@ -20,10 +21,14 @@ export interface SubkeysDeps {
   readOnly: boolean;
   /** tests: unix seconds */
   now?: () => number;
+  /** every new record, inside its transaction (the daemon passes the store's change hooks: the log) */
+  report?: (ev: SubkeyChange) => void;
 }
 
 export function subkeysComponent(deps: SubkeysDeps): Component & { subkeys: SubkeyStore } {
   const subkeys = new SubkeyStore(deps.db);
+  const report = deps.report;
+  if (report) subkeys.onInsert(({ row }) => report({ kind: 'subkey', ...row }));
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   return {
     name: 'subkeys',

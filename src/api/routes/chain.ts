@@ -1,6 +1,8 @@
 /** Chain routes: /v1/proofchain (Next.ID), the changes feed, and the pinned chain document. */
 import type { FastifyInstance } from 'fastify';
 import { chainDocumentString, fail, parsePublicKey, ProofError, toProofchainItem, UUID_RE } from '../../core/index.js';
+import { decodeEntry, type LogEntry } from '../../core/tlog/index.js';
+import type { FeedRow } from '../../store/read.js';
 import { rowToLink, type LinkRow } from '../../store/rows.js';
 import type { ApiDeps } from '../deps.js';
 import { pageParam, pagination, PER_PAGE } from '../paging.js';
@@ -29,14 +31,23 @@ export function chainRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const countRaw = req.query['count'] ?? '20';
     if (!/^\d{1,15}$/.test(lastRaw)) fail('BAD_REQUEST', 'last_id must be a non-negative integer');
     if (!/^\d{1,4}$/.test(countRaw) || Number(countRaw) < 1 || Number(countRaw) > 100) fail('BAD_REQUEST', 'count must be 1 to 100');
-    const rows = deps.store.read.changes(Number(lastRaw), Number(countRaw));
     const alts = new Map<number, Map<string, string>>();
+    const linkItem = (id: number, r: FeedRow) => {
+      let alt = alts.get(r.avatar_id);
+      if (!alt) alts.set(r.avatar_id, (alt = altIds(r.avatar_id)));
+      // `prev` is an addition to the deployed shape: mirrors need it for legacy links.
+      return { id, avatar: r.avatar, ...item(r, alt), prev: r.prev };
+    };
+    if (!deps.tlog) return { links: deps.store.read.changes(Number(lastRaw), Number(countRaw)).map((r) => linkItem(r.id, r)) };
+    // With the verifiable log the feed is the log: item id = log index + 1, so a mirror can
+    // rebuild the tree. Links keep their shape (plus kind); other entries are their entry fields.
+    const page = deps.tlog.feed(Number(lastRaw), Number(countRaw));
+    const rows = new Map(deps.store.read.linksByIds(page.filter((e) => e.kind === 'link').map((e) => e.refId!)).map((r) => [r.id, r]));
     return {
-      links: rows.map((r) => {
-        let alt = alts.get(r.avatar_id);
-        if (!alt) alts.set(r.avatar_id, (alt = altIds(r.avatar_id)));
-        // `prev` is an addition to the deployed shape: mirrors need it for legacy links.
-        return { id: r.id, avatar: r.avatar, ...item(r, alt), prev: r.prev };
+      links: page.map((e) => {
+        if (e.kind === 'link') return { ...linkItem(e.id, rows.get(e.refId!)!), kind: 'link' };
+        const { v: _v, ...fields } = decodeEntry(e.entry) as LogEntry & { v?: number };
+        return { id: e.id, ...fields };
       }),
     };
   });

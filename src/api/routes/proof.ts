@@ -75,7 +75,11 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   // oneLink: the API's metrics count this answer as the link's fate (accepted or rejected by code)
   app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true, oneLink: true } }, async (req, reply) => {
-    await submitProof(deps, req.body, clientGone(reply));
+    const { linkId } = await submitProof(deps, req.body, clientGone(reply));
+    // The body stays Next.ID's `{}`; the receipt (log index) travels in a header, and the
+    // inclusion proof is at GET /v1/log/receipt once a checkpoint covers it.
+    const index = deps.tlog?.receiptIndex(linkId);
+    if (index !== undefined) reply.header('x-proofkeep-log-index', String(index));
     return reply.status(201).send({});
   });
 

@@ -1,0 +1,153 @@
+/**
+ * The log's entries and Merkle tree in SQLite (tables of migration 9; this module is their
+ * only writer and reader). `append` runs inside the accepting transaction: it stores the entry,
+ * its leaf hash and, when a 256-hash tile fills up, the tile's hash one level higher — O(1)
+ * amortized per entry, and nothing is recomputed at start-up. Sizes and indexes are always
+ * re-read inside the transaction: a rolled-back append leaves no trace, in memory or on disk.
+ */
+import type Database from 'better-sqlite3';
+import {
+  consistencyProof, decodeEntry, encodeEntry, hashOfHashes, inclusionProof, leafHash, subtreeSource, tileWidth, TILE_WIDTH, treeHash,
+  type EntryKind, type Hash, type LogEntry, type SubtreeSource,
+} from '../core/tlog/index.js';
+
+export interface EntryRow {
+  idx: number;
+  kind: EntryKind;
+  ref_id: number | null;
+  entry: Buffer;
+}
+
+export interface CheckpointRow {
+  size: number;
+  root: Buffer;
+  note: string;
+  signed_at: number;
+}
+
+const toHash = (b: Buffer): Hash => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+export class LogTree {
+  private readonly s;
+
+  constructor(readonly db: Database.Database) {
+    this.s = {
+      size: db.prepare<[], { n: number | null }>('SELECT max(idx) + 1 AS n FROM log_entries'),
+      hashedSize: db.prepare<[], { n: number | null }>('SELECT max(idx) + 1 AS n FROM log_hashes WHERE level = 0'),
+      insertEntry: db.prepare<[number, string, number | null, Uint8Array, number]>('INSERT INTO log_entries (idx, kind, ref_id, entry, appended_at) VALUES (?, ?, ?, ?, ?)'),
+      insertHash: db.prepare<[number, number, Uint8Array]>('INSERT INTO log_hashes (level, idx, hash) VALUES (?, ?, ?)'),
+      hashes: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?'),
+      entries: db.prepare<[number, number], EntryRow>('SELECT idx, kind, ref_id, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
+      byRef: db.prepare<[string, number], { idx: number }>('SELECT idx FROM log_entries WHERE kind = ? AND ref_id = ? ORDER BY idx'),
+      latest: db.prepare<[], CheckpointRow>('SELECT * FROM log_checkpoints ORDER BY size DESC LIMIT 1'),
+      checkpointAt: db.prepare<[number], CheckpointRow>('SELECT * FROM log_checkpoints WHERE size = ?'),
+      insertCheckpoint: db.prepare<[number, Uint8Array, string, number]>('INSERT INTO log_checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  size(): number {
+    return this.s.size.get()?.n ?? 0;
+  }
+
+  /**
+   * Append one entry; returns its index. Call inside the transaction that accepts the change.
+   * Throws (rolling the change back) when the entry cannot be encoded (too large).
+   */
+  append(entry: LogEntry, refId: number | null, now = Date.now()): number {
+    if (!this.db.inTransaction) throw new Error('log entries are appended inside the accepting transaction');
+    const bytes = encodeEntry(entry);
+    const idx = this.size();
+    // Only after the migration carried links over are there entries without hashes.
+    if (this.hashedSize() < idx) this.catchUp();
+    this.s.insertEntry.run(idx, entry.kind, refId, bytes, now);
+    this.addLeaf(idx, leafHash(bytes));
+    return idx;
+  }
+
+  /** Hash entries that have none yet (only links carried over by the migration). Returns how many. */
+  catchUp(batch = 5000): number {
+    let done = 0;
+    for (;;) {
+      const from = this.s.hashedSize.get()?.n ?? 0;
+      if (from >= this.size()) return done;
+      const rows = this.s.entries.all(from, batch);
+      const run = this.db.transaction(() => rows.forEach((r) => this.addLeaf(r.idx, leafHash(toHash(r.entry)))));
+      run();
+      done += rows.length;
+    }
+  }
+
+  private addLeaf(idx: number, hash: Hash): void {
+    this.s.insertHash.run(0, idx, hash);
+    // A full tile at level L yields one hash at level L+1.
+    let level = 0;
+    let i = idx;
+    while (i % TILE_WIDTH === TILE_WIDTH - 1) {
+      const tile = this.levelHashes(level, i - (TILE_WIDTH - 1), TILE_WIDTH);
+      i = Math.floor(i / TILE_WIDTH);
+      level++;
+      this.s.insertHash.run(level, i, hashOfHashes(tile));
+    }
+  }
+
+  levelHashes(level: number, from: number, count: number): Hash[] {
+    return this.s.hashes.all(level, from, count).map((r) => toHash(r.hash));
+  }
+
+  /** Complete-subtree hashes of the stored tree (valid for any size up to the current one). */
+  source(): SubtreeSource {
+    return subtreeSource((level, from, count) => this.levelHashes(level, from, count));
+  }
+
+  root(size: number): Hash {
+    return treeHash(size, this.source());
+  }
+
+  inclusion(index: number, size: number): Hash[] {
+    return inclusionProof(index, size, this.source());
+  }
+
+  consistency(from: number, to: number): Hash[] {
+    return consistencyProof(from, to, this.source());
+  }
+
+  /** Tile bytes: `width` hashes of tile `index` at `level`, or null when the tree (of its current size) has no such tile. */
+  tile(level: number, index: number, width: number): Uint8Array | null {
+    if (tileWidth(level, index, this.hashedSize()) < width) return null;
+    return Buffer.concat(this.levelHashes(level, index * TILE_WIDTH, width));
+  }
+
+  entries(from: number, count: number): EntryRow[] {
+    return this.s.entries.all(from, count);
+  }
+
+  entry(idx: number): LogEntry | undefined {
+    const r = this.s.entries.all(idx, 1)[0];
+    return r && r.idx === idx ? decodeEntry(toHash(r.entry)) : undefined;
+  }
+
+  indexOf(kind: EntryKind, refId: number): number | undefined {
+    return this.s.byRef.get(kind, refId)?.idx;
+  }
+
+  /** Every entry of a kind about one row, in log order (validity entries of a binding's link). */
+  indexesOf(kind: EntryKind, refId: number, limit = 1000): number[] {
+    return this.s.byRef.all(kind, refId).slice(0, limit).map((r) => r.idx);
+  }
+
+  latestCheckpoint(): CheckpointRow | undefined {
+    return this.s.latest.get();
+  }
+
+  checkpointAt(size: number): CheckpointRow | undefined {
+    return this.s.checkpointAt.get(size);
+  }
+
+  saveCheckpoint(size: number, root: Hash, note: string, now = Date.now()): void {
+    this.s.insertCheckpoint.run(size, root, note, now);
+  }
+
+  private hashedSize(): number {
+    return this.s.hashedSize.get()?.n ?? 0;
+  }
+}
