@@ -94,6 +94,17 @@ export class CheckStore {
     })();
   }
 
+  /**
+   * One scheduler pass's writes in one transaction (one fsync, not one per platform): the
+   * bindings reads hinted at move to the front, then each platform claims its free slots.
+   */
+  claimPass(hinted: number[], wants: ReadonlyArray<{ platform: string; limit: number; running: ReadonlySet<number> }>, now: number, leaseSeconds: number): number[][] {
+    return this.db.transaction(() => {
+      if (hinted.length > 0) this.queueEarly(hinted, now);
+      return wants.map((w) => this.claimDue(w.platform, now, w.limit, leaseSeconds, w.running));
+    })();
+  }
+
   /** Load what to check for a claimed binding; undefined when it is gone. */
   load(bindingId: number): DueCheck | undefined {
     const t = this.bindings.target(bindingId);

@@ -13,7 +13,7 @@ import type { CheckRunner } from './runner.js';
 import { CheckCancelled, type CheckResult } from './types.js';
 
 /** How long a check result may wait to share its commit with others (ms). */
-const GROUP_COMMIT_MS = 10;
+const GROUP_COMMIT_MS = 20;
 
 export interface SchedulerLog {
   warn(obj: object, msg: string): void;
@@ -86,7 +86,8 @@ export class Scheduler {
   kick(): void {
     if (!this.started || this.ac.signal.aborted || this.kicked) return;
     this.kicked = true;
-    this.schedule(0);
+    // Not at once: slots freed by one group commit (and a burst of them) refill in one pass.
+    this.schedule(GROUP_COMMIT_MS);
   }
 
   private schedule(ms: number): void {
@@ -105,28 +106,26 @@ export class Scheduler {
     const now = this.now();
     let claimed = 0;
     const hinted = this.deps.takeHints?.() ?? [];
-    if (hinted.length > 0) {
-      try {
-        store.queueEarly(hinted, now);
-      } catch (err) {
-        this.deps.log?.warn({ err }, 'queueing overdue bindings failed');
-      }
-    }
+    const wants: Array<{ platform: string; limit: number; running: Set<number> }> = [];
     for (const platform of runner.checkers.keys()) {
       if (!runner.canCheck(platform)) continue;
       const set = this.running.get(platform) ?? new Set<number>();
       this.running.set(platform, set);
       const free = Math.min(cfg.batchSize, cfg.maxInFlightPerPlatform - set.size);
-      if (free <= 0) continue;
-      let ids: number[];
+      if (free > 0) wants.push({ platform, limit: free, running: set });
+    }
+    if (hinted.length > 0 || wants.length > 0) {
+      let claims: number[][] = [];
       try {
-        ids = store.claimDue(platform, now, free, cfg.leaseSeconds, set);
+        claims = store.claimPass(hinted, wants, now, cfg.leaseSeconds);
       } catch (err) {
-        this.deps.log?.warn({ err, platform }, 'claiming due checks failed');
-        continue;
+        this.deps.log?.warn({ err }, 'claiming due checks failed');
       }
-      for (const id of ids) this.launch(platform, id, set);
-      claimed += ids.length;
+      claims.forEach((ids, i) => {
+        const w = wants[i]!;
+        for (const id of ids) this.launch(w.platform, id, w.running);
+        claimed += ids.length;
+      });
     }
     if (this.started && !this.ac.signal.aborted) this.schedule(cfg.tickMs);
     return claimed;
