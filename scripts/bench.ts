@@ -17,6 +17,7 @@
  *   npm run bench [-- --quick] [-- --out FILE] [-- --phases audit,bulk,...] [-- --no-build]
  *                 [-- --profile DIR]      (default daemon and audit child run with --cpu-prof into DIR)
  *                 [-- --no-archive-off]   (skip the archive-off column)
+ *                 [-- --archive-off]      (one column only, with the archive off)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -115,9 +116,10 @@ try {
     fakes = await startFakes();
     // The default configuration, as `npm start` runs it: archive on (IPFS pinning and, with no
     // wallet configured, the local Arweave devnet, working while links arrive) and checkers on.
-    result['daemon'] = await daemonPhases('default', {}, true);
+    // (--archive-off, as older figures were taken: that one column only, with the archive off.)
+    result['daemon'] = await daemonPhases(flag('archive-off') ? 'archive off' : 'default', flag('archive-off') ? { PROOFKEEP_ARCHIVE_ENABLED: 'false' } : {}, true);
     // A second column only: proofkeep's own ingest path without the archive.
-    if (!flag('no-archive-off')) result['archiveOff'] = await daemonPhases('archive off', { PROOFKEEP_ARCHIVE_ENABLED: 'false' }, false);
+    if (!flag('no-archive-off') && !flag('archive-off')) result['archiveOff'] = await daemonPhases('archive off', { PROOFKEEP_ARCHIVE_ENABLED: 'false' }, false);
     await fakes.stop();
     fakes = null;
   }
