@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests never leave loopback: any other connection or DNS lookup fails the test (also in children).
+    setupFiles: ['test/setup/loopback.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -23,13 +23,20 @@ import {
   bytesToBase64,
   bytesToHex,
   canonicalSignature,
+  decodeSignature,
+  expectedPayload,
   isWalletPlatform,
+  judgingOrder,
   nobleBackend,
+  normalizeIdentity,
   parsePublicKey,
   personalSign,
   publicKeyOf,
+  samePrev,
   utf8,
+  UUID_RE,
   verifyChain,
+  verifyItem,
   type Action,
   type AvatarKey,
   type ErrorCode,
@@ -69,13 +76,36 @@ export interface ChainVector {
   /** links in chain-document form (SPEC §5), in file order (possibly shuffled) */
   links: Link[];
   expected: ExpectedOutcome;
+  /**
+   * The links in judging order (the order a feed, a mirror or an import takes them in: the
+   * placed chain, then the rest, parents first), each with the judge's code (null = accepted)
+   * and whether a POST /v1/proof body can carry it: the body has no prev (the server assumes
+   * the head, or infers the head's own prev from a signature that verifies over it) and no
+   * signature_payload, lowercases the uuid and normalizes the identity, takes only enabled
+   * platforms and low-s signatures. After an accepted link submit cannot carry, it carries none.
+   */
+  feed: FeedVerdict[];
+}
+
+export interface FeedVerdict {
+  /** input position in `links` */
+  index: number;
+  code: ErrorCode | null;
+  submit: boolean;
 }
 
 export interface VectorFile {
   format: string;
   description: string;
+  /** the created_at window the verdicts hold for (any `now` from 2023-11-15 to 2096 gives the same) */
+  window: { now: number; skew_seconds: number };
   vectors: ChainVector[];
 }
+
+/** The judging clock of the files (unix seconds, 2027-01-15) and the daemon's default skew. */
+export const VECTOR_WINDOW = { now: 1_800_000_000, skew_seconds: 600 } as const;
+/** Platforms POST /v1/proof takes by default (config `server.platforms`). */
+const SUBMIT_PLATFORMS = ['twitter', 'github', 'keybase', 'dns', 'discord', 'minds', 'activitypub', 'ethereum', 'solana'];
 
 // ---------------------------------------------------------------------------------------------
 // deterministic material
@@ -223,7 +253,8 @@ interface Case {
   description: string;
   build(): { chain: ChainBuilder; links?: Link[]; keys?: Record<string, Uint8Array> };
   allowLegacy?: boolean;
-  expected: { order?: number[]; verified?: number; problems?: ExpectedProblem[] };
+  /** `feed`: the judging order when the unplaced links are not simply in input order */
+  expected: { order?: number[]; verified?: number; problems?: ExpectedProblem[]; feed?: number[] };
 }
 
 const AVATAR = secretKey('avatar/alice');
@@ -426,7 +457,7 @@ const good: Case[] = [
 
 /** three plain links; `edit(builder, i)` may replace how link i is made */
 function threeLinks(name: string, at: number, make: (c: ChainBuilder, spec: LinkSpec) => Link, total = 3): ChainBuilder {
-  const c = new ChainBuilder(name, AVATAR);
+  const c = badChain(name);
   const specs: LinkSpec[] = [
     { action: 'create', platform: 'twitter', identity: 'alice', proof_location: '1720000000000000009' },
     { action: 'create', platform: 'github', identity: 'alice-dev' },
@@ -438,6 +469,14 @@ function threeLinks(name: string, at: number, make: (c: ChainBuilder, spec: Link
     else c.add(specs[i]!);
   }
   return c;
+}
+
+/**
+ * Each bad chain has its own Avatar (key = hash of the vector's name), so that all of them can
+ * go through one daemon, one mirror and one audit run side by side (test/core/judge-paths.test.ts).
+ */
+function badChain(name: string): ChainBuilder {
+  return new ChainBuilder(name, secretKey(`avatar/${name}`));
 }
 
 const placed = (index: number, code: ErrorCode): ExpectedProblem => ({ index, code });
@@ -471,7 +510,7 @@ const bad: Case[] = [
     name: 'fork',
     description: 'Two validly signed links claim the same prev (link 0); the second in array order is the fork and its child hangs off it.',
     build() {
-      const c = new ChainBuilder('bad/fork', AVATAR);
+      const c = badChain('bad/fork');
       c.add({ action: 'create', platform: 'twitter', identity: 'alice' });
       const base = c.head;
       c.add({ action: 'create', platform: 'github', identity: 'alice-dev' });
@@ -487,7 +526,7 @@ const bad: Case[] = [
     name: 'fork-at-genesis',
     description: 'Two links with prev = null.',
     build() {
-      const c = new ChainBuilder('bad/fork-at-genesis', AVATAR);
+      const c = badChain('bad/fork-at-genesis');
       c.add({ action: 'create', platform: 'twitter', identity: 'alice' });
       c.add({ action: 'create', platform: 'github', identity: 'alice-dev', prev: null });
       return { chain: c };
@@ -537,10 +576,10 @@ const bad: Case[] = [
     name: 'payload-json-stringify-escapes',
     description: 'An identity with <>& signed over a JSON.stringify payload (no Go escapes): not the payload the verifier rebuilds.',
     build() {
-      const c = new ChainBuilder('bad/payload-json-stringify-escapes', AVATAR);
+      const c = badChain('bad/payload-json-stringify-escapes');
       const l = c.make({ action: 'create', platform: 'discord', identity: 'a<b>&c' });
       const plain = JSON.stringify({ action: l.action, created_at: String(l.created_at), identity: l.identity, platform: l.platform, prev: null, uuid: l.uuid });
-      c.push({ ...l, signature: bytesToBase64(personalSign(plain, AVATAR)), signature_payload: plain });
+      c.push({ ...l, signature: bytesToBase64(personalSign(plain, c.sk)), signature_payload: plain });
       return { chain: c };
     },
     expected: { order: [0], verified: 0, problems: [placed(0, 'PAYLOAD_MISMATCH')] },
@@ -591,7 +630,7 @@ const bad: Case[] = [
     name: 'duplicate-uuid',
     description: 'Link 2 is validly signed but reuses link 1\'s uuid (a replay).',
     build() {
-      const c = new ChainBuilder('bad/duplicate-uuid', AVATAR);
+      const c = badChain('bad/duplicate-uuid');
       c.add({ action: 'create', platform: 'twitter', identity: 'alice' });
       const l1 = c.add({ action: 'create', platform: 'github', identity: 'alice-dev' });
       c.add({ action: 'delete', platform: 'github', identity: 'alice-dev', uuid: l1.uuid });
@@ -604,7 +643,7 @@ const bad: Case[] = [
     name: 'wrong-wallet-ethereum',
     description: 'ethereum create whose wallet_signature was made by another wallet than the bound address.',
     build() {
-      const c = new ChainBuilder('bad/wrong-wallet-ethereum', AVATAR);
+      const c = badChain('bad/wrong-wallet-ethereum');
       c.add({ action: 'create', platform: 'twitter', identity: 'alice' });
       c.add({ action: 'create', platform: 'ethereum', identity: ethAddressOf(ETH_WALLET), wallet: ETH_WALLET_2 });
       return { chain: c, keys: { ethereum_wallet: ETH_WALLET, ethereum_wallet_2: ETH_WALLET_2 } };
@@ -615,7 +654,7 @@ const bad: Case[] = [
     name: 'missing-wallet-signature',
     description: 'ethereum create with no wallet_signature at all.',
     build() {
-      const c = new ChainBuilder('bad/missing-wallet-signature', AVATAR);
+      const c = badChain('bad/missing-wallet-signature');
       c.add({ action: 'create', platform: 'ethereum', identity: ethAddressOf(ETH_WALLET) });
       return { chain: c, keys: { ethereum_wallet: ETH_WALLET } };
     },
@@ -625,7 +664,7 @@ const bad: Case[] = [
     name: 'wrong-wallet-solana',
     description: 'solana create whose ed25519 wallet_signature was made by another key than the bound address.',
     build() {
-      const c = new ChainBuilder('bad/wrong-wallet-solana', AVATAR);
+      const c = badChain('bad/wrong-wallet-solana');
       c.add({ action: 'create', platform: 'solana', identity: solanaAddressOf(SOL_WALLET), wallet: SOL_WALLET_2 });
       return { chain: c, keys: { solana_wallet: SOL_WALLET, solana_wallet_2: SOL_WALLET_2 } };
     },
@@ -635,7 +674,7 @@ const bad: Case[] = [
     name: 'wallet-only-delete-wrong-wallet',
     description: 'ethereum delete signed by another wallet alone: neither the avatar nor the bound wallet signed it.',
     build() {
-      const c = new ChainBuilder('bad/wallet-only-delete-wrong-wallet', AVATAR);
+      const c = badChain('bad/wallet-only-delete-wrong-wallet');
       const addr = ethAddressOf(ETH_WALLET);
       c.add({ action: 'create', platform: 'ethereum', identity: addr, wallet: ETH_WALLET });
       c.add({ action: 'delete', platform: 'ethereum', identity: addr, wallet: ETH_WALLET_2, walletOnly: true });
@@ -647,7 +686,7 @@ const bad: Case[] = [
     name: 'wallet-only-create',
     description: 'ethereum create signed by the wallet alone: a create needs the avatar\'s signature too.',
     build() {
-      const c = new ChainBuilder('bad/wallet-only-create', AVATAR);
+      const c = badChain('bad/wallet-only-create');
       c.add({ action: 'create', platform: 'ethereum', identity: ethAddressOf(ETH_WALLET), wallet: ETH_WALLET, walletOnly: true });
       return { chain: c, keys: { ethereum_wallet: ETH_WALLET } };
     },
@@ -664,7 +703,7 @@ const bad: Case[] = [
     description: 'A legacy 4-field link whose identity was changed: the rebuilt legacy payload is not what was signed.',
     allowLegacy: true,
     build() {
-      const c = new ChainBuilder('bad/legacy-tampered-identity', AVATAR);
+      const c = badChain('bad/legacy-tampered-identity');
       const l = c.make({ action: 'create', platform: 'twitter', identity: 'alice', legacy: true });
       c.push({ ...l, identity: 'mallory' });
       c.add({ action: 'create', platform: 'github', identity: 'alice-dev' });
@@ -677,7 +716,7 @@ const bad: Case[] = [
     description: 'A valid legacy link checked without allowing legacy links (as POST /v1/proof would): BAD_UUID.',
     allowLegacy: false,
     build() {
-      const c = new ChainBuilder('bad/legacy-not-allowed', AVATAR);
+      const c = badChain('bad/legacy-not-allowed');
       c.add({ action: 'create', platform: 'twitter', identity: 'alice', legacy: true });
       return { chain: c };
     },
@@ -687,7 +726,7 @@ const bad: Case[] = [
     name: 'uppercase-uuid',
     description: 'A uuid in upper case (signed as such): not a canonical uuid.',
     build() {
-      const c = new ChainBuilder('bad/uppercase-uuid', AVATAR);
+      const c = badChain('bad/uppercase-uuid');
       c.add({ action: 'create', platform: 'twitter', identity: 'alice', uuid: uuidFor('bad/uppercase-uuid').toUpperCase() });
       return { chain: c };
     },
@@ -714,7 +753,7 @@ const bad: Case[] = [
     name: 'shuffled-with-fork',
     description: 'A shuffled chain with a fork: the link first in array order among the two wins, the other is the FORK.',
     build() {
-      const c = new ChainBuilder('bad/shuffled-with-fork', AVATAR);
+      const c = badChain('bad/shuffled-with-fork');
       c.add({ action: 'create', platform: 'twitter', identity: 'alice' });
       c.add({ action: 'create', platform: 'github', identity: 'alice-dev' });
       const base = c.head;
@@ -726,9 +765,115 @@ const bad: Case[] = [
     },
     expected: { order: [3, 2, 0], verified: 3, problems: [unplaced(1, 'FORK')] },
   },
+  // Cases where the paths' verdicts used to differ (one judge, one order now).
+  {
+    name: 'forged-fork',
+    description:
+      'A link that both forks (prev = the genesis, which already has a successor) and is signed by another key: FORK, the chain step comes before the signature (the mirror used to say SIGNATURE_MISMATCH). Submit cannot carry it: it can only see which prev a signature was made over when the signature verifies.',
+    build() {
+      const c = badChain('bad/forged-fork');
+      const l0 = c.add({ action: 'create', platform: 'twitter', identity: 'alice' });
+      c.add({ action: 'create', platform: 'github', identity: 'alice-dev' });
+      c.push(c.make({ action: 'create', platform: 'keybase', identity: 'alice_kb', prev: l0.signature, signer: OTHER }));
+      return { chain: c, keys: { other: OTHER } };
+    },
+    expected: { order: [0, 1], verified: 2, problems: [unplaced(2, 'FORK')] },
+  },
+  {
+    name: 'forged-then-valid-sibling',
+    description:
+      'Link 1 is forged (another key); link 2 is a valid link on the same prev, and link 3 follows link 2. A forged link takes no place in the chain, so link 2 extends it and link 3 too (the document auditor used to call link 2 a FORK and link 3 BROKEN_ANCESTOR while import and the mirror accepted both).',
+    build() {
+      const c = badChain('bad/forged-then-valid-sibling');
+      const l0 = c.add({ action: 'create', platform: 'twitter', identity: 'alice' });
+      c.push(c.make({ action: 'create', platform: 'github', identity: 'mallory', signer: OTHER }));
+      c.head = canonicalSignature(l0.signature);
+      c.add({ action: 'create', platform: 'github', identity: 'alice-dev' });
+      c.add({ action: 'create', platform: 'dns', identity: 'alice.example.org' });
+      return { chain: c, keys: { other: OTHER } };
+    },
+    expected: { order: [0, 1], verified: 3, problems: [placed(1, 'SIGNATURE_MISMATCH')] },
+  },
+  {
+    name: 'child-before-parent',
+    description:
+      'Link 1 names a foreign prev; link 2 hangs off link 1 but comes first in the file. Judged parents first, link 2 is BROKEN_ANCESTOR (bulk import used to take the file order and call it PREV_MISMATCH).',
+    build() {
+      const c = threeLinks('bad/child-before-parent', 1, (cc, sp) => cc.make({ ...sp, prev: strayHead() }));
+      const [l0, l1, l2] = c.links as [Link, Link, Link];
+      return { chain: c, links: [l0, l2, l1] };
+    },
+    expected: { order: [0], verified: 1, problems: [unplaced(2, 'PREV_MISMATCH'), unplaced(1, 'BROKEN_ANCESTOR')], feed: [2, 1] },
+  },
+  {
+    name: 'future-created-at',
+    description:
+      'Link 1 is dated in 2096 (beyond the clock skew of any judging time the file holds for): BAD_CREATED_AT, and link 2 hangs off it (the mirror and the auditor used to accept both).',
+    build: () => ({ chain: threeLinks('bad/future-created-at', 1, (c, sp) => c.make({ ...sp, created_at: 4_000_000_000 })) }),
+    expected: { order: [0, 1, 2], verified: 1, problems: [placed(1, 'BAD_CREATED_AT'), placed(2, 'BROKEN_ANCESTOR')] },
+  },
+  {
+    name: 'bad-platform-name',
+    description:
+      'Link 1 is validly signed for the platform "Twitter" (no platform name has capitals): UNKNOWN_PLATFORM, and link 2 hangs off it (the auditor used to accept both; import and the mirror rejected link 1 and called link 2 PREV_MISMATCH).',
+    build: () => ({ chain: threeLinks('bad/bad-platform-name', 1, (c, sp) => c.make({ ...sp, platform: 'Twitter' })) }),
+    expected: { order: [0, 1, 2], verified: 1, problems: [placed(1, 'UNKNOWN_PLATFORM'), placed(2, 'BROKEN_ANCESTOR')] },
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
+
+export function vectorWindow() {
+  return { now: VECTOR_WINDOW.now, skewSeconds: VECTOR_WINDOW.skew_seconds, maxAgeSeconds: 0 };
+}
+
+/** Can a POST /v1/proof body carry this link, with prev = the head (see FeedVerdict)? */
+function carriedBySubmit(avatar: AvatarKey, l: Link): boolean {
+  if (l.uuid === '' || !UUID_RE.test(l.uuid) || l.signature === '') return false;
+  if (l.signature_payload !== '' && l.signature_payload !== expectedPayload(avatar, l)) return false;
+  if (!SUBMIT_PLATFORMS.includes(l.platform)) return false;
+  try {
+    if (normalizeIdentity(l.platform, l.identity, true) !== l.identity) return false;
+  } catch {
+    return false;
+  }
+  const highS = (sig: string): boolean => {
+    try {
+      return decodeSignature(sig).highS;
+    } catch {
+      return false; // undecodable: the judge's BAD_SIGNATURE_ENCODING, on submit too
+    }
+  };
+  if (l.platform !== 'solana' && highS(l.signature)) return false;
+  const w = l.extra['wallet_signature'];
+  return !(w !== undefined && l.platform === 'ethereum' && highS(w));
+}
+
+function feedOf(avatar: AvatarKey, links: Link[], order: number[], problems: ExpectedProblem[], feedOrder: number[] | undefined, allowLegacy: boolean): FeedVerdict[] {
+  const codeAt = new Map<number, ErrorCode>();
+  for (const p of problems) codeAt.set(p.unplaced ? p.index : order[p.index]!, p.code);
+  const unplaced = links.map((_, i) => i).filter((i) => !order.includes(i));
+  const feed = [...order, ...(feedOrder ?? unplaced)];
+  let head: string | null = null;
+  let headPrev: string | null = null;
+  let diverged = false;
+  return feed.map((index) => {
+    const l = links[index]!;
+    const code = codeAt.get(index) ?? null;
+    let submit = !diverged && carriedBySubmit(avatar, l);
+    if (submit && !samePrev(l.prev, head)) {
+      // Only the head's own prev can be inferred, and only from a signature that verifies over it.
+      submit = head !== null && samePrev(l.prev, headPrev) && verifyItem({ avatar, link: l, allowLegacy }, nobleBackend).ok;
+    }
+    if (code === null) {
+      if (submit) {
+        headPrev = head;
+        head = canonicalSignature(l.signature) ?? l.signature;
+      } else diverged = true;
+    }
+    return { index, code, submit };
+  });
+}
 
 function sortProblems(p: ExpectedProblem[]): ExpectedProblem[] {
   return [...p].sort((a, b) => Number(a.unplaced === true) - Number(b.unplaced === true) || a.index - b.index || a.code.localeCompare(b.code));
@@ -736,7 +881,7 @@ function sortProblems(p: ExpectedProblem[]): ExpectedProblem[] {
 
 /** What verifyChain reports, in the vector files' terms. */
 export function outcomeOf(avatar: AvatarKey, links: Link[], allowLegacy: boolean): ExpectedOutcome {
-  const r = verifyChain(avatar, links, { backend: nobleBackend, allowLegacy });
+  const r = verifyChain(avatar, links, { backend: nobleBackend, allowLegacy, window: vectorWindow() });
   const problems = sortProblems(r.problems.map((p) => (p.unplaced ? { index: p.index, code: p.code, unplaced: true as const } : { index: p.index, code: p.code })));
   return { valid: problems.length === 0, order: r.ordered.map((l) => links.indexOf(l)), verified: r.verified.length, problems };
 }
@@ -760,6 +905,12 @@ function buildFile(cases: Case[], description: string): VectorFile {
     if (JSON.stringify(got) !== JSON.stringify(expected)) {
       throw new Error(`vector ${k.name}: verifyChain reports ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
     }
+    const feed = feedOf(chain.avatar, links, expected.order, problems, k.expected.feed, allow);
+    // Guard: the hand-written feed order must be the core's judging order.
+    const judged = judgingOrder(links);
+    if (JSON.stringify(judged) !== JSON.stringify(feed.map((f) => f.index))) {
+      throw new Error(`vector ${k.name}: judging order is ${JSON.stringify(judged)}, expected ${JSON.stringify(feed.map((f) => f.index))}`);
+    }
     return {
       name: k.name,
       description: k.description,
@@ -769,11 +920,12 @@ function buildFile(cases: Case[], description: string): VectorFile {
       allow_legacy: allow,
       links,
       expected,
+      feed,
     };
   });
   const names = new Set(vectors.map((v) => v.name));
   if (names.size !== vectors.length) throw new Error('duplicate vector names');
-  return { format: VECTOR_FORMAT, description, vectors };
+  return { format: VECTOR_FORMAT, description, window: { ...VECTOR_WINDOW }, vectors };
 }
 
 export const VECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'vectors');
@@ -792,8 +944,9 @@ export function buildVectorFiles(): Record<'chains-good.json' | 'chains-bad.json
     'chains-bad.json': text(
       buildFile(
         bad,
-        'Invalid proof chains and the problems verifyChain must report ({index, code}; index is the chain position, or the input position when `unplaced`). ' +
-          'Generated by scripts/gen-vectors.ts; do not edit by hand.',
+        'Invalid proof chains and the problems verifyChain must report ({index, code}; index is the chain position, or the input position when `unplaced`), ' +
+          'and `feed`: each link in judging order with the one judge\'s code, which submit, import, the mirror and the auditor must all give ' +
+          '(test/core/judge-paths.test.ts). Generated by scripts/gen-vectors.ts; do not edit by hand.',
       ),
     ),
   };

@@ -43,6 +43,12 @@ export interface ApiCapabilities {
   /** fetch and check the proof post before accepting (checkers.verifyOnSubmit) */
   submitCheck?: (args: { avatar: AvatarKey; link: Link; signal: AbortSignal }) => Promise<SubmitCheckResult>;
   /**
+   * POST /v1/proof without extra.signature: fetch the proof post, return the signature in it
+   * (verified over the link's payload) with the check's outcome; SIGNATURE_REQUIRED when no
+   * checker can. Absent: every such submission is SIGNATURE_REQUIRED.
+   */
+  signatureFromPost?: (args: { avatar: AvatarKey; link: Link; signal: AbortSignal }) => Promise<SubmitCheckResult & { signature: string }>;
+  /**
    * Bindings just served by GET /v1/proof: a hint, kept in memory by its receiver (never a
    * write on the read path). Must be cheap and must not throw.
    */

@@ -85,7 +85,10 @@ export class Daemon {
       log.info({ backend: pool.backendName, workers: pool.workers }, 'signature recovery backend');
 
       const registry = new Registry();
-      const mirror = mirrorComponent({ config: config.mirror, db, store, verifier, log: log.child({ part: 'mirror' }) });
+      const mirror = mirrorComponent({
+        config: config.mirror, db, store, verifier, dataDir, adminToken: config.server.adminToken, log: log.child({ part: 'mirror' }),
+        createdAtSkewSeconds: config.server.createdAtSkewSeconds,
+      });
       const built: Array<Component | null> = [
         storeComponent(store),
         cryptoComponent(pool),
@@ -97,7 +100,10 @@ export class Daemon {
           backend: verifier.backend, log: log.child({ part: 'checkers' }),
         }),
         mirror,
-        subkeysComponent({ db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, report: (ev) => store.changed(ev) }),
+        subkeysComponent({
+          db, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, report: (ev) => store.changed(ev),
+          mirror: config.mirror, log: log.child({ part: 'mirror' }),
+        }),
         explorerComponent({ config: config.explorer, log: log.child({ part: 'explorer' }) }),
         metricsComponent(registry),
       ];

@@ -7,8 +7,9 @@
 import { archiveMigration } from './archive/migration.js';
 import { checkersMigration } from './checkers/migration.js';
 import { mirrorMigration } from './mirror/migration.js';
+import { witnessMigration } from './mirror/witness-migration.js';
 import { MIGRATIONS as STORE_MIGRATIONS, type Migration } from './store/migrations.js';
 import { subkeysMigration } from './subkeys/migration.js';
 import { logMigration } from './log/migration.js';
 
-export const SCHEMA: readonly Migration[] = [...STORE_MIGRATIONS, archiveMigration, checkersMigration, mirrorMigration, subkeysMigration, logMigration].sort((a, b) => a.version - b.version);
+export const SCHEMA: readonly Migration[] = [...STORE_MIGRATIONS, archiveMigration, checkersMigration, mirrorMigration, witnessMigration, subkeysMigration, logMigration].sort((a, b) => a.version - b.version);

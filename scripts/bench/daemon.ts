@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -83,12 +83,18 @@ export async function startDaemon(dataDir: string, env: Record<string, string> =
     }
   }
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, `${ROOT}bin/proofkeep.js`, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0'], {
+  // Benchmarks never leave loopback either: the tests' guard refuses any other connection or DNS lookup.
+  const guard = ['--import', `${pathToFileURL(`${ROOT}test/setup/net-guard.mjs`).href}`];
+  const child: ChildProcess = spawn(process.execPath, [...guard, ...nodeArgs, `${ROOT}bin/proofkeep.js`, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0'], {
     cwd: ROOT,
     env: {
       ...process.env,
       PROOFKEEP_LOG_LEVEL: 'warn',
       PROOFKEEP_SERVER_WRITE_RATE_LIMIT: '0',
+      // The load generator is one client (127.0.0.1) standing in for many: no per-client limits.
+      PROOFKEEP_SERVER_LIMITS_RECOVERIES_PER_MINUTE: '0',
+      PROOFKEEP_SERVER_LIMITS_BYTES_PER_MINUTE: '0',
+      PROOFKEEP_SERVER_MAX_CONNECTIONS_PER_CLIENT: '0',
       ...env,
       // Never let the benchmark's daemon reach real platforms: its checkers are either pointed
       // at the local fakes, or off (no background re-checks, no proof-post fetch on submit).

@@ -1,4 +1,8 @@
-/** The one map from stable error codes to HTTP statuses, and the reply shape {message, code}. */
+/**
+ * The one map from stable error codes (src/core/errors.ts) to HTTP statuses, and the one way to
+ * send an error reply ({message, code}): the error handler, the not-found handler and the routes
+ * that answer errors themselves (the IPFS gateway) all go through `sendError`.
+ */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ProofError, type ErrorCode } from '../core/index.js';
 
@@ -32,6 +36,9 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   UNKNOWN_ALGORITHM: 400,
   DUPLICATE_SUBKEY: 409,
   UNAVAILABLE: 503,
+  NOT_ACCEPTABLE: 406,
+  // never a client's fault; only start-up reports it (a reply would mean a bug)
+  BAD_CONFIG: 500,
   INTERNAL: 500,
 };
 
@@ -53,12 +60,17 @@ function fromFastify(err: FastifyError): ProofError {
   return new ProofError('INTERNAL', 'internal error', { cause: err });
 }
 
-export function errorHandler(err: FastifyError | ProofError, req: FastifyRequest, reply: FastifyReply): void {
-  const pe = err instanceof ProofError ? err : fromFastify(err as FastifyError);
+/** Send `pe` as the error reply: its status from STATUS, body {message, code} (INTERNAL's message hidden). */
+export function sendError(reply: FastifyReply, pe: ProofError): FastifyReply {
   const status = STATUS[pe.code];
-  if (status >= 500) req.log.error({ err }, 'request failed');
-  else req.log.debug({ code: pe.code, msg: pe.message }, 'request rejected');
   if (pe.code === 'RATE_LIMITED' && typeof pe.details?.['retryAfter'] === 'number') reply.header('retry-after', String(pe.details['retryAfter']));
   const body: ErrorBody = { message: status >= 500 && pe.code === 'INTERNAL' ? 'internal error' : pe.message, code: pe.code };
-  void reply.status(status).send(body);
+  return reply.status(status).send(body);
+}
+
+export function errorHandler(err: FastifyError | ProofError, req: FastifyRequest, reply: FastifyReply): void {
+  const pe = err instanceof ProofError ? err : fromFastify(err as FastifyError);
+  if (STATUS[pe.code] >= 500) req.log.error({ err }, 'request failed');
+  else req.log.debug({ code: pe.code, msg: pe.message }, 'request rejected');
+  void sendError(reply, pe);
 }

@@ -1,16 +1,16 @@
 /**
  * Accepting links: POST /v1/proof (one link, signed over a payload whose prev the server fills
  * from the Avatar's head) and POST /v1/links (already-signed links, each verified as if posted
- * alone). Both end in the store's one append path. Every field here is attacker-controlled.
+ * alone). Both are decided by the core's one judge and end in the store's one append path, which
+ * judges again inside its transaction. Every field here is attacker-controlled.
  */
 import {
-  decodeSignature, fail, isRecord, isWalletPlatform, normalizeIdentity, orderChain, parseLink,
-  parsePublicKey, parseUnixSeconds, hasUnsignableCharacters, ProofError, UUID_RE, verifyLink,
-  type AvatarKey, type Link,
+  decodeSignature, fail, isRecord, isWalletPlatform, judgeChain, judgeLink, judgingOrder, normalizeIdentity,
+  parseLink, parsePublicKey, parseUnixSeconds, hasUnsignableCharacters, prevKey, ProofError, timeWindow, tryAvatarId, UUID_RE,
+  verifyItem, type AvatarKey, type Link, type Rejection, type TimeWindow, type VerifyItem, type VerifyResult,
 } from '../core/index.js';
-import type { AppendItem, AvatarRow, InitialBindingState } from '../store/index.js';
-import type { ApiDeps } from './deps.js';
-import type { VerifyItem } from '../crypto/verifier.js';
+import type { AppendContext, AppendItem, AvatarRow, InitialBindingState } from '../store/index.js';
+import type { ApiDeps, SubmitCheckResult } from './deps.js';
 
 export interface ProofBody {
   action: string;
@@ -23,15 +23,16 @@ export interface ProofBody {
   extra?: { signature?: string; wallet_signature?: string };
 }
 
-const PLATFORM_NAME = /^[a-z0-9_]{1,32}$/;
-
-export function checkCreatedAt(deps: ApiDeps, createdAt: number, fresh: boolean): void {
-  const now = Math.floor(Date.now() / 1000);
-  if (createdAt > now + deps.config.createdAtSkewSeconds) fail('BAD_CREATED_AT', 'created_at is in the future');
-  if (fresh && deps.config.createdAtMaxAgeSeconds > 0 && createdAt < now - deps.config.createdAtMaxAgeSeconds) {
-    fail('BAD_CREATED_AT', `created_at is older than ${deps.config.createdAtMaxAgeSeconds}s; request a new payload`);
-  }
+/**
+ * The judge's created_at window for this daemon: no later than now + skew; for a fresh
+ * submission (POST /v1/proof, whose payload endpoint issued created_at) also no older than the
+ * max age. Imports and mirrors carry links made long ago: no max age.
+ */
+export function createdAtWindow(deps: ApiDeps, fresh: boolean, nowMs = Date.now()): TimeWindow {
+  return timeWindow(nowMs, deps.config.createdAtSkewSeconds, fresh ? deps.config.createdAtMaxAgeSeconds : 0);
 }
+
+const rejected = (r: Rejection): ProofError => new ProofError(r.code, r.message);
 
 export function checkPlatform(deps: ApiDeps, platform: string): void {
   if (!deps.config.platforms.includes(platform)) fail('UNKNOWN_PLATFORM', `platform "${platform.slice(0, 40)}" is not enabled here`);
@@ -45,7 +46,23 @@ function requireLowS(sig: string, what: string): void {
   if (decodeSignature(sig, what).highS) fail('BAD_SIGNATURE_ENCODING', `${what} has a high s value; send the low-s form (s ≤ n/2)`);
 }
 
-/** Build the link a POST /v1/proof body describes, with prev taken from the current head. */
+/**
+ * Only low-s signatures from clients: the high-s twin of a signature seen in a public proof post
+ * verifies too, and must not be able to take the honest submission's place. (After the judge's
+ * chain steps, so a replay with a spoilt signature is a replay, as on import.)
+ */
+function requireClientSignatures(link: Link, body: ProofBody): void {
+  const walletOnly = link.signature === (body.extra?.wallet_signature ?? '');
+  if (!(walletOnly && link.platform === 'solana')) requireLowS(link.signature, walletOnly ? 'extra.wallet_signature' : 'extra.signature');
+  const w = link.extra['wallet_signature'];
+  if (w !== undefined && link.platform === 'ethereum') requireLowS(w, 'extra.wallet_signature');
+}
+
+/**
+ * Build the link a POST /v1/proof body describes, with prev taken from the current head. A
+ * create without extra.signature on a post-based platform comes back with signature '': the
+ * caller takes it from the proof post.
+ */
 function linkFromBody(body: ProofBody, identity: string, prev: string | null): Link {
   const uuid = body.uuid.toLowerCase();
   if (!UUID_RE.test(uuid)) fail('BAD_UUID', 'uuid must be a canonical UUID');
@@ -57,12 +74,7 @@ function linkFromBody(body: ProofBody, identity: string, prev: string | null): L
     if (signature === '' && walletSig !== '' && body.action === 'delete') signature = walletSig; // wallet-only delete
     else if (walletSig !== '') extra['wallet_signature'] = walletSig;
   }
-  if (signature === '') fail('BAD_REQUEST', 'extra.signature is required');
-  // Only low-s signatures from clients: the high-s twin of a signature seen in a public proof
-  // post verifies too, and must not be able to take the honest submission's place.
-  const walletOnly = signature === walletSig;
-  if (!(walletOnly && body.platform === 'solana')) requireLowS(signature, walletOnly ? 'extra.wallet_signature' : 'extra.signature');
-  if (extra['wallet_signature'] !== undefined && body.platform === 'ethereum') requireLowS(extra['wallet_signature'], 'extra.wallet_signature');
+  if (signature === '' && (body.action !== 'create' || isWalletPlatform(body.platform))) fail('SIGNATURE_REQUIRED', 'extra.signature is required');
   const loc = body.proof_location ?? '';
   if (loc.length > 1024 || hasUnsignableCharacters(loc)) fail('BAD_PROOF_LOCATION', 'proof_location is too long or has control characters');
   return {
@@ -87,62 +99,61 @@ export function proofSubject(deps: ApiDeps, body: Pick<ProofBody, 'action' | 'pl
 export async function submitProof(deps: ApiDeps, body: ProofBody, signal: AbortSignal): Promise<{ linkId: number }> {
   if (deps.readOnly) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
   const { avatar, identity, row, head } = proofSubject(deps, body);
-  const link = linkFromBody(body, identity, head);
-  checkCreatedAt(deps, link.created_at, true);
-  // Cheap checks before the ~ms of signature recovery: replays are the common bad input.
-  const view = deps.store.chainView(row?.id, head);
-  if (view.hasUuid(link.uuid)) fail('DUPLICATE_UUID', `uuid ${link.uuid} was already used by this avatar`);
+  let link = linkFromBody(body, identity, head);
+  const window = createdAtWindow(deps, true);
+  const view = { ...deps.store.chainView(row?.id, head), window };
+  // The judge's chain steps before the ~ms of signature recovery: replays are the common bad input.
+  const early = judgeChain(view, link);
+  if (early) throw rejected(early);
+  if (link.signature !== '') requireClientSignatures(link, body);
   if (link.action === 'delete' && row && !deps.store.read.binding(row.id, link.platform, identity)) {
     fail('NOT_FOUND', `avatar has no ${link.platform} binding for ${identity}`);
   }
-  const verified = await verifyAgainstHead(deps, avatar, link, row);
+  // Next.ID's SDK sends no extra for post-based platforms: the signature is in the post.
+  let fromPost: SubmitCheckResult | undefined;
+  if (link.signature === '') {
+    if (!deps.signatureFromPost) fail('SIGNATURE_REQUIRED', 'extra.signature is required: this proofkeep does not fetch proof posts on submit (checkers.verifyOnSubmit is off)');
+    const found = await deps.signatureFromPost({ avatar, link, signal });
+    requireLowS(found.signature, 'the signature in the proof post');
+    link = { ...link, signature: found.signature };
+    fromPost = found;
+  }
+  // The same judge as a signature sent in extra, whichever way it came.
+  const signed = await signedLink(deps, avatar, link, row, signal);
+  const verdict = judgeLink(view, signed.link, signed.own);
+  if (!verdict.ok) throw rejected(verdict);
+  const verified = verdict.link;
   let initial: InitialBindingState | undefined;
-  if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
+  if (fromPost) {
+    initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(fromPost.alt_id ? { alt_id: fromPost.alt_id } : {}), ...(fromPost.evidence ? { evidence: fromPost.evidence } : {}) };
+  } else if (verified.action === 'create' && !isWalletPlatform(verified.platform) && deps.submitCheck) {
     const r = await deps.submitCheck({ avatar, link: verified, signal });
     if (r.status === 'valid') {
       initial = { status: 'valid', checkedAt: Math.floor(Date.now() / 1000), ...(r.alt_id ? { alt_id: r.alt_id } : {}), ...(r.evidence ? { evidence: r.evidence } : {}) };
     }
   }
   const item: AppendItem = { avatar, link: verified, ...(initial ? { initial } : {}) };
-  const [outcome] = await deps.store.appendLinks([item]);
+  const [outcome] = await deps.store.appendLinks([item], { window });
   if (!outcome!.ok) throw outcome!.error;
   return { linkId: outcome!.linkId };
 }
 
 /**
- * Verify with prev = the current head. Most submissions verify: that runs in the worker pool when
- * there is one (batched with concurrent requests), off the event loop. Any failure is re-decided
- * below on this thread, exactly as without the pool.
+ * The link the client signed, with its own verdict. The body has no prev: the server assumes the
+ * head. Verification runs in the worker pool when there is one (batched with concurrent
+ * requests), off the event loop. When it fails, a signature over the head's own prev means the
+ * client signed a payload issued before the head moved: then the link is the one with that prev
+ * (verified here, it is rare), and the judge calls it what it is — a FORK. `row` is the Avatar
+ * as read before verifying; its last link is immutable (links are append-only).
  */
-async function verifyAgainstHead(deps: ApiDeps, avatar: AvatarKey, link: Link, row: AvatarRow | undefined): Promise<Link> {
-  if (deps.verifier.verifyOne) {
-    const r = await deps.verifier.verifyOne({ avatar: avatar.id, link, allowLegacy: false });
-    if (r.ok) return r.link;
-  }
-  return verifyAgainstHeadHere(deps, avatar, link, row);
-}
-
-/**
- * When verification fails, a signature over the head's own prev means the client signed a
- * payload issued before the head moved: a fork, not a forgery. `row` is the Avatar as read
- * before verifying; its last link is immutable (links are append-only), so reading it now gives
- * what it gave then.
- */
-function verifyAgainstHeadHere(deps: ApiDeps, avatar: AvatarKey, link: Link, row: AvatarRow | undefined): Link {
-  const backend = deps.verifier.backend;
-  try {
-    return verifyLink(avatar, link, { backend });
-  } catch (err) {
-    if (!(err instanceof ProofError) || err.code !== 'SIGNATURE_MISMATCH' || !row || row.head_link_id === null) throw err;
-    const headPrev = deps.store.read.linkBySeq(row.id, row.link_count - 1)?.prev;
-    if (headPrev === undefined) throw err;
-    try {
-      verifyLink(avatar, { ...link, prev: headPrev }, { backend });
-    } catch {
-      throw err;
-    }
-    throw new ProofError('FORK', 'the payload was signed against an older head of this chain; request a new payload');
-  }
+async function signedLink(deps: ApiDeps, avatar: AvatarKey, link: Link, row: AvatarRow | undefined, signal: AbortSignal): Promise<{ link: Link; own: VerifyResult }> {
+  const own = await deps.verifier.verifyOne({ avatar, link, allowLegacy: false }, signal);
+  if (own.ok || own.code !== 'SIGNATURE_MISMATCH' || !row || row.head_link_id === null) return { link, own };
+  const headPrev = deps.store.read.linkBySeq(row.id, row.link_count - 1)?.prev;
+  if (headPrev === undefined) return { link, own };
+  const older = { ...link, prev: headPrev };
+  const again = verifyItem({ avatar, link: older, allowLegacy: false }, deps.verifier.backend);
+  return again.ok ? { link: older, own: again } : { link, own };
 }
 
 export interface ImportResult {
@@ -172,11 +183,11 @@ export function parseImportBody(body: unknown, maxLinks: number): Array<{ avatar
     const pk = (body['avatar'] as Record<string, unknown>)['public_key'];
     if (typeof pk !== 'string') fail('BAD_PUBLIC_KEY', 'avatar.public_key must be a string');
     const parsed = links.map((raw) => parseOne(raw, pk));
-    // A document's order is its prev pointers, not its array order.
+    // A document's order is its prev pointers, not its array order: the core's judging order
+    // (the chain, then what could not be placed, parents first), unreadable links last.
     const good = parsed.filter((p) => p.link);
-    const { ordered } = orderChain(good.map((p) => p.link!));
-    const rank = new Map(ordered.map((l, i) => [l, i]));
-    return [...parsed].sort((a, b) => (rank.get(a.link!) ?? Infinity) - (rank.get(b.link!) ?? Infinity));
+    const order = judgingOrder(good.map((p) => p.link!));
+    return [...order.map((i) => good[i]!), ...parsed.filter((p) => !p.link)];
   }
   return links.map((raw) => {
     const avatar = isRecord(raw) && typeof raw['avatar'] === 'string' ? raw['avatar'] : '';
@@ -194,15 +205,25 @@ export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSig
     index, avatar: p.avatar, uuid: p.link?.uuid ?? '', status: 'rejected',
     ...(p.error ? { code: p.error.code, message: p.error.message } : {}),
   }));
-  const toVerify: Array<{ i: number; item: VerifyItem }> = [];
+  // The request's own view for the judge: its time window, and the links it saw rejected (an
+  // unreadable one included), so that what hangs off them is BROKEN_ANCESTOR.
+  const bad = new Set<string>();
+  const ctx: AppendContext = {
+    window: createdAtWindow(deps, false),
+    rejected: { has: (a, k) => bad.has(`${a}\u0000${k}`), add: (a, k) => void bad.add(`${a}\u0000${k}`) },
+  };
+  const toVerify: Array<{ i: number; key: AvatarKey; item: VerifyItem }> = [];
   parsed.forEach((p, i) => {
-    if (!p.link) return;
+    if (!p.link) {
+      const sig = isRecord(p.raw) && typeof p.raw['signature'] === 'string' ? p.raw['signature'] : null;
+      const a = tryAvatarId(p.avatar);
+      if (sig !== null && a !== null) ctx.rejected!.add(a, prevKey(sig));
+      return;
+    }
     try {
-      results[i]!.avatar = parsePublicKey(p.avatar).id;
-      if (!PLATFORM_NAME.test(p.link.platform)) fail('UNKNOWN_PLATFORM', `bad platform name "${p.link.platform.slice(0, 40)}"`);
-      if (p.link.identity === '' || hasUnsignableCharacters(p.link.identity)) fail('BAD_IDENTITY', 'identity is empty or has control characters');
-      checkCreatedAt(deps, p.link.created_at, false);
-      toVerify.push({ i, item: { avatar: p.avatar, link: p.link, allowLegacy: true } });
+      const key = parsePublicKey(p.avatar);
+      results[i]!.avatar = key.id;
+      toVerify.push({ i, key, item: { avatar: key, link: p.link, allowLegacy: true } });
     } catch (err) {
       if (!(err instanceof ProofError)) throw err;
       Object.assign(results[i]!, { code: err.code, message: err.message });
@@ -210,9 +231,10 @@ export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSig
   });
   // Pipelined: every chunk goes to the verifier now (the pool works through them in order), and
   // each chunk is appended as soon as it is verified, so the workers verify chunk k+1 while the
-  // main thread appends chunk k. Appends are issued in input order and the store applies them in
-  // that order, so every outcome is what one append of the whole batch would give. (A failed
-  // commit now fails only its chunk's group; earlier chunks stay stored — replaying is idempotent.)
+  // main thread appends chunk k. Every verified item goes to the store, a failed one with its own
+  // verdict: the store runs the judge in order inside its transaction, so every outcome is what
+  // one append of the whole batch would give. (A failed commit fails only its chunk's group;
+  // earlier chunks stay stored — replaying is idempotent.)
   const chunks: Array<typeof toVerify> = [];
   for (let k = 0; k < toVerify.length; k += IMPORT_CHUNK) chunks.push(toVerify.slice(k, k + IMPORT_CHUNK));
   const verdictsOf = chunks.map((c) => deps.verifier.verifyLinks(c.map((t) => t.item), signal));
@@ -221,20 +243,13 @@ export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSig
   try {
     for (let c = 0; c < chunks.length; c++) {
       const verdicts = await verdictsOf[c]!;
-      const appendIdx: number[] = [];
-      const items: AppendItem[] = [];
-      verdicts.forEach((v, k) => {
-        const { i, item } = chunks[c]![k]!;
-        if (!v.ok) {
-          Object.assign(results[i]!, { code: v.code, message: v.message });
-          return;
-        }
-        appendIdx.push(i);
-        items.push({ avatar: parsePublicKey(item.avatar), link: v.link, idempotent: true });
+      const items: AppendItem[] = verdicts.map((v, k) => {
+        const { key, item } = chunks[c]![k]!;
+        return v.ok ? { avatar: key, link: v.link, idempotent: true } : { avatar: key, link: item.link, own: v, idempotent: true };
       });
-      const done = deps.store.appendLinks(items).then((outcomes) => {
+      const done = deps.store.appendLinks(items, ctx).then((outcomes) => {
         outcomes.forEach((o, k) => {
-          const r = results[appendIdx[k]!]!;
+          const r = results[chunks[c]![k]!.i]!;
           if (o.ok) r.status = o.existed ? 'exists' : 'accepted';
           else Object.assign(r, { code: o.error.code, message: o.error.message });
         });
@@ -249,4 +264,3 @@ export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSig
   await Promise.all(appended);
   return results;
 }
-

@@ -1,13 +1,15 @@
 /**
  * The HTTP API: one fastify app, Next.ID-compatible routes plus native ones, one error
- * mapping, body limits and a write rate limit. Components may add routes before it listens.
+ * mapping, body limits, and the limits that keep it usable under a hostile client (limits/).
+ * Components may add routes before it listens.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ProofError } from '../core/index.js';
+import { jsonWhateverTheContentType, openCors } from './compat.js';
 import type { ApiDeps } from './deps.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, sendError } from './errors.js';
+import { installLimits } from './limits/index.js';
 import { apiMetrics, NO_INGEST_METRICS } from './metrics.js';
-import { RateLimiter } from './ratelimit.js';
 import { chainRoutes } from './routes/chain.js';
 import { linkRoutes } from './routes/links.js';
 import { proofRoutes } from './routes/proof.js';
@@ -25,7 +27,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     // Per-request logs would dominate at ingest rates; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimit,
-    trustProxy: deps.config.trustProxy,
+    // Who the client is, for limits, is decided in limits/client.ts (server.trustProxy).
+    trustProxy: false,
+    requestTimeout: deps.config.requestTimeoutMs,
+    keepAliveTimeout: deps.config.keepAliveTimeoutMs,
     return503OnClosing: true,
     // An uncompressed key in a path (/v1/chain/0x04…) is 132 characters; the default is 100.
     routerOptions: { maxParamLength: 256 },
@@ -36,13 +41,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   const ingest = deps.metrics ? apiMetrics(app, deps.metrics) : NO_INGEST_METRICS;
   app.setErrorHandler(errorHandler);
+  jsonWhateverTheContentType(app);
+  if (deps.config.cors) openCors(app);
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ message: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
+    void sendError(reply, new ProofError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
   });
-  const limiter = new RateLimiter(deps.config.writeRateLimit);
-  app.addHook('onRequest', async (req) => {
-    if (req.routeOptions.config?.write) limiter.take(req.ip);
-  });
+  // Connection caps, timeouts, operator routes, the write rate limit and per-client budgets.
+  installLimits(app, deps.config);
   app.get('/healthz', async () => {
     const started = Date.now() - Math.round(process.uptime() * 1000);
     return {

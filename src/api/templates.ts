@@ -1,4 +1,4 @@
-/** Proof post templates returned by POST /v1/proof/payload (SPEC §7). */
+/** Proof post templates returned by POST /v1/proof/payload (checkers: proof posts). */
 
 export interface TemplateInput {
   platform: string;

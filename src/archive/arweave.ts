@@ -72,6 +72,20 @@ function unavailable(what: string, cause?: unknown): ProofError {
   return new ProofError('UNAVAILABLE', `arweave: ${what}`, cause === undefined ? undefined : { cause });
 }
 
+/**
+ * The gateway refused a tx outright (e.g. its anchor expired) and does not know it: posting the
+ * same signed tx again will not help, the worker signs a new one. Still UNAVAILABLE to callers.
+ */
+export class ArweaveRejected extends ProofError {
+  constructor(
+    readonly txId: string,
+    readonly status: number,
+  ) {
+    super('UNAVAILABLE', `arweave: post of ${txId} answered ${status}`, { details: { rejected: status } });
+    this.name = 'ArweaveRejected';
+  }
+}
+
 export class ArweaveClient {
   readonly url: string;
   private readonly ar: Arweave;
@@ -138,7 +152,7 @@ export class ArweaveClient {
     const st = await this.status(signed.id, outer);
     if (st.state !== 'not_found') return;
     // The gateway refused the tx (e.g. its anchor expired): re-posting it again will not help.
-    throw new ProofError('UNAVAILABLE', `arweave: post of ${signed.id} answered ${res.status}`, { details: { rejected: res.status } });
+    throw new ArweaveRejected(signed.id, res.status);
   }
 
   async status(id: string, outer?: AbortSignal): Promise<TxStatus> {

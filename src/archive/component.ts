@@ -29,9 +29,10 @@ import { OutboxStore } from './outbox-store.js';
 import { archiveRoutes } from './routes.js';
 import { loadWallet } from './wallet.js';
 import type { ArchiveWorker } from './worker.js';
+import { retry, type RetryPolicy } from '../util/retry.js';
 
-/** Delay before retrying a failed start of the IPFS node or devnet, doubling up to the max. */
-const INIT_RETRY_MS = { first: 5_000, max: 120_000 };
+/** Retries of a failed start of the IPFS node or devnet: until stop(), doubling up to 2 min. */
+const INIT_RETRY: RetryPolicy = { attempts: Infinity, baseMs: 5_000, capMs: 120_000, factor: 2, jitter: 0 };
 
 export interface ArchiveComponentOptions {
   config: ArchiveConfig;
@@ -105,21 +106,25 @@ export class ArchiveComponent implements Component {
   /** Load and start IPFS, Arweave and the worker; retried with backoff until stop(). */
   private async startParts(jwk: ReturnType<typeof loadWallet> | null): Promise<void> {
     const signal = this.stopping.signal;
-    for (let delay = INIT_RETRY_MS.first; !signal.aborted; delay = Math.min(delay * 2, INIT_RETRY_MS.max)) {
+    const once = async (): Promise<void> => {
       try {
         await this.startOnce(jwk);
-        this.initError = '';
-        return;
       } catch (err) {
         await this.stopParts();
-        if (signal.aborted) return;
-        this.initError = (err as Error).message;
-        this.opts.log.error({ err, retryInMs: delay }, 'archive could not start; jobs stay queued, retrying');
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, delay);
-          signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-        });
+        throw err;
       }
+    };
+    try {
+      await retry(once, INIT_RETRY, {
+        signal,
+        onRetry: ({ error, delayMs }) => {
+          this.initError = (error as Error).message;
+          this.opts.log.error({ err: error, retryInMs: delayMs }, 'archive could not start; jobs stay queued, retrying');
+        },
+      });
+      this.initError = '';
+    } catch {
+      // only stop() ends the retries (the policy retries every error, without end)
     }
   }
 

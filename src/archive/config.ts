@@ -4,6 +4,7 @@
  * node listening on loopback and a local arlocal devnet (in a child process).
  */
 import { bool, defaultsOf, int, list, num, section, str, type ConfigOf } from '../config/fields.js';
+import type { RetryPolicy } from '../util/retry.js';
 
 export const archiveSection = section({
   enabled: bool(true, 'Archive every chain version to IPFS and Arweave (an outbox drained by a background worker).'),
@@ -48,10 +49,15 @@ export const archiveSection = section({
 });
 
 export type ArchiveConfig = ConfigOf<typeof archiveSection>;
-export type RetryPolicy = ArchiveConfig['retry'];
+export type ArchiveRetryConfig = ArchiveConfig['retry'];
 export type IpfsConfig = ArchiveConfig['ipfs'];
 export type ArweaveConfig = ArchiveConfig['arweave'];
 export type DevnetConfig = ArweaveConfig['devnet'];
+
+/** The archive worker's retries as the one policy: forever (a job is never dropped), jittered, capped. */
+export function archiveRetryPolicy(r: ArchiveRetryConfig): RetryPolicy {
+  return { attempts: Infinity, baseMs: r.initialMs, capMs: r.maxMs, factor: r.multiplier, jitter: r.jitter };
+}
 
 export const ARCHIVE_DEFAULTS: ArchiveConfig = defaultsOf(archiveSection);
 

@@ -11,14 +11,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CarWriter } from '@ipld/car';
 import { CID } from 'multiformats/cid';
 import * as jsonCodec from 'multiformats/codecs/json';
+import { sendError } from '../api/errors.js';
+import { ProofError, type ErrorCode } from '../core/index.js';
 import type { BlockReader } from './blocks.js';
 
 const RAW = 'application/vnd.ipld.raw';
 const CAR = 'application/vnd.ipld.car';
 
-function error(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).type('application/json').send({ message, code });
-}
+// statuses come from the one map in src/api/errors.ts
+const error = (reply: FastifyReply, code: ErrorCode, message: string): FastifyReply => sendError(reply, new ProofError(code, message));
 
 export function wantedFormat(accept: string | undefined, format: unknown): 'raw' | 'car' | 'json' | null {
   if (format !== undefined) {
@@ -58,23 +59,23 @@ export function registerGateway(app: FastifyInstance, blocks: () => BlockReader 
     const ipfs = blocks();
     if (!ipfs) {
       reply.header('retry-after', String(RETRY_AFTER_S));
-      return error(reply, 503, 'UNAVAILABLE', 'the IPFS block store is not open yet');
+      return error(reply, 'UNAVAILABLE', 'the IPFS block store is not open yet');
     }
     let cid: CID;
     try {
       if (req.params.cid.length > 200) throw new Error('too long');
       cid = CID.parse(req.params.cid).toV1();
     } catch {
-      return error(reply, 400, 'BAD_REQUEST', 'not a valid CID');
+      return error(reply, 'BAD_REQUEST', 'not a valid CID');
     }
     const query = (req.query ?? {}) as Record<string, unknown>;
     const fmt = wantedFormat(req.headers.accept, query.format);
-    if (!fmt) return error(reply, 400, 'BAD_REQUEST', 'format must be raw or car');
+    if (!fmt) return error(reply, 'BAD_REQUEST', 'format must be raw or car');
     const signal = AbortSignal.timeout(10_000);
     // Only pinned content is served: the node is an archive of chain documents, not a cache.
-    if (!(await ipfs.isPinned(cid, signal))) return error(reply, 404, 'NOT_FOUND', 'not pinned here');
+    if (!(await ipfs.isPinned(cid, signal))) return error(reply, 'NOT_FOUND', 'not pinned here');
     const block = await ipfs.getLocalBlock(cid, signal);
-    if (!block) return error(reply, 404, 'NOT_FOUND', 'block not held');
+    if (!block) return error(reply, 'NOT_FOUND', 'block not held');
     reply
       .header('x-content-type-options', 'nosniff')
       .header('cache-control', 'public, max-age=29030400, immutable')
@@ -85,7 +86,7 @@ export function registerGateway(app: FastifyInstance, blocks: () => BlockReader 
     if (fmt === 'car') {
       return reply.header('etag', `"${cid}.car"`).type(`${CAR}; version=1`).send(Buffer.from(await carBytes(cid, block)));
     }
-    if (cid.code !== jsonCodec.code) return error(reply, 406, 'BAD_REQUEST', 'ask for format=raw or format=car');
+    if (cid.code !== jsonCodec.code) return error(reply, 'NOT_ACCEPTABLE', 'ask for format=raw or format=car');
     return reply.header('etag', `"${cid}"`).type('application/json').send(Buffer.from(block));
   });
 }

@@ -18,22 +18,22 @@ export function loadWallet(file: string): Jwk {
   try {
     mode = statSync(file).mode;
   } catch (cause) {
-    throw new ProofError('INTERNAL', `archive.arweave.walletFile ${file} cannot be read`, { cause });
+    throw new ProofError('BAD_CONFIG', `archive.arweave.walletFile ${file} cannot be read`, { cause });
   }
   // A world-readable key can be copied by any local user: refuse rather than warn.
   if ((mode & 0o007) !== 0) {
-    throw new ProofError('UNAUTHORIZED', `archive.arweave.walletFile ${file} is accessible to all users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
+    throw new ProofError('BAD_CONFIG', `archive.arweave.walletFile ${file} is accessible to all users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
   }
   let jwk: unknown;
   try {
     jwk = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     // no cause: a JSON parse error message can quote the file's contents
-    throw new ProofError('INTERNAL', `archive.arweave.walletFile ${file} is not valid JSON`);
+    throw new ProofError('BAD_CONFIG', `archive.arweave.walletFile ${file} is not valid JSON`);
   }
   const k = jwk as Partial<Jwk>;
   if (!k || typeof k !== 'object' || k.kty !== 'RSA' || typeof k.n !== 'string' || typeof k.e !== 'string' || typeof k.d !== 'string') {
-    throw new ProofError('INTERNAL', `archive.arweave.walletFile ${file} is not an RSA JWK with a private key`);
+    throw new ProofError('BAD_CONFIG', `archive.arweave.walletFile ${file} is not an RSA JWK with a private key`);
   }
   return k as Jwk;
 }

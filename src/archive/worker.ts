@@ -20,9 +20,9 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { CID } from 'multiformats/cid';
 import { chainDocumentBytes } from '../core/index.js';
-import { archiveTags, type ArweaveClient, type SignedTx, type Tag } from './arweave.js';
-import { backoffMs } from './backoff.js';
-import type { ArchiveConfig } from './config.js';
+import { archiveTags, ArweaveRejected, type ArweaveClient, type SignedTx, type Tag } from './arweave.js';
+import { archiveRetryPolicy, type ArchiveConfig } from './config.js';
+import { retryDelayMs } from '../util/retry.js';
 import { documentCid, type IpfsNode } from './ipfs.js';
 import type { KuboPinner } from './kubo.js';
 import type { OutboxStore, VersionRow } from './outbox-store.js';
@@ -118,7 +118,7 @@ export class ArchiveWorker {
       await this.archiveAvatar(avatarId, this.ac.signal);
     } catch (err) {
       const attempts = this.outbox.attempts(avatarId);
-      const delay = backoffMs(this.cfg.retry, attempts);
+      const delay = retryDelayMs(archiveRetryPolicy(this.cfg.retry), attempts + 1);
       this.outbox.fail(avatarId, Date.now() + delay, message(err));
       this.log.warn({ avatarId, attempts: attempts + 1, retryInMs: delay, err: message(err) }, 'archive run failed; will retry');
     }
@@ -271,7 +271,7 @@ export class ArchiveWorker {
         this.outbox.markReposted(v.id);
         return;
       } catch (err) {
-        if (!(err as { details?: { rejected?: unknown } }).details?.rejected) throw err;
+        if (!(err instanceof ArweaveRejected)) throw err;
       }
     }
     // Refused (expired anchor): before signing a new tx, make sure no tx for this version exists.

@@ -12,6 +12,7 @@ import {
   type AvatarKey,
   type Link,
   type RecoveryBackend,
+  type TimeWindow,
 } from '../core/index.js';
 import type { AuditReport, SourceSummary } from './report.js';
 
@@ -77,15 +78,21 @@ export function parseDocument(doc: unknown, report: AuditReport, summary: Source
   return { avatar, links, positions };
 }
 
+/** How a document is judged: the backend for its own verification, the run's time window. */
+export interface DocumentJudging {
+  backend: RecoveryBackend;
+  window?: TimeWindow;
+}
+
 /**
  * Verify one parsed document with the core's verifyChain and report its problems. Returns the
  * verified links (stored form), e.g. for a history comparison.
  */
-export function auditParsedDocument(parsed: ParsedDocument, backend: RecoveryBackend, report: AuditReport, summary: SourceSummary, line?: number): Link[] {
+export function auditParsedDocument(parsed: ParsedDocument, judging: DocumentJudging, report: AuditReport, summary: SourceSummary, line?: number): Link[] {
   const { avatar, links, positions } = parsed;
   summary.avatars++;
   summary.links += links.length;
-  const result = verifyChain(avatar, links, { backend, allowLegacy: true });
+  const result = verifyChain(avatar, links, { backend: judging.backend, allowLegacy: true, ...(judging.window ? { window: judging.window } : {}) });
   summary.verified += result.verified.length;
   for (const p of result.problems) {
     report.problem(summary, {
@@ -102,11 +109,11 @@ export function auditParsedDocument(parsed: ParsedDocument, backend: RecoveryBac
   return result.verified;
 }
 
-export function auditDocument(doc: unknown, backend: RecoveryBackend, report: AuditReport, summary: SourceSummary, line?: number): Link[] | null {
+export function auditDocument(doc: unknown, judging: DocumentJudging, report: AuditReport, summary: SourceSummary, line?: number): Link[] | null {
   const parsed = parseDocument(doc, report, summary, line);
   if (!parsed) {
     summary.avatars++;
     return null;
   }
-  return auditParsedDocument(parsed, backend, report, summary, line);
+  return auditParsedDocument(parsed, judging, report, summary, line);
 }

@@ -12,12 +12,13 @@ import { auditPath } from './sources/files.js';
 import { auditCid, parseCid } from './sources/ipfs.js';
 import { auditServiceAvatar } from './sources/service.js';
 import type { BackendMode } from '../crypto/config.js';
+import { DEFAULT_CREATED_AT_SKEW_SECONDS, timeWindow } from '../core/index.js';
 import { VerifyPool } from '../crypto/pool.js';
-import { bulkVerifier, type VerifyLinks } from './verifier.js';
+import type { BulkVerifier } from '../crypto/verifier.js';
 
 export { AUDIT_DEFAULTS, type AuditConfig } from './config.js';
 export { AuditReport, type AuditProblem } from './report.js';
-export { bulkVerifier, inlineVerifier, type VerifyLinks, type VerifyItem, type VerifyOutcome } from './verifier.js';
+export { inlineVerifier, type BulkVerifier, type VerifyItem, type VerifyResult } from '../crypto/verifier.js';
 
 export type AuditSource =
   | { kind: 'path'; path: string }
@@ -44,7 +45,9 @@ export interface AuditOptions {
   /** worker threads for the bulk path: 0 = one per core, 1 = the calling thread (config crypto.workers) */
   workers?: number;
   /** replaces the verifier on the bulk path entirely (tests, embedders) */
-  verify?: VerifyLinks;
+  verifier?: BulkVerifier;
+  /** the run's clock (ms), for the created_at window; default Date.now */
+  now?: () => number;
   progress?: Progress;
   signal?: AbortSignal;
 }
@@ -57,7 +60,9 @@ export async function runAudit(sources: readonly AuditSource[], opts: AuditOptio
     const ctx: AuditContext = {
       report: new AuditReport(),
       backend: pool.backend,
-      verify: opts.verify ?? bulkVerifier(pool, opts.signal),
+      verifier: opts.verifier ?? pool,
+      // A link dated beyond the clock skew is judged as the daemon judges it (BAD_CREATED_AT).
+      window: timeWindow((opts.now ?? Date.now)(), DEFAULT_CREATED_AT_SKEW_SECONDS),
       config: { ...AUDIT_DEFAULTS, ...(opts.config ?? {}) },
       progress: opts.progress ?? noProgress,
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -1,6 +1,6 @@
 /**
  * What an audit found: problems (each naming the source, the Avatar, the link's index and uuid
- * and its SPEC code), fetch/usage errors, and totals. Bounded: a million-link dump full of
+ * and its stable code), fetch/usage errors, and totals. Bounded: a million-link dump full of
  * problems keeps the first `maxProblems` and counts the rest.
  */
 import type { ErrorCode } from '../core/index.js';

@@ -4,14 +4,14 @@
  * needed for fork / duplicate-uuid detection live only while that Avatar's group of
  * consecutive links is being read (dumps are grouped by Avatar, a feed is in chain order).
  *
- * Per link, in input order, the same rule as the mirror's append path: a link hanging off a
- * rejected link is BROKEN_ANCESTOR; then the core's `checkAppend` (FORK, PREV_MISMATCH,
- * DUPLICATE_UUID) against the head; then the link's own signatures (core `verifyLink`, done in
- * batches by a swappable `VerifyLinks`, so a worker pool can take them).
+ * Per link, in input order, the core's one judge (`judgeLink`) against the Avatar's chain so
+ * far: the same order and codes as submit, import and the mirror. The links' own verification
+ * runs ahead in batches through the verify contract (a worker pool or the calling thread); the
+ * judge then applies the verdicts in order.
  */
 import {
-  checkAppend,
   isRecord,
+  judgeLink,
   linksFromProofchainItems,
   parsePublicKey,
   prevKey,
@@ -20,9 +20,12 @@ import {
   type ChainView,
   type ErrorCode,
   type Link,
+  type TimeWindow,
+  type VerifyItem,
+  type VerifyResult,
 } from '../core/index.js';
+import type { BulkVerifier } from '../crypto/verifier.js';
 import type { AuditReport, SourceSummary } from './report.js';
-import type { VerifyItem, VerifyLinks, VerifyOutcome } from './verifier.js';
 
 interface GroupSets {
   signatures: Set<string>;
@@ -72,17 +75,20 @@ export class LinkStreamAuditor {
   private current: AvatarState | null = null;
   private pending: FeedEntry[] = [];
   /** dispatched batches in input order: verification of later ones overlaps applying earlier */
-  private inflight: Array<{ entries: Entry[]; outcomes: Promise<VerifyOutcome[]> }> = [];
+  private inflight: Array<{ entries: Entry[]; outcomes: Promise<VerifyResult[]> }> = [];
   private regrouped = 0;
 
   constructor(
     private readonly report: AuditReport,
     private readonly summary: SourceSummary,
-    private readonly verify: VerifyLinks,
+    private readonly verifier: BulkVerifier,
     private readonly batchSize = 512,
     private readonly onLinks?: (n: number) => void,
     /** batches verified at once: the workers verify while this thread parses and applies */
     private readonly depth = 3,
+    /** created_at bounds (the run's clock); absent: no time check */
+    private readonly window?: TimeWindow,
+    private readonly signal?: AbortSignal,
   ) {}
 
   async push(entry: FeedEntry): Promise<void> {
@@ -157,7 +163,7 @@ export class LinkStreamAuditor {
         try {
           // prev comes from the item, else its signed payload, else (legacy) the previous link.
           e.link = linksFromProofchainItems([raw], state.lastSignature)[0]!;
-          e.verify = items.push({ avatar: state.key, link: e.link }) - 1;
+          e.verify = items.push({ avatar: state.key, link: e.link, allowLegacy: true }) - 1;
         } catch (err) {
           if (!(err instanceof ProofError)) throw err;
           e.error = { code: err.code, message: err.message };
@@ -169,7 +175,7 @@ export class LinkStreamAuditor {
     }
     // Pass 2: signatures, possibly in parallel elsewhere. Awaited in order by applyOldest; the
     // no-op handler only keeps an early rejection from counting as unhandled meanwhile.
-    const outcomes = items.length > 0 ? this.verify(items) : Promise.resolve([]);
+    const outcomes = items.length > 0 ? this.verifier.verifyLinks(items, this.signal) : Promise.resolve([]);
     outcomes.catch(() => undefined);
     this.inflight.push({ entries, outcomes });
   }
@@ -195,7 +201,7 @@ export class LinkStreamAuditor {
     }
   }
 
-  private apply(e: Entry, outcome: VerifyOutcome | null): void {
+  private apply(e: Entry, outcome: VerifyResult | null): void {
     const s = e.state;
     const sets = (s.sets ??= { signatures: new Set(), uuids: new Set(), rejected: new Set() });
     this.summary.links++;
@@ -214,23 +220,18 @@ export class LinkStreamAuditor {
     };
     if (e.error || !e.link) return problem(e.error?.code ?? 'BAD_REQUEST', e.error?.message ?? 'unreadable link');
     const link = e.link;
-    if (link.prev !== null && sets.rejected.has(prevKey(link.prev))) {
-      return problem('BROKEN_ANCESTOR', 'link hangs off a link that failed verification');
-    }
     const view: ChainView = {
       head: s.head,
       hasSignature: (k) => sets.signatures.has(k),
       hasUuid: (u) => sets.uuids.has(u),
+      isRejected: (k) => sets.rejected.has(k),
+      ...(this.window ? { window: this.window } : {}),
     };
-    try {
-      checkAppend(view, link);
-    } catch (err) {
-      if (!(err instanceof ProofError)) throw err;
-      return problem(err.code, err.message);
-    }
-    if (!outcome || !outcome.ok) return problem(outcome?.code ?? 'INTERNAL', outcome && !outcome.ok ? outcome.message : 'not verified');
-    s.head = outcome.link.signature;
-    sets.signatures.add(prevKey(outcome.link.signature));
+    const own: VerifyResult = outcome ?? { ok: false, code: 'INTERNAL', message: 'not verified' };
+    const verdict = judgeLink(view, link, own);
+    if (!verdict.ok) return problem(verdict.code, verdict.message);
+    s.head = verdict.link.signature;
+    sets.signatures.add(prevKey(verdict.link.signature));
     if (link.uuid !== '') sets.uuids.add(link.uuid);
     this.summary.verified++;
   }

@@ -40,9 +40,23 @@ export class PermanentFailure extends Error {
     readonly code: InvalidCode,
     message: string,
     readonly evidence: Evidence | null = null,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'PermanentFailure';
+  }
+}
+
+/**
+ * A guard refused to contact a host the link's own data points at: an origin outside the
+ * platform's configured ones (http.ts) or an address that is not public (ssrf.ts). Checkers
+ * build URLs from configured bases, so only attacker input leads here: the binding is invalid
+ * (HOST_FORBIDDEN), never "try again later".
+ */
+export class GuardRefused extends PermanentFailure {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('HOST_FORBIDDEN', message, null, options);
+    this.name = 'GuardRefused';
   }
 }
 

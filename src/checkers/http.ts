@@ -10,8 +10,10 @@
 import PQueue from 'p-queue';
 import { request, type Dispatcher } from 'undici';
 import type { RateLimit } from './config.js';
+import { BodyTooLarge, readCapped } from '../util/body.js';
+import { parseRetryAfter } from '../util/retry.js';
 import { RequestWindow } from './ratelimit.js';
-import { CheckCancelled, TransientFailure } from './failures.js';
+import { CheckCancelled, GuardRefused, TransientFailure } from './failures.js';
 
 export interface HttpResponse {
   status: number;
@@ -71,7 +73,7 @@ export class PlatformHttp {
 
   async request(url: string, req: HttpRequest): Promise<HttpResponse> {
     const u = new URL(url);
-    if (!this.opts.allowed(u)) throw new Error(`${this.platform} checker refused to contact ${u.origin}`);
+    if (!this.opts.allowed(u)) throw new GuardRefused(`${this.platform} checker refused to contact ${u.origin} (not a configured origin)`);
     const gateKey = req.gateKey ?? '';
     if (gateKey !== '') {
       const wait = this.gatedFor(gateKey);
@@ -118,9 +120,9 @@ export class PlatformHttp {
     }
     let text: string;
     try {
-      text = await readCapped(res.body, this.opts.maxBodyBytes);
+      text = (await readCapped(res.body, this.opts.maxBodyBytes, header({ headers: res.headers }, 'content-length'))).toString('utf8');
     } catch (err) {
-      if (err instanceof TransientFailure) throw err;
+      if (err instanceof BodyTooLarge) throw new TransientFailure('BAD_RESPONSE', `response larger than ${this.opts.maxBodyBytes} bytes`, undefined, { cause: err });
       throw this.classify(err, req.signal, timeout);
     }
     const out: HttpResponse = { status: res.statusCode, headers: res.headers, text, url: u.toString() };
@@ -147,12 +149,7 @@ export class PlatformHttp {
   /** Retry-After (seconds or HTTP date), else the platforms' reset headers (epoch seconds), clamped. */
   private retryAfterMs(res: HttpResponse): number {
     const now = Date.now();
-    let ms: number | undefined;
-    const ra = header(res, 'retry-after');
-    if (ra !== undefined) {
-      if (/^\d+(\.\d+)?$/.test(ra.trim())) ms = Number(ra) * 1000;
-      else if (!Number.isNaN(Date.parse(ra))) ms = Date.parse(ra) - now;
-    }
+    let ms = parseRetryAfter(header(res, 'retry-after'), now);
     if (ms === undefined) {
       const reset = header(res, 'x-rate-limit-reset') ?? header(res, 'x-ratelimit-reset');
       if (reset !== undefined && /^\d{9,11}$/.test(reset.trim())) ms = Number(reset) * 1000 - now;
@@ -187,20 +184,6 @@ export class PlatformHttp {
 export function header(res: Pick<HttpResponse, 'headers'>, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      body.destroy();
-      throw new TransientFailure('BAD_RESPONSE', `response larger than ${max} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** JSON body or a transient BAD_RESPONSE (a proxy's HTML error page is not a verdict). */

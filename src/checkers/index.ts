@@ -90,7 +90,13 @@ export function checkersComponent(deps: CheckersDeps): CheckersComponent {
       if (atSubmit?.evidence) checks.writeEvidence(ev.bindingId, ev.linkId, atSubmit.evidence as Evidence, 'valid');
     },
     api: {
-      ...(cfg.verifyOnSubmit ? { submitCheck: (args) => submit.check(args) } : {}),
+      ...(cfg.verifyOnSubmit
+        ? {
+            submitCheck: (args) => submit.check(args),
+            // A create sent without extra.signature (Next.ID's SDK): take it from the post, like Next.ID.
+            signatureFromPost: (args) => submit.fromPost(args),
+          }
+        : {}),
       proofsRead(ids) {
         for (const id of ids) {
           if (hints.size >= MAX_HINTS) break;

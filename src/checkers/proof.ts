@@ -23,11 +23,13 @@ export function findLabelledLine(text: string, label: string): string | null {
 
 /**
  * Verify `signature` (as found in the post) over the link's payload with the avatar key, using
- * the core verifier. Any decoding or recovery failure is a permanent SIGNATURE_MISMATCH.
+ * the core verifier. Any decoding or recovery failure is a permanent SIGNATURE_MISMATCH. Returns
+ * the signature as found, so a submission without `extra.signature` can take it from the post.
  */
-export function verifyFoundSignature(target: CheckTarget, signature: string, backend: RecoveryBackend, ev: Evidence | null): void {
+export function verifyFoundSignature(target: CheckTarget, signature: string, backend: RecoveryBackend, ev: Evidence | null): string {
   try {
     verifyLink(target.avatar, { ...target.link, signature }, { backend, allowLegacy: true });
+    return signature;
   } catch (err) {
     if (isProofError(err)) {
       throw new PermanentFailure('SIGNATURE_MISMATCH', `the signature in the proof does not verify over this link's payload (${err.code}: ${err.message})`, ev);
@@ -47,15 +49,14 @@ export function checkTextPost(
   backend: RecoveryBackend,
   post: { text: string; label: string; accountId: string; what: string },
   ev: Evidence,
-): { altId: string | undefined; evidence: Evidence } {
+): { altId: string | undefined; evidence: Evidence; signature: string } {
   if (target.altId && post.accountId !== '' && target.altId !== post.accountId) {
     throw new PermanentFailure('AUTHOR_MISMATCH', `${target.link.identity} is now account ${post.accountId}, the binding was made by account ${target.altId}`, ev);
   }
   const sig = findLabelledLine(post.text, post.label);
   if (sig === null) throw new PermanentFailure('SIGNATURE_MISSING', `${post.what} has no "${post.label}:" line`, ev);
   checkMiscLine(target, post.text, ev);
-  verifyFoundSignature(target, sig, backend, ev);
-  return { altId: post.accountId || undefined, evidence: ev };
+  return { altId: post.accountId || undefined, evidence: ev, signature: verifyFoundSignature(target, sig, backend, ev) };
 }
 
 /** The payload the link signed (the stored one; rebuilt for links that do not carry it). */
@@ -101,7 +102,7 @@ export function decodeEntities(s: string): string {
  * sign_payload, signature. `sign_payload` must equal this link's payload, so an older proof
  * file (an earlier link's, still carrying a valid signature) cannot be replayed.
  */
-export function checkJsonProofFile(target: CheckTarget, content: string, usernameKey: string, backend: RecoveryBackend, ev: Evidence): void {
+export function checkJsonProofFile(target: CheckTarget, content: string, usernameKey: string, backend: RecoveryBackend, ev: Evidence): string {
   let doc: unknown;
   try {
     doc = JSON.parse(content);
@@ -124,5 +125,5 @@ export function checkJsonProofFile(target: CheckTarget, content: string, usernam
   }
   const signature = doc['signature'];
   if (typeof signature !== 'string' || signature === '') throw new PermanentFailure('SIGNATURE_MISSING', 'the proof file has no signature', ev);
-  verifyFoundSignature(target, signature, backend, ev);
+  return verifyFoundSignature(target, signature, backend, ev);
 }

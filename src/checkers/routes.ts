@@ -106,7 +106,7 @@ export function checkerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     try {
       result = await deps.runner.run(due.target, { signal: clientGone(reply), priority: 5 });
     } catch (err) {
-      if (err instanceof CheckCancelled) throw new ProofError('UNAVAILABLE', 'request cancelled');
+      if (err instanceof CheckCancelled) throw new ProofError('UNAVAILABLE', 'request cancelled', { cause: err });
       throw err;
     }
     if (!(result.kind === 'transient' && result.code === 'DISABLED')) deps.checks.apply(due, result, deps.now(), deps.scheduler.policy);

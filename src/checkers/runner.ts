@@ -1,6 +1,6 @@
 /**
  * Builds one checker + one rate-limited PlatformHttp per platform from config, and runs a
- * check to a CheckResult. Anything unexpected (a bug, a refused URL) is transient: only a
+ * check to a CheckResult. Anything unexpected (a bug) is transient: only a
  * checker's explicit PermanentFailure can make a binding invalid.
  */
 import type { RecoveryBackend } from '../core/index.js';
@@ -79,7 +79,7 @@ export class CheckRunner {
     try {
       checker.validate(target);
       const r = await checker.check(target, { signal: opts.signal, http, backend: this.deps.backend, now: this.now, priority: opts.priority ?? 0 });
-      return { kind: 'valid', ...(r.altId ? { altId: r.altId } : {}), evidence: r.evidence };
+      return { kind: 'valid', ...(r.altId ? { altId: r.altId } : {}), evidence: r.evidence, ...(r.signature ? { signature: r.signature } : {}) };
     } catch (err) {
       if (err instanceof CheckCancelled || opts.signal.aborted) throw new CheckCancelled();
       if (err instanceof PermanentFailure) return { kind: 'invalid', code: err.code, reason: err.message, evidence: err.evidence };

@@ -6,6 +6,7 @@
  * re-checking everything. The platform's PlatformHttp enforces the request rate.
  */
 import { setMaxListeners } from 'node:events';
+import { retryDelayMs, type RetryPolicy } from '../util/retry.js';
 import { CHECKER_PLATFORMS, type CheckersConfig } from './config.js';
 import type { BindingStatus } from '../store/bindings.js';
 import type { CheckStore, VerdictPolicy } from './check-store.js';
@@ -21,14 +22,23 @@ export interface SchedulerLog {
   debug?(obj: object, msg: string): void;
 }
 
+/**
+ * A binding's retries after transient failures, as the one retry policy: never given up (the
+ * failure streak lives in SQLite and marks the binding stale instead), doubling, capped, with
+ * the interval's jitter, and at least the platform's Retry-After (clamped by the HTTP layer to
+ * maxRetryAfterSeconds already).
+ */
+export function checkerRetryPolicy(cfg: CheckersConfig): RetryPolicy {
+  return { attempts: Infinity, baseMs: cfg.backoffBaseSeconds * 1000, capMs: cfg.backoffMaxSeconds * 1000, factor: 2, jitter: cfg.jitter, maxRetryAfterMs: cfg.maxRetryAfterSeconds * 1000 };
+}
+
 export function verdictPolicy(cfg: CheckersConfig, random: () => number = Math.random): VerdictPolicy {
   const jittered = (s: number) => Math.max(1, Math.round(s * (1 + cfg.jitter * (2 * random() - 1))));
+  const retries = checkerRetryPolicy(cfg);
   return {
     nextAfterVerdict: (now) => now + jittered(cfg.intervalSeconds),
-    nextAfterTransient: (now, streak, retryAfterMs) => {
-      const backoff = Math.min(cfg.backoffMaxSeconds, cfg.backoffBaseSeconds * 2 ** Math.min(streak - 1, 30));
-      return now + Math.max(jittered(backoff), Math.ceil((retryAfterMs ?? 0) / 1000));
-    },
+    // times here are unix seconds
+    nextAfterTransient: (now, streak, retryAfterMs) => now + Math.ceil(retryDelayMs(retries, streak, { random, retryAfterMs }) / 1000),
     staleAfterFailures: cfg.staleAfterFailures,
   };
 }

@@ -6,7 +6,7 @@
 import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent } from 'undici';
-import { PermanentFailure, TransientFailure } from './types.js';
+import { GuardRefused, TransientFailure } from './failures.js';
 
 export interface ResolvedAddress {
   address: string;
@@ -124,7 +124,7 @@ export async function resolvePublic(host: string, opts: GuardOptions): Promise<R
   for (const a of addrs) {
     const kind = classifyAddress(a.address);
     if (kind === 'public' || (kind === 'loopback' && opts.allowLoopback)) continue;
-    throw new PermanentFailure('HOST_FORBIDDEN', `${host} resolves to a ${kind} address (${a.address}); only public hosts are contacted`);
+    throw new GuardRefused(`${host} resolves to a ${kind} address (${a.address}); only public hosts are contacted`);
   }
   return addrs[0]!;
 }

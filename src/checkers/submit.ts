@@ -13,6 +13,8 @@ export interface SubmitOutcome {
   status: 'valid' | 'unchecked';
   alt_id?: string;
   evidence?: Evidence;
+  /** the signature found in the post (and verified over the link's payload) */
+  signature?: string;
 }
 
 export class SubmitChecks {
@@ -25,6 +27,28 @@ export class SubmitChecks {
     if (link.action !== 'create' || isWalletPlatform(link.platform)) return { status: 'valid' };
     // No checker for the platform (or no token configured): accepted unchecked, checked later if one appears.
     if (!this.runner.canCheck(link.platform)) return { status: 'unchecked' };
+    return this.run(avatar, link, signal);
+  }
+
+  /**
+   * A create sent without `extra.signature` (Next.ID's SDK does that for post-based platforms):
+   * fetch the proof post and take the signature from it, as Next.ID does. `link.signature` is ''.
+   * The post's signature is verified over this link's payload here, and again by the caller's
+   * verify path. SIGNATURE_REQUIRED when no checker can fetch the post.
+   */
+  async fromPost({ avatar, link, signal }: { avatar: AvatarKey; link: Link; signal: AbortSignal }): Promise<SubmitOutcome & { signature: string }> {
+    if (link.action !== 'create' || isWalletPlatform(link.platform) || !this.runner.canCheck(link.platform)) {
+      const why = link.action !== 'create' ? 'a delete has no proof post to take it from'
+        : isWalletPlatform(link.platform) ? `${link.platform} bindings are proven by signatures, not posts`
+        : `this proofkeep has no ${link.platform} checker configured to fetch the proof post`;
+      throw new ProofError('SIGNATURE_REQUIRED', `extra.signature is required: ${why}`);
+    }
+    const r = await this.run(avatar, link, signal);
+    if (!r.signature) throw new ProofError('SIGNATURE_REQUIRED', `extra.signature is required: the ${link.platform} checker cannot read a signature from the post`);
+    return { ...r, signature: r.signature };
+  }
+
+  private async run(avatar: AvatarKey, link: Link, signal: AbortSignal): Promise<SubmitOutcome> {
     // A platform that told us to wait longer than we may take: say so now instead of hanging.
     const gated = this.runner.http.get(link.platform)?.gatedFor() ?? 0;
     if (gated > this.timeoutMs) {
@@ -37,7 +61,7 @@ export class SubmitChecks {
     } catch (err) {
       if (err instanceof CheckCancelled) {
         const why = timeout.aborted ? `the proof check did not finish within ${this.timeoutMs} ms` : 'request cancelled';
-        throw new ProofError('UNAVAILABLE', `${why}; try again later`);
+        throw new ProofError('UNAVAILABLE', `${why}; try again later`, { cause: err });
       }
       throw err;
     }
@@ -49,6 +73,6 @@ export class SubmitChecks {
         details: { check_code: r.code },
       });
     }
-    return { status: 'valid', ...(r.altId ? { alt_id: r.altId } : {}), ...(r.evidence ? { evidence: r.evidence } : {}) };
+    return { status: 'valid', ...(r.altId ? { alt_id: r.altId } : {}), ...(r.evidence ? { evidence: r.evidence } : {}), ...(r.signature ? { signature: r.signature } : {}) };
   }
 }

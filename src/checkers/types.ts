@@ -8,11 +8,12 @@ import type { AvatarKey, Link, RecoveryBackend } from '../core/index.js';
 import type { Evidence, InvalidCode, TransientCode } from './failures.js';
 import type { PlatformHttp } from './http.js';
 
-export { CheckCancelled, INVALID_CODES, PermanentFailure, TRANSIENT_CODES, TransientFailure } from './failures.js';
+export { CheckCancelled, GuardRefused, INVALID_CODES, PermanentFailure, TRANSIENT_CODES, TransientFailure } from './failures.js';
 export type { Evidence, InvalidCode, TransientCode } from './failures.js';
 
 export type CheckResult =
-  | { kind: 'valid'; altId?: string; evidence: Evidence | null }
+  /** `signature`: the one found in the post and verified (absent for wallets: no post) */
+  | { kind: 'valid'; altId?: string; evidence: Evidence | null; signature?: string }
   | { kind: 'invalid'; code: InvalidCode; reason: string; evidence: Evidence | null }
   | { kind: 'transient'; code: TransientCode; reason: string; retryAfterMs?: number };
 
@@ -41,5 +42,5 @@ export interface Checker {
   /** shape checks of identity and proof_location (attacker input); throws PermanentFailure */
   validate(target: CheckTarget): void;
   /** fetch and verify; throws PermanentFailure / TransientFailure; returns the valid result */
-  check(target: CheckTarget, ctx: CheckContext): Promise<{ altId?: string; evidence: Evidence | null }>;
+  check(target: CheckTarget, ctx: CheckContext): Promise<{ altId?: string; evidence: Evidence | null; signature?: string }>;
 }

@@ -37,11 +37,21 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const log = createLogger(config.log.level);
   const daemon = await Daemon.start(config, { log });
   io.stdout.write(`proofkeep listening on ${daemon.url}\n`);
+  // The handler stays installed until the process exits. Removing it on the first signal (as
+  // this once did) leaves only the handlers dependencies install through signal-exit (the archive
+  // loads some), and signal-exit re-raises the signal when it finds itself the last listener: the
+  // process then dies by SIGTERM (exit 143) in the middle of the graceful stop.
+  const FORCED: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+  let signalled = false;
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
+      if (signalled) {
+        log.warn({ signal: sig }, 'second signal during shutdown: exiting now');
+        log.flush();
+        process.exit(FORCED[sig] ?? 1);
+      }
+      signalled = true;
       log.info({ signal: sig }, 'shutting down');
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       resolve();
     };
     process.on('SIGINT', onSignal);

@@ -4,12 +4,15 @@
  * problem named once (unknown keys and bad values), then deep-frozen.
  */
 import { readFileSync } from 'node:fs';
+import type { ErrorCode } from '../core/errors.js';
 import { deepFreeze, defaultsTree, isSection, leafOf, leaves, type Leaf, type Section } from './fields.js';
 import { ENV_ALIASES, schema as defaultSchema, type Config } from './schema.js';
 
 export { defaultsOf, leaves } from './fields.js';
 
+/** Every problem found, at once; its code in the one catalogue is BAD_CONFIG. */
 export class ConfigError extends Error {
+  readonly code = 'BAD_CONFIG' satisfies ErrorCode;
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';

@@ -10,6 +10,7 @@ import { mirrorSection } from '../mirror/config.js';
 import { auditSection } from '../audit/config.js';
 import { bool, int, list, oneOf, section, str, type ConfigOf } from './fields.js';
 import { archiveSection } from '../archive/config.js';
+import { limitsSection } from '../api/limits/config.js';
 import { tlogSection } from '../log/config.js';
 import { explorerSection } from '../explorer/config.js';
 
@@ -26,7 +27,15 @@ export const serverSection = section({
   createdAtMaxAgeSeconds: int(86400, 'How old created_at may be on POST /v1/proof (the payload endpoint issues it fresh). 0 = no limit.', 0),
   writeRateLimit: int(600, 'Write requests per minute per client address (429 RATE_LIMITED above); 0 = unlimited.', 0),
   adminToken: str('', 'Bearer token for admin routes; empty disables them.', { secret: true }),
-  trustProxy: bool(false, 'Trust X-Forwarded-For for the client address (only behind your own proxy).'),
+  cors: bool(true, 'Answer CORS for every origin (Access-Control-Allow-Origin: *, OPTIONS preflight), as Next.ID does, so browser apps and extensions can call the API. No credentials are involved.'),
+  trustProxy: list([], 'Addresses or CIDRs of your own reverse proxies (e.g. ["127.0.0.1"] behind a local nginx). Only from these peers is server.proxyHeader believed, read from the right; empty = the TCP peer is the client.'),
+  proxyHeader: oneOf(['x-forwarded-for', 'x-real-ip'], 'x-forwarded-for', 'Header a trusted proxy names the client in (X-Forwarded-For: the proxy appends; X-Real-IP: the proxy sets it).'),
+  bulkImport: oneOf(['auto', 'admin', 'open'], 'auto', 'Who may POST /v1/links: auto = anyone on a loopback listener, the admin token otherwise; admin = always the admin token; open = anyone (a private network).'),
+  maxConnectionsPerClient: int(64, 'Most open connections from one client address (IPv6: one /64); more are closed at once. Trusted proxies are not capped. 0 = unlimited.', 0),
+  headersTimeoutMs: int(10000, 'A client must send its request headers within this many ms (slow-loris).', 100),
+  requestTimeoutMs: int(30000, 'A client must send its whole request (headers and body) within this many ms; 0 = no limit.', 0),
+  keepAliveTimeoutMs: int(5000, 'An idle keep-alive connection is closed after this many ms.', 0),
+  limits: limitsSection,
   shutdownGraceMs: int(10000, 'How long shutdown waits for in-flight requests before closing them.', 0),
 });
 

@@ -1,14 +1,15 @@
 /**
- * Whole-chain verification (SPEC §4): order links by their `prev` pointers (not array order),
- * then verify each link and the chain rule. Used by the auditor, the mirror and bulk import,
- * so that all three reach the same verdicts.
+ * Whole-chain verification (SPEC §4): place links by their `prev` pointers (not array order),
+ * then run every link through the one judge (judge.ts) in that order, the order a mirror or an
+ * import would have received them in. Used by the document auditor, and by bulk import for the
+ * order of a chain document, so that documents, feeds and imports reach the same verdicts.
  */
 import type { ErrorCode } from './errors.js';
-import { ProofError } from './errors.js';
+import { judgeChain, type ChainView, type TimeWindow } from './judge.js';
 import type { AvatarKey } from './keys.js';
 import type { Link } from './link.js';
 import { prevKey } from './signature.js';
-import { verifyLink, type VerifyOptions } from './verify.js';
+import { verifyItem, type VerifyOptions } from './verify.js';
 
 export interface ChainProblem {
   code: ErrorCode;
@@ -24,7 +25,7 @@ export interface ChainProblem {
 export interface ChainResult {
   /** links reachable from the genesis link, in chain order (first child wins at a fork) */
   ordered: Link[];
-  /** the verified prefix of `ordered`, in stored form */
+  /** the links the judge accepted, in judging order and stored form (the chain as stored) */
   verified: Link[];
   problems: ChainProblem[];
 }
@@ -80,32 +81,99 @@ export function orderChain(links: readonly Link[]): { ordered: Link[]; problems:
 }
 
 /**
- * Verify a whole chain. Every link after the first failing one is reported BROKEN_ANCESTOR:
- * it hangs off a link that cannot be trusted, so a mirror quarantines it too.
+ * The order a chain's links are judged in: the placed chain (genesis first, first child wins at
+ * a fork), then the links that could not be placed, in input order except that a link comes
+ * after any link of the input it names as prev (so what hangs off a rejected link is known to
+ * hang off it). Returns input positions.
  */
-export function verifyChain(avatar: AvatarKey, links: readonly Link[], opts: VerifyOptions): ChainResult {
-  const { ordered, problems } = orderChain(links);
-  const verified: Link[] = [];
-  const uuids = new Set<string>();
-  let broken: ChainProblem | null = null;
-  ordered.forEach((link, index) => {
-    const at = (code: ErrorCode, message: string): ChainProblem => ({ code, message, index, uuid: link.uuid, signature: link.signature });
-    if (broken) {
-      problems.push(at('BROKEN_ANCESTOR', `link follows link ${broken.index}, which failed with ${broken.code}`));
-      return;
-    }
-    try {
-      if (link.uuid !== '' && uuids.has(link.uuid)) {
-        throw new ProofError('DUPLICATE_UUID', `uuid ${link.uuid} appears twice in this chain`);
-      }
-      const stored = verifyLink(avatar, link, opts);
-      uuids.add(link.uuid);
-      verified.push(stored);
-    } catch (err) {
-      if (!(err instanceof ProofError)) throw err;
-      broken = at(err.code, err.message);
-      problems.push(broken);
-    }
+export function judgingOrder(links: readonly Link[], ordered: readonly Link[] = orderChain(links).ordered): number[] {
+  const pos = new Map<Link, number[]>();
+  links.forEach((l, i) => {
+    const list = pos.get(l);
+    if (list) list.push(i);
+    else pos.set(l, [i]);
   });
+  const out: number[] = [];
+  const done = new Uint8Array(links.length);
+  for (const l of ordered) {
+    const i = pos.get(l)!.shift()!;
+    done[i] = 1;
+    out.push(i);
+  }
+  if (out.length === links.length) return out;
+  const bySignature = new Map<string, number>();
+  links.forEach((l, i) => {
+    const k = prevKey(l.signature);
+    if (!done[i] && !bySignature.has(k)) bySignature.set(k, i);
+  });
+  for (let i = 0; i < links.length; i++) {
+    if (done[i]) continue;
+    // Walk up through not-yet-emitted parents (iteratively: inputs are attacker-sized), then
+    // emit top-down. `done` also marks the walk, so a cycle ends it.
+    const path: number[] = [];
+    let j: number | undefined = i;
+    while (j !== undefined && !done[j]) {
+      done[j] = 1;
+      path.push(j);
+      const prev: string | null = links[j]!.prev;
+      j = prev === null ? undefined : bySignature.get(prevKey(prev));
+    }
+    for (let k = path.length - 1; k >= 0; k--) out.push(path[k]!);
+  }
+  return out;
+}
+
+export interface VerifyChainOptions extends VerifyOptions {
+  /** created_at bounds (the auditor passes its clock); absent: no time check */
+  window?: TimeWindow;
+}
+
+/**
+ * Verify a whole chain: each link, in judging order, through the judge against the chain built
+ * so far. Whatever hangs off a rejected link is BROKEN_ANCESTOR (a mirror quarantines it too).
+ */
+export function verifyChain(avatar: AvatarKey, links: readonly Link[], opts: VerifyChainOptions): ChainResult {
+  const { ordered } = orderChain(links);
+  const chainIndex = new Map<Link, number>();
+  ordered.forEach((l, i) => chainIndex.set(l, i));
+  const problems: ChainProblem[] = [];
+  const verified: Link[] = [];
+  const signatures = new Set<string>();
+  const uuids = new Set<string>();
+  const rejected = new Set<string>();
+  const view: ChainView = {
+    head: null,
+    hasSignature: (k) => signatures.has(k),
+    hasUuid: (u) => uuids.has(u),
+    isRejected: (k) => rejected.has(k),
+    ...(opts.window ? { window: opts.window } : {}),
+  };
+  const item = { avatar, link: links[0]!, allowLegacy: opts.allowLegacy === true };
+  for (const i of judgingOrder(links, ordered)) {
+    const link = links[i]!;
+    const ci = chainIndex.get(link);
+    const placed = ci !== undefined && ordered[ci] === link;
+    if (placed) chainIndex.delete(link);
+    item.link = link;
+    // The judge's order, with the own verdict (a recovery) only computed when it is needed.
+    const verdict = judgeChain(view, link) ?? verifyItem(item, opts.backend);
+    if (verdict.ok) {
+      view.head = verdict.link.signature;
+      signatures.add(prevKey(verdict.link.signature));
+      if (link.uuid !== '') uuids.add(link.uuid);
+      verified.push(verdict.link);
+      continue;
+    }
+    // '' too: links of the deployed service after an unsigned one carry prev ''.
+    rejected.add(prevKey(link.signature));
+    problems.push({
+      code: verdict.code,
+      message: verdict.message,
+      index: placed ? ci : i,
+      ...(placed ? {} : { unplaced: true }),
+      uuid: link.uuid,
+      signature: link.signature,
+    });
+  }
   return { ordered, verified, problems };
 }

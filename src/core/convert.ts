@@ -49,7 +49,7 @@ export function parseExtra(v: unknown): Record<string, string> {
   return out;
 }
 
-/** A link in chain-document form (SPEC §5); created_at may also be a decimal string. */
+/** A link in chain-document form (protocol: the chain document); created_at may also be a decimal string. */
 export function parseLink(input: unknown): Link {
   if (!isRecord(input)) fail('BAD_REQUEST', 'a link must be a JSON object');
   const prevRaw = input['prev'];
@@ -75,7 +75,7 @@ export function parseLink(input: unknown): Link {
 }
 
 /**
- * Only `wallet_signature` of `extra` means anything (SPEC §3); nothing in `extra` is signed, so
+ * Only `wallet_signature` of `extra` means anything (protocol: signatures); nothing in `extra` is signed, so
  * other keys are dropped rather than relayed, pinned and archived for whoever added them.
  */
 export function signedExtra(extra: Record<string, string>): Record<string, string> {

@@ -1,5 +1,5 @@
 /**
- * The chain document (SPEC §5): deterministic bytes, so the same chain always gives the same
+ * The chain document (protocol: the chain document): deterministic bytes, so the same chain always gives the same
  * CID. Key order is written out explicitly; strings use JSON.stringify's escaping (the Go
  * escapes of the sign payload do not apply here).
  */

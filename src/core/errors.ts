@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'UNKNOWN_ALGORITHM', // a subkey algorithm other than es256 / secp256k1
   'DUPLICATE_SUBKEY', // this avatar already authorized this key for this rp_id (under another name)
   'UNAVAILABLE', // a dependency (platform, gateway) could not be reached
+  'NOT_ACCEPTABLE', // no representation in the format asked for (gateway: a non-json block without format=raw|car)
+  'BAD_CONFIG', // the operator's configuration cannot be used (a bad key or value, a wallet file others can read)
   'INTERNAL',
 ] as const;
 

@@ -8,6 +8,7 @@ export * from './keys.js';
 export * from './crypto.js';
 export * from './link.js';
 export * from './verify.js';
+export * from './judge.js';
 export * from './chain.js';
 export * from './document.js';
 export * from './convert.js';

@@ -1,5 +1,5 @@
 /**
- * The link in chain-document form (SPEC §5) — the one shape the core verifies. API bodies,
+ * The link in chain-document form (protocol: the chain document) — the one shape the core verifies. API bodies,
  * /v1/proofchain items and feed entries are converted to it at the edges (see convert.ts).
  */
 export type Action = 'create' | 'delete';

@@ -1,5 +1,5 @@
 /**
- * The exact bytes an Avatar signs (SPEC §2): a JSON object serialized like Go's
+ * The exact bytes an Avatar signs (protocol: the sign payload): a JSON object serialized like Go's
  * encoding/json — keys in byte order, compact, non-ASCII raw, and `<` `>` `&` U+2028 U+2029
  * escaped. Since the key sets are fixed, the object is written field by field rather than
  * sorted at run time; the order below is the byte order of the key names.

@@ -1,5 +1,5 @@
 /**
- * Platform names and identity normalization (SPEC §2). Identities are attacker-controlled:
+ * Platform names and identity normalization (protocol: the sign payload). Identities are attacker-controlled:
  * they end up in sign payloads, SQL parameters, URLs of checkers (issue 3) and logs, so each
  * known platform gets a strict shape here, before anything else sees them.
  */
@@ -52,7 +52,7 @@ export function isWalletPlatform(platform: string): boolean {
 const FOREIGN_PLATFORM = /^[a-z0-9_]{1,32}$/;
 
 /**
- * Normalize an identity for signing (SPEC §2) and validate its shape. `strict` (our own
+ * Normalize an identity for signing (protocol: the sign payload) and validate its shape. `strict` (our own
  * POST /v1/proof) applies the per-platform shape; otherwise (chains made elsewhere) only the
  * normalization and the generic limits apply, since the deployed service was laxer.
  */

@@ -1,5 +1,5 @@
 /**
- * POST /v1/proof/restore_pubkey (SPEC §9): rebuild the sign payload a link would have had and
+ * POST /v1/proof/restore_pubkey (protocol: subkeys and restore_pubkey): rebuild the sign payload a link would have had and
  * recover who signed it. Two request forms: the link's fields, or (twitter only) the proof
  * post's text with its `Sig:` and `Misc: uuid|created_at|previous` lines. Upstream panics on
  * platforms it cannot build a payload for (unknown ones, and ethereum/solana whose payload

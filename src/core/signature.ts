@@ -1,5 +1,5 @@
 /**
- * Signature wire forms (SPEC §3): base64 (88 chars, padded) or 0x + 130 hex of r‖s‖v with v in
+ * Signature wire forms (protocol: signatures): base64 (88 chars, padded) or 0x + 130 hex of r‖s‖v with v in
  * {0,1,27,28}. The stored (canonical) form is base64 with v normalized to {0,1}; `prev`
  * values are compared in that form, so v=27/28 and v=0/1 spellings of one signature are equal.
  *

@@ -102,3 +102,57 @@ export function verifySubkeySignature(backend: RecoveryBackend, avatar: AvatarKe
   }
   return sig.canonical;
 }
+
+/** A stored subkey record as a feed or query serves it (attacker-controlled when it comes from elsewhere). */
+export interface SubkeyRecordInput {
+  avatar?: unknown;
+  algorithm?: unknown;
+  public_key?: unknown;
+  rp_id?: unknown;
+  name?: unknown;
+  sign_payload?: unknown;
+  signature?: unknown;
+  created_at?: unknown;
+}
+
+export interface VerifiedSubkey {
+  avatar: string;
+  algorithm: SubkeyAlgorithm;
+  public_key: string;
+  rp_id: string;
+  name: string;
+  sign_payload: string;
+  signature: string;
+  created_at: number;
+}
+
+/**
+ * Re-verify a subkey record made elsewhere (mirror, audit) without trusting whoever served it:
+ * its payload must be exactly what upstream's rule builds from the record's own fields (the key
+ * spelling the payload carries must name the record's key), and the Avatar's signature must
+ * verify over it. Returns the record in stored form. UNVERIFIABLE when it carries no signature
+ * (the deployed Next.ID service does not keep one).
+ */
+export function verifySubkeyRecord(backend: RecoveryBackend, rec: SubkeyRecordInput): VerifiedSubkey {
+  const avatar = parsePublicKey(rec.avatar);
+  const algorithm = parseAlgorithm(rec.algorithm);
+  const publicKey = canonicalSubkey(algorithm, rec.public_key);
+  const rpId = checkRpId(rec.rp_id);
+  const name = checkSubkeyName(rec.name);
+  const createdAt = rec.created_at;
+  if (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt) || createdAt < 0) fail('BAD_CREATED_AT', 'created_at must be unix seconds (a number)');
+  if (rec.signature === undefined || rec.signature === null || rec.signature === '') fail('UNVERIFIABLE', 'the record carries no signature: it cannot be verified');
+  if (typeof rec.sign_payload !== 'string' || rec.sign_payload.length > 2048) fail('PAYLOAD_MISMATCH', 'sign_payload is missing or too long');
+  let signed: unknown;
+  try {
+    signed = JSON.parse(rec.sign_payload);
+  } catch {
+    fail('PAYLOAD_MISMATCH', 'sign_payload is not JSON');
+  }
+  const spelled = typeof signed === 'object' && signed !== null ? (signed as Record<string, unknown>)['public_key'] : undefined;
+  if (typeof spelled !== 'string' || canonicalSubkey(algorithm, spelled) !== publicKey) fail('PAYLOAD_MISMATCH', 'sign_payload names another key than the record');
+  const rebuilt = buildSubkeyPayload({ avatar, algorithm, publicKey: spelled, rpId });
+  if (rebuilt !== rec.sign_payload) fail('PAYLOAD_MISMATCH', "sign_payload is not the payload of the record's fields");
+  const signature = verifySubkeySignature(backend, avatar, rebuilt, rec.signature);
+  return { avatar: avatar.id, algorithm, public_key: publicKey, rp_id: rpId, name, sign_payload: rebuilt, signature, created_at: createdAt };
+}

@@ -6,12 +6,17 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58Decode } from './base58.js';
 import { personalSignDigest, type RecoveryBackend } from './crypto.js';
 import { base64ToBytes, bytesEqual, utf8 } from './encoding.js';
-import { fail, ProofError } from './errors.js';
-import { addressOf, type AvatarKey } from './keys.js';
+import { fail, ProofError, type ErrorCode } from './errors.js';
+import { addressOf, parsePublicKey, type AvatarKey } from './keys.js';
 import { ACTIONS, isLegacyLink, UUID_RE, type Link } from './link.js';
 import { buildLegacySignPayload, buildSignPayload } from './payload.js';
 import { isWalletPlatform } from './platforms.js';
-import { decodeSignature, prevKey } from './signature.js';
+import { hasUnsignableCharacters } from './payload.js';
+import { decodeSignature } from './signature.js';
+import type { Rejection } from './judge.js';
+
+/** Platform names a link may carry (enabled platforms are the API's stricter rule). */
+export const PLATFORM_NAME = /^[a-z0-9_]{1,32}$/;
 
 export interface VerifyOptions {
   backend: RecoveryBackend;
@@ -77,6 +82,9 @@ function solanaSigned(address: string, payload: string, signature: string): bool
  */
 export function verifyLink(avatar: AvatarKey, link: Link, opts: VerifyOptions): Link {
   if (!ACTIONS.includes(link.action)) fail('UNKNOWN_ACTION', `unknown action "${String(link.action).slice(0, 20)}"`);
+  // Form (attacker-controlled names): what no platform signs, whatever path the link came by.
+  if (!PLATFORM_NAME.test(link.platform)) fail('UNKNOWN_PLATFORM', `bad platform name "${link.platform.slice(0, 40)}"`);
+  if (link.identity === '' || hasUnsignableCharacters(link.identity)) fail('BAD_IDENTITY', 'identity is empty or has control characters');
   const legacy = isLegacyLink(link) || link.uuid === '';
   if (legacy && !opts.allowLegacy) fail('BAD_UUID', 'uuid is required');
   if (!legacy && !UUID_RE.test(link.uuid)) fail('BAD_UUID', 'uuid must be a lowercase canonical UUID');
@@ -140,25 +148,30 @@ function verifyWalletLink(avatar: AvatarKey, link: Link, payload: string, extra:
   return w.canonical;
 }
 
-/** What the append rule needs to know of an Avatar's existing chain. */
-export interface ChainView {
-  /** stored signature of the last link, or null for an empty chain */
-  head: string | null;
-  /** is this (canonical) signature one of the chain's links? */
-  hasSignature(canonical: string): boolean;
-  hasUuid(uuid: string): boolean;
+/** One link to verify: the one item type of every verifier (inline, pooled, in a page). */
+export interface VerifyItem {
+  /** the Avatar in any key form (attacker-controlled), or an already parsed key */
+  avatar: string | AvatarKey;
+  link: Link;
+  /** accept legacy 4-field links (chains made elsewhere); never for POST /v1/proof */
+  allowLegacy: boolean;
 }
 
-/** The chain rule for one append (SPEC §4). Throws DUPLICATE_UUID, FORK or PREV_MISMATCH. */
-export function checkAppend(view: ChainView, link: Pick<Link, 'prev' | 'uuid'>): void {
-  if (link.uuid !== '' && view.hasUuid(link.uuid)) fail('DUPLICATE_UUID', `uuid ${link.uuid} was already used by this avatar`);
-  if (view.head === null) {
-    if (link.prev !== null) fail('PREV_MISMATCH', 'first link of an avatar must have prev = null');
-    return;
+/** A link's own verdict: the stored form, or the code of its first failure. */
+export type VerifyResult = { ok: true; link: Link } | Rejection;
+
+/**
+ * Verify one item; never throws. A ProofError is the link's verdict; anything else is a defect
+ * of ours, reported as INTERNAL (the link is rejected, the batch goes on) — the same on every
+ * thread, so pooled and inline verdicts are identical by construction.
+ */
+export function verifyItem(item: VerifyItem, backend: RecoveryBackend): VerifyResult {
+  try {
+    const key = typeof item.avatar === 'string' ? parsePublicKey(item.avatar) : item.avatar;
+    return { ok: true, link: verifyLink(key, item.link, { backend, allowLegacy: item.allowLegacy }) };
+  } catch (err) {
+    if (err instanceof ProofError) return { ok: false, code: err.code, message: err.message };
+    const code: ErrorCode = 'INTERNAL';
+    return { ok: false, code, message: `link could not be verified: ${(err as Error)?.message ?? String(err)}` };
   }
-  if (link.prev === null) fail('FORK', 'avatar already has a first link (prev = null)');
-  const key = prevKey(link.prev);
-  if (key === prevKey(view.head)) return;
-  if (view.hasSignature(key)) fail('FORK', 'prev points at a link that already has a successor');
-  fail('PREV_MISMATCH', 'prev does not match the avatar\'s last link');
 }

@@ -106,12 +106,3 @@ export function loadNativeKeyDecompressor(): (compressed: Uint8Array) => Uint8Ar
     }
   };
 }
-
-/** The libsecp256k1 backend, or the load error (for `auto` selection and health reports). */
-export function tryNativeBackend(): { backend: RecoveryBackend } | { error: Error } {
-  try {
-    return { backend: loadNativeBackend() };
-  } catch (err) {
-    return { error: err instanceof Error ? err : new Error(String(err)) };
-  }
-}

@@ -1,5 +1,5 @@
 /**
- * Bulk link verification on every core (issue 5): a pool of worker_threads running the one
+ * Bulk link verification on every core: a pool of worker_threads running the one
  * verifier of src/core. Results come back in input order and equal what `verifyItem` gives on
  * the calling thread — the pool only decides *where* a link is verified, never *how*.
  *
@@ -11,14 +11,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { RecoveryBackend } from '../core/index.js';
+import { verifyItem, type RecoveryBackend, type VerifyItem, type VerifyResult } from '../core/index.js';
 import type { BackendMode } from './config.js';
 import { workerCount } from './config.js';
-import { toWire, verifyItem, type VerifyItem, type VerifyResult } from './item.js';
 import { selectBackend, type BackendLog, type SelectedBackend } from './select.js';
+import { toWire, verifyInline, type BulkVerifier } from './verifier.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 
-export type { VerifyItem, VerifyResult } from './item.js';
+export type { VerifyItem, VerifyResult } from '../core/index.js';
 
 export interface PoolOptions {
   mode: BackendMode;
@@ -31,6 +31,8 @@ export interface PoolOptions {
   log?: BackendLog;
   /** how long start() waits for workers to load (default 30 s) */
   startTimeoutMs?: number;
+  /** the mode each new worker is started with (default: `mode`); a test seam for failing workers */
+  workerMode?: () => BackendMode;
 }
 
 interface Batch {
@@ -56,8 +58,13 @@ interface Slot {
 }
 
 const MAX_INFLIGHT = 2;
-/** Inline batches on a pool-less setup yield to the event loop every this many links. */
-const INLINE_SLICE = 64;
+/**
+ * Attempts to replace a dead worker. A worker that fails to start (its backend self-test, a
+ * load error) is replaced once more; when that fails too its place is retired — the pool runs
+ * one worker smaller, and with none left it verifies on the calling thread — never a slot that
+ * stays empty while chunks wait for it.
+ */
+const REPLACE_ATTEMPTS = 2;
 
 /** URL of tsx's ESM register API (the `import` condition of `tsx/esm/api`; the CJS one fails here). */
 function tsxEsmApi(): string {
@@ -87,9 +94,9 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
   };
 }
 
-/** Implements BulkVerifier (src/crypto/verifier.ts), the interface the API, mirror and auditor use. */
-export class VerifyPool {
-  private readonly opts: Required<Omit<PoolOptions, 'log'>> & { log?: BackendLog };
+/** The pooled implementation of the one verify contract (src/crypto/verifier.ts). */
+export class VerifyPool implements BulkVerifier {
+  private readonly opts: Required<Omit<PoolOptions, 'log' | 'workerMode'>> & { log?: BackendLog; workerMode?: () => BackendMode };
   private readonly size: number;
   private selected: SelectedBackend | null = null;
   private slots: Slot[] = [];
@@ -98,6 +105,7 @@ export class VerifyPool {
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
   private verified = 0;
   private restarts = 0;
+  private retired = 0;
   private singles: Array<{ item: VerifyItem; resolve(r: VerifyResult): void; reject(err: unknown): void }> = [];
   private workerBackends = new Set<string>();
 
@@ -164,6 +172,7 @@ export class VerifyPool {
       queuedChunks: this.queue.length,
       verified: this.verified,
       workerRestarts: this.restarts,
+      workersRetired: this.retired,
     };
   }
 
@@ -183,7 +192,7 @@ export class VerifyPool {
   verifyOne(item: VerifyItem, signal?: AbortSignal): Promise<VerifyResult> {
     if (this.state !== 'running') return Promise.reject(new Error(`verify pool is not running (${this.state})`));
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.size === 0) return this.inline([item]).then((r) => r[0]!);
+    if (this.size === 0 || this.retired >= this.size) return this.inline([item]).then((r) => r[0]!);
     return new Promise<VerifyResult>((resolve, reject) => {
       this.singles.push({ item, resolve, reject });
       if (this.singles.length === 1) setImmediate(() => this.flushSingles());
@@ -208,7 +217,8 @@ export class VerifyPool {
     if (this.state !== 'running') return Promise.reject(new Error(`verify pool is not running (${this.state})`));
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (items.length === 0) return Promise.resolve([]);
-    if (this.size === 0 || (allowInline && items.length < this.opts.inlineBelow)) return this.inline(items, signal);
+    const noWorkers = this.size === 0 || this.retired >= this.size;
+    if (noWorkers || (allowInline && items.length < this.opts.inlineBelow)) return this.inline(items, signal);
 
     return new Promise<VerifyResult[]>((resolve, reject) => {
       const onAbort = () => this.fail(batch, signal!.reason);
@@ -236,26 +246,27 @@ export class VerifyPool {
 
   /** Calling-thread verification, in slices so a big batch does not stall the event loop. */
   private async inline(items: readonly VerifyItem[], signal?: AbortSignal): Promise<VerifyResult[]> {
-    const backend = this.selected!.backend;
-    const out: VerifyResult[] = [];
-    for (let i = 0; i < items.length; i += INLINE_SLICE) {
-      if (i > 0) await new Promise<void>((r) => setImmediate(r));
-      if (signal?.aborted) throw signal.reason;
-      if (this.state !== 'running') throw new Error('verify pool stopped');
-      const end = Math.min(items.length, i + INLINE_SLICE);
-      for (let j = i; j < end; j++) out.push(verifyItem(items[j]!, backend));
-    }
+    const out = await verifyInline(this.selected!.backend, items, signal, () => this.state === 'running');
     this.verified += items.length;
     return out;
   }
 
   private spawn(): Promise<void> {
     const { entry, eval: isEval } = workerEntry();
-    const worker = new Worker(entry, { eval: isEval, workerData: { mode: this.opts.mode } satisfies WorkerInit });
+    const mode = this.opts.workerMode?.() ?? this.opts.mode;
+    const worker = new Worker(entry, { eval: isEval, workerData: { mode } satisfies WorkerInit });
     const slot: Slot = { worker, ready: false, inflight: new Map() };
     this.slots.push(slot);
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`verify worker did not start within ${this.opts.startTimeoutMs} ms`)), this.opts.startTimeoutMs);
+      // Before `ready`, any failure takes the slot out at once (it never holds a chunk).
+      const failStart = (err: Error) => {
+        clearTimeout(timer);
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
+        void worker.terminate().catch(() => undefined);
+        reject(err);
+      };
+      const timer = setTimeout(() => failStart(new Error(`verify worker did not start within ${this.opts.startTimeoutMs} ms`)), this.opts.startTimeoutMs);
       timer.unref();
       worker.on('message', (msg: FromWorker) => {
         if (msg.type === 'results') return this.complete(slot, msg.id, msg.results);
@@ -274,20 +285,14 @@ export class VerifyPool {
           this.dispatch();
           return;
         }
-        clearTimeout(timer);
-        reject(new Error(`verify worker failed to start: ${msg.message}`));
+        failStart(new Error(`verify worker failed to start: ${msg.message}`));
       });
       // A message that cannot be deserialized leaves its chunk unanswered: treat as a lost worker.
       worker.on('messageerror', (err) => this.lost(slot, err));
-      worker.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-        this.lost(slot, err);
-      });
+      worker.on('error', (err) => (slot.ready ? this.lost(slot, err) : failStart(err)));
       worker.on('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`verify worker exited with code ${code} before it was ready`));
-        this.lost(slot, new Error(`verify worker exited with code ${code}`));
+        if (!slot.ready) failStart(new Error(`verify worker exited with code ${code} before it was ready`));
+        else this.lost(slot, new Error(`verify worker exited with code ${code}`));
       });
     });
   }
@@ -303,11 +308,33 @@ export class VerifyPool {
     if (this.state !== 'running') return;
     this.restarts++;
     this.opts.log?.warn({ err: err.message, restarts: this.restarts }, 'verify worker died; starting a replacement');
-    this.spawn().catch((e: unknown) => this.opts.log?.warn({ err: (e as Error)?.message }, 'verify worker replacement failed'));
+    this.replace(1);
+  }
+
+  /** Start a replacement worker; retire the place when `REPLACE_ATTEMPTS` starts failed. */
+  private replace(attempt: number): void {
+    this.spawn().catch((e: unknown) => {
+      if (this.state !== 'running') return;
+      const reason = (e as Error)?.message ?? String(e);
+      if (attempt < REPLACE_ATTEMPTS) {
+        this.opts.log?.warn({ err: reason, attempt }, 'verify worker replacement failed; trying again');
+        this.replace(attempt + 1);
+        return;
+      }
+      this.retired++;
+      this.opts.log?.warn({ err: reason, retired: this.retired, workers: this.slots.length }, 'verify worker replacement failed again: retiring its place');
+      this.dispatch();
+    });
   }
 
   /** Send queued chunks, each to the ready worker with the fewest chunks in flight. */
   private dispatch(): void {
+    if (this.slots.length === 0 && this.retired >= this.size && this.queue.length > 0) {
+      // Every worker place retired: what is queued is verified here rather than never.
+      const backend = this.selected!.backend;
+      for (const chunk of this.queue.splice(0)) if (!chunk.batch.done) this.deliver(chunk, chunk.items.map((it) => verifyItem(it, backend)));
+      return;
+    }
     while (this.queue.length > 0) {
       let slot: Slot | null = null;
       for (const s of this.slots) {
@@ -355,11 +382,4 @@ export class VerifyPool {
     batch.reject(err);
     this.queue = this.queue.filter((c) => c.batch !== batch);
   }
-}
-
-/** Build and start a pool from the `crypto` config section. */
-export async function startVerifyPool(config: { backend: BackendMode; workers: number }, log?: BackendLog): Promise<VerifyPool> {
-  const pool = new VerifyPool({ mode: config.backend, workers: config.workers, log });
-  await pool.start();
-  return pool;
 }

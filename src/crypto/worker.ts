@@ -4,9 +4,8 @@
  * verifyItem never throws for them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RecoveryBackend } from '../core/index.js';
+import { verifyItem, type RecoveryBackend, type VerifyItem, type VerifyResult } from '../core/index.js';
 import type { BackendMode } from './config.js';
-import { verifyItem, type VerifyItem } from './item.js';
 import { selectBackend } from './select.js';
 
 export interface WorkerInit {
@@ -16,7 +15,7 @@ export type ToWorker = { id: number; items: VerifyItem[] };
 export type FromWorker =
   | { type: 'ready'; backend: string; keccak: string; fallbackReason?: string }
   | { type: 'failed'; message: string }
-  | { type: 'results'; id: number; results: ReturnType<typeof verifyItem>[] };
+  | { type: 'results'; id: number; results: VerifyResult[] };
 
 const port = parentPort;
 if (!port) throw new Error('src/crypto/worker is a worker_threads entry point');

@@ -1,9 +1,10 @@
 /**
  * Follows an upstream ProofService's `GET /v1/proofchain/changes?last_id=&count=` feed from a
- * persisted cursor. The upstream is never trusted: every link is verified here (core
- * `verifyLink` through the worker pool) and appended through the store's one append path,
- * which applies the chain rule (`checkAppend`) against the head inside its transaction.
- * Whatever fails is quarantined with the raw upstream JSON and its code; the mirror goes on.
+ * persisted cursor. The upstream is never trusted: every link's own verification runs in the
+ * worker pool, then every link goes to the store's one append path, where the core's one judge
+ * decides it in order inside the transaction (against the head, the page's rejected links and
+ * the quarantine: what hangs off a quarantined link is BROKEN_ANCESTOR). Whatever is rejected is
+ * quarantined with the raw upstream JSON and its code; the mirror goes on.
  *
  * Crash safety: a page's links are appended (durable group commit) before the page's faults and
  * the new cursor are committed together. A crash in between replays the page on restart:
@@ -11,25 +12,31 @@
  * nothing is stored twice.
  */
 import type { Logger } from 'pino';
-import type { BulkVerifier, VerifyResult } from '../crypto/verifier.js';
+import type { BulkVerifier } from '../crypto/verifier.js';
 import { fetchJson, joinUrl, type FetchPolicy } from '../audit/http.js';
 import {
-  hasUnsignableCharacters,
+  DEFAULT_CREATED_AT_SKEW_SECONDS,
   isRecord,
   linksFromProofchainItems,
   parsePublicKey,
   prevKey,
   ProofError,
+  timeWindow,
   type AvatarKey,
   type ErrorCode,
   type Link,
 } from '../core/index.js';
-import type { AppendItem, Store } from '../store/index.js';
+import type { AppendContext, AppendItem, Store } from '../store/index.js';
 import type { MirrorConfig } from './config.js';
 import type { Fault, MirrorState } from './state.js';
+import { retryAfterOf, retryDelayMs, type RetryPolicy } from '../util/retry.js';
+import { sleep } from '../util/sleep.js';
 
-/** Platform names accepted from elsewhere (same rule as bulk import). */
-const PLATFORM_NAME = /^[a-z0-9_]{1,32}$/;
+/** How the follower judges time: the daemon's clock skew, an injectable clock (ms). */
+export interface FollowerClock {
+  skewSeconds?: number;
+  now?: () => number;
+}
 
 interface Entry {
   id: number;
@@ -38,7 +45,6 @@ interface Entry {
   key: AvatarKey | null;
   link: Link | null;
   error: { code: ErrorCode; message: string } | null;
-  verdict?: VerifyResult;
 }
 
 export interface PageResult {
@@ -66,17 +72,13 @@ export interface FollowerStatus {
 
 class UpstreamError extends Error {}
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+/**
+ * The follower's waits after upstream failures, as the one retry policy: never given up,
+ * doubling from backoffBaseMs to backoffMaxMs with jitter, and at least an upstream's
+ * Retry-After (up to backoffMaxMs, so a hostile upstream cannot park the mirror for longer).
+ */
+export function mirrorRetryPolicy(config: Pick<MirrorConfig, 'backoffBaseMs' | 'backoffMaxMs'>): RetryPolicy {
+  return { attempts: Infinity, baseMs: config.backoffBaseMs, capMs: config.backoffMaxMs, factor: 2, jitter: 0.25, maxRetryAfterMs: config.backoffMaxMs };
 }
 
 export class MirrorFollower {
@@ -96,6 +98,7 @@ export class MirrorFollower {
   private loop: Promise<void> | null = null;
   private lastLatestProbe = 0;
   private readonly policy: FetchPolicy;
+  private readonly retries: RetryPolicy;
 
   constructor(
     private readonly store: Pick<Store, 'appendLinks' | 'avatarRow'>,
@@ -103,9 +106,11 @@ export class MirrorFollower {
     private readonly state: MirrorState,
     private readonly config: MirrorConfig,
     private readonly log: Logger,
+    private readonly clock: FollowerClock = {},
   ) {
     // Retries are the loop's own backoff, not the fetch's.
     this.policy = { timeoutMs: config.timeoutMs, retries: 0, retryBaseMs: 0, maxBodyBytes: config.maxPageBytes };
+    this.retries = mirrorRetryPolicy(config);
   }
 
   start(): void {
@@ -121,10 +126,6 @@ export class MirrorFollower {
     this.loop = null;
   }
 
-  private backoff(failures: number): number {
-    const exp = Math.min(this.config.backoffMaxMs, this.config.backoffBaseMs * 2 ** Math.min(failures - 1, 30));
-    return Math.round(exp * (0.75 + Math.random() * 0.25));
-  }
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
@@ -139,7 +140,7 @@ export class MirrorFollower {
         if (signal.aborted) break;
         this.status.failures++;
         this.status.lastError = (err as Error).message;
-        wait = this.backoff(this.status.failures);
+        wait = retryDelayMs(this.retries, this.status.failures, { retryAfterMs: retryAfterOf(err) });
         this.status.nextRetryAt = Date.now() + wait;
         this.log.warn({ err: (err as Error).message, failures: this.status.failures, retryInMs: wait }, 'mirror: upstream sync failed; backing off');
       }
@@ -155,7 +156,7 @@ export class MirrorFollower {
     try {
       res = await fetchJson(url, this.policy, { signal });
     } catch (err) {
-      throw new UpstreamError((err as Error).message);
+      throw new UpstreamError((err as Error).message, { cause: err });
     }
     if (res.status === 404 || !isRecord(res.json) || !Array.isArray(res.json['links'])) {
       throw new UpstreamError(`${url}: not a /v1/proofchain/changes response`);
@@ -206,21 +207,26 @@ export class MirrorFollower {
       if (isRecord(raw) && raw['kind'] !== undefined && raw['kind'] !== 'link') continue;
       entries.push(this.parseEntry(id, raw, lastSig));
     }
-    // Signatures: independent of chain position, so all at once (worker pool).
+    // Own verification: independent of chain position, so all at once (worker pool).
     const toVerify = entries.filter((e) => e.link && e.key);
     const verdicts = await this.verifier.verifyLinks(
-      toVerify.map((e) => ({ avatar: e.key!.id, link: e.link!, allowLegacy: true })),
+      toVerify.map((e) => ({ avatar: e.key!, link: e.link!, allowLegacy: true })),
       signal,
     );
-    toVerify.forEach((e, i) => (e.verdict = verdicts[i]));
 
     const faults: Fault[] = [];
     const pageBad = new Set<string>();
-    const isBad = (avatar: string, sigKey: string) => pageBad.has(`${avatar}\u0000${sigKey}`) || this.state.isQuarantined(avatar, sigKey);
+    const ctx: AppendContext = {
+      window: timeWindow((this.clock.now ?? Date.now)(), this.clock.skewSeconds ?? DEFAULT_CREATED_AT_SKEW_SECONDS),
+      rejected: {
+        has: (avatar, key) => pageBad.has(`${avatar}\u0000${key}`) || this.state.isQuarantined(avatar, key),
+        add: (avatar, key) => void pageBad.add(`${avatar}\u0000${key}`),
+      },
+    };
     const quarantine = (e: Entry, code: ErrorCode, message: string) => {
       const rawSig = e.link ? e.link.signature : isRecord(e.raw) && typeof e.raw['signature'] === 'string' ? e.raw['signature'] : '';
       const sigKey = rawSig === '' ? '' : prevKey(rawSig);
-      pageBad.add(`${e.avatarLabel}\u0000${sigKey}`);
+      ctx.rejected!.add(e.avatarLabel, sigKey);
       faults.push({
         upstreamId: e.id,
         avatar: e.avatarLabel,
@@ -231,34 +237,29 @@ export class MirrorFollower {
         raw: JSON.stringify(e.raw),
       });
     };
-    const hangsOffBad = (e: Entry) => e.link!.prev !== null && isBad(e.avatarLabel, prevKey(e.link!.prev));
 
     const candidates: Entry[] = [];
     const items: AppendItem[] = [];
     for (const e of entries) {
-      if (e.error || !e.link || !e.key) quarantine(e, e.error?.code ?? 'BAD_REQUEST', e.error?.message ?? 'unreadable link');
-      else if (hangsOffBad(e)) quarantine(e, 'BROKEN_ANCESTOR', 'link hangs off a quarantined link');
-      else if (!e.verdict?.ok) quarantine(e, e.verdict ? (e.verdict as { code: ErrorCode }).code : 'INTERNAL', e.verdict ? (e.verdict as { message: string }).message : 'not verified');
-      else {
-        candidates.push(e);
-        items.push({ avatar: e.key, link: e.verdict.link, idempotent: true });
+      if (e.error || !e.link || !e.key) {
+        quarantine(e, e.error?.code ?? 'BAD_REQUEST', e.error?.message ?? 'unreadable link');
+        continue;
       }
+      const v = verdicts[candidates.length]!;
+      candidates.push(e);
+      items.push(v.ok ? { avatar: e.key, link: v.link, idempotent: true } : { avatar: e.key, link: e.link, own: v, idempotent: true });
     }
-    // The store applies them in order inside one transaction: link n is visible to link n+1.
-    const outcomes = items.length > 0 ? await this.store.appendLinks(items) : [];
+    // The store judges them in order inside one transaction: link n is visible to link n+1.
+    const outcomes = items.length > 0 ? await this.store.appendLinks(items, ctx) : [];
     let stored = 0;
     let existed = 0;
     outcomes.forEach((o, i) => {
-      const e = candidates[i]!;
       if (o.ok) {
         if (o.existed) existed++;
         else stored++;
         return;
       }
-      // A link after one that failed the chain rule in this very batch fails PREV_MISMATCH;
-      // what it really is: a descendant of a quarantined link.
-      const code: ErrorCode = o.error.code === 'PREV_MISMATCH' && hangsOffBad(e) ? 'BROKEN_ANCESTOR' : o.error.code;
-      quarantine(e, code, code === 'BROKEN_ANCESTOR' ? 'link hangs off a quarantined link' : o.error.message);
+      quarantine(candidates[i]!, o.error.code, o.error.message);
     });
     this.state.commitPage(faults, maxId);
     this.status.stored += stored;
@@ -278,8 +279,6 @@ export class MirrorFollower {
       const fallback = lastSig.get(e.key.id) ?? this.store.avatarRow(e.key.id)?.head_signature ?? null;
       const link = linksFromProofchainItems([raw], fallback)[0]!;
       lastSig.set(e.key.id, link.signature);
-      if (!PLATFORM_NAME.test(link.platform)) throw new ProofError('UNKNOWN_PLATFORM', `bad platform name "${link.platform.slice(0, 40)}"`);
-      if (link.identity === '' || hasUnsignableCharacters(link.identity)) throw new ProofError('BAD_IDENTITY', 'identity is empty or has control characters');
       e.link = link;
     } catch (err) {
       if (!(err instanceof ProofError)) throw err;

@@ -15,11 +15,13 @@ import type { Db } from '../store/sqlite.js';
 import type { MirrorConfig } from './config.js';
 import { MirrorFollower } from './follower.js';
 import { MirrorState } from './state.js';
+import { buildWitness, type WitnessPart } from './witness-part.js';
 
 export { mirrorSection, type MirrorConfig } from './config.js';
 export { MirrorFollower } from './follower.js';
 export { MirrorState } from './state.js';
 export { mirrorMigration } from './migration.js';
+export { witnessMigration } from './witness-migration.js';
 
 export interface MirrorDeps {
   config: MirrorConfig;
@@ -29,6 +31,12 @@ export interface MirrorDeps {
   store: Pick<Store, 'appendLinks' | 'avatarRow'>;
   verifier: BulkVerifier;
   log: Logger;
+  /** where the witness key is generated when mirror.witnessKeyFile is empty */
+  dataDir: string;
+  /** server.adminToken: guards POST /v1/mirror/alarm/clear */
+  adminToken: string;
+  /** the judge's clock skew for created_at (the daemon's server.createdAtSkewSeconds) */
+  createdAtSkewSeconds?: number;
 }
 
 /** Upstream URL without a trailing slash: one cursor per upstream, however it was spelled. */
@@ -42,7 +50,13 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
   if (config.upstream === '') return null;
   const upstream = normalizeUpstream(config.upstream);
   const state = new MirrorState(deps.db, upstream);
-  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log);
+  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log, { skewSeconds: deps.createdAtSkewSeconds });
+  // With the upstream's verifier key the mirror also witnesses its log; an alarm stops both loops.
+  const witness: WitnessPart | null = config.upstreamVerifierKey === '' ? null : buildWitness({
+    config: { ...config, upstream }, db: deps.db, dataDir: deps.dataDir, adminToken: deps.adminToken, log,
+    onAlarm: () => void follower.stop(),
+    resumeFeed: () => follower.start(),
+  });
   const lagSeconds = (): number | null => {
     const s = follower.status;
     return s.caughtUp ? 0 : s.lastCaughtUpAt === null ? null : Math.round((Date.now() - s.lastCaughtUpAt) / 1000);
@@ -57,10 +71,16 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
     after: ['store', 'crypto'],
     api: { readOnly: true },
     async start() {
+      if (witness?.alarmed()) {
+        log.error({ upstream }, 'mirror: an alarm about the upstream log stands; not following it until the operator clears it (see docs/log.md)');
+        return;
+      }
       follower.start();
+      witness?.start();
       log.info({ upstream, cursor: state.cursor() }, 'mirror: following upstream');
     },
     async stop() {
+      await witness?.stop();
       await follower.stop();
     },
     health() {
@@ -78,6 +98,7 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
         last_error: s.lastError,
         next_retry_at: s.nextRetryAt === null ? null : Math.floor(s.nextRetryAt / 1000),
         faults: state.faultCount(),
+        witness: witness?.health() ?? null,
       };
     },
     metrics(registry: Registry) {
@@ -96,8 +117,13 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
       gauge('proofkeep_mirror_lag_seconds', 'Seconds since the mirror was last caught up with its upstream (0 when caught up; absent before the first catch-up)', lagSeconds);
       gauge('proofkeep_mirror_behind_links', 'Links the upstream has beyond the mirror cursor, when the upstream tells', behind);
       gauge('proofkeep_mirror_quarantined_links', 'Upstream links held in quarantine', () => state.faultCount());
+      if (witness) {
+        gauge('proofkeep_mirror_witness_alarm', '1 while an alarm about the upstream log (fork, root mismatch, failed consistency) stands, else 0', () => (witness.alarmed() ? 1 : 0));
+        gauge('proofkeep_mirror_witness_cosigned_size', 'Tree size of the latest upstream checkpoint this witness cosigned', () => witness.cosignedSize());
+      }
     },
     routes(app: FastifyInstance) {
+      witness?.routes(app);
       app.get<{ Querystring: Record<string, string | undefined> }>('/v1/mirror/faults', async (req) => {
         const last = req.query['last_id'] ?? '0';
         const count = req.query['count'] ?? '100';

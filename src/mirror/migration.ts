@@ -4,7 +4,7 @@ import type { Migration } from '../store/migrate.js';
  * Mirror state (queried by src/mirror/state.ts). `mirror_state` holds the feed cursor per upstream: the id of the last
  * upstream link whose fate (stored or quarantined) is durable. `mirror_faults` is the
  * quarantine: upstream links that failed verification or the chain rule, with the raw upstream
- * JSON and the SPEC code; unique per (upstream, upstream_id) so a replayed page adds nothing.
+ * JSON and the stable code; unique per (upstream, upstream_id) so a replayed page adds nothing.
  * `sig_key` (canonical signature) lets a later link that hangs off a quarantined one be
  * recognised as BROKEN_ANCESTOR.
  */

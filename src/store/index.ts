@@ -6,7 +6,10 @@
  * that commit returns.
  */
 import type { Logger } from 'pino';
-import { checkAppend, ProofError, signatureForms, type AvatarKey, type ChainView, type Link } from '../core/index.js';
+import {
+  judgeChain, prevKey, ProofError, signatureForms,
+  type AvatarKey, type ChainEntry, type ChainView, type Link, type Rejection, type TimeWindow,
+} from '../core/index.js';
 import { Bindings, type InitialBindingState, type ValidityChange } from './bindings.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { Reader } from './read.js';
@@ -21,11 +24,34 @@ export { openDatabase } from './sqlite.js';
 
 export interface AppendItem {
   avatar: AvatarKey;
-  /** verified link in stored form (verifyLink's result) */
+  /** verified link in stored form (verifyLink's result), or the link as received when `own` failed */
   link: Link;
+  /**
+   * The link's own verification failed with this verdict. It still goes through the judge, so
+   * a chain failure (BROKEN_ANCESTOR, DUPLICATE_UUID, FORK, …) wins in the judge's one order;
+   * nothing of it is ever written.
+   */
+  own?: Rejection;
   initial?: InitialBindingState;
   /** an identical stored link is a success (import, mirror) instead of DUPLICATE_UUID */
   idempotent?: boolean;
+}
+
+/** Links an appender has seen rejected, by Avatar and prevKey form of their signature. */
+export interface RejectedLinks {
+  has(avatar: string, key: string): boolean;
+  add(avatar: string, key: string): void;
+}
+
+/**
+ * What the judge sees beyond the store's own state, for one appender (an import request, a
+ * mirror page): its time window, and the links it saw rejected — earlier in the same call or in
+ * its earlier calls — so that what hangs off them is BROKEN_ANCESTOR. The store adds every item
+ * it rejects to `rejected`.
+ */
+export interface AppendContext {
+  window?: TimeWindow;
+  rejected?: RejectedLinks;
 }
 
 export type AppendOutcome = { ok: true; linkId: number; seq: number; existed: boolean } | { ok: false; error: ProofError };
@@ -93,6 +119,7 @@ export interface OpenStoreOptions extends StoreOptions {
 
 interface Pending {
   items: AppendItem[];
+  ctx: AppendContext | undefined;
   resolve: (r: AppendOutcome[]) => void;
   reject: (e: unknown) => void;
 }
@@ -193,11 +220,11 @@ export class Store {
    * item gets its own outcome (a rejected item changes nothing). Rejects only when the commit
    * itself fails (disk full, I/O error): then nothing of the batch was stored.
    */
-  appendLinks(items: AppendItem[]): Promise<AppendOutcome[]> {
+  appendLinks(items: AppendItem[], ctx?: AppendContext): Promise<AppendOutcome[]> {
     if (this.closed) return Promise.reject(new ProofError('UNAVAILABLE', 'store is closed'));
     if (items.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      this.pending.push({ items, resolve, reject });
+      this.pending.push({ items, ctx, resolve, reject });
       if (this.timer === null) {
         this.timer = this.groupCommitMs > 0 ? setTimeout(() => this.flush(), this.groupCommitMs) : setImmediate(() => this.flush());
       }
@@ -210,16 +237,25 @@ export class Store {
     this.pending = [];
     if (batch.length === 0) return;
     const outcomes: AppendOutcome[][] = batch.map(() => []);
-    const applyOne = this.db.transaction((item: AppendItem) => this.applyOne(item));
+    const applyOne = this.db.transaction((item: AppendItem, row: AvatarRow | undefined) => this.applyOne(item, row));
     const started = performance.now();
     try {
       this.db.transaction(() => {
         batch.forEach((p, i) => {
           for (const item of p.items) {
+            // The judge first, before any write: a rejected item needs no savepoint.
+            const row = this.stmts.avatar.get(item.avatar.id);
+            const rejected = this.judge(item, p.ctx, row);
+            if (rejected) {
+              p.ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
+              outcomes[i]!.push({ ok: false, error: new ProofError(rejected.code, rejected.message) });
+              continue;
+            }
             try {
-              outcomes[i]!.push(applyOne(item));
+              outcomes[i]!.push(applyOne(item, row));
             } catch (err) {
               // The nested transaction was a SAVEPOINT: rolled back, the batch goes on.
+              p.ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
               outcomes[i]!.push({ ok: false, error: asProofError(err, this.log) });
             }
           }
@@ -236,15 +272,31 @@ export class Store {
     batch.forEach((p, i) => p.resolve(outcomes[i]!));
   }
 
-  private applyOne(item: AppendItem): AppendOutcome {
+  /**
+   * The one judge (core judgeChain, then the item's own verdict) against the Avatar's state
+   * inside the transaction: earlier items of the batch are visible, so concurrent appends on
+   * one Avatar never both land and a batch is judged exactly as sequential appends would be.
+   */
+  private judge(item: AppendItem, ctx: AppendContext | undefined, row: AvatarRow | undefined): Rejection | null {
+    const { avatar, link } = item;
+    const view: ChainView = this.chainView(row?.id, row?.head_signature ?? null);
+    const rejected = ctx?.rejected;
+    if (rejected) view.isRejected = (key) => rejected.has(avatar.id, key);
+    if (ctx?.window) view.window = ctx.window;
+    if (item.idempotent && row) view.isStored = (e: ChainEntry) => this.stmts.sameLink.get(row.id, e.signature, e.uuid) !== undefined;
+    return judgeChain(view, link) ?? item.own ?? null;
+  }
+
+  /** Write one judged item; `row` is the Avatar as read by the judge in this transaction. */
+  private applyOne(item: AppendItem, judgedRow: AvatarRow | undefined): AppendOutcome {
     const { avatar, link } = item;
     const now = Date.now();
-    let row = this.stmts.avatar.get(avatar.id);
+    let row = judgedRow;
     if (item.idempotent && row) {
+      // judged already: an identical stored link is an idempotent replay
       const same = this.stmts.sameLink.get(row.id, link.signature, link.uuid);
       if (same) return { ok: true, linkId: same.id, seq: same.seq, existed: true };
     }
-    checkAppend(this.chainView(row?.id, row?.head_signature ?? null), link);
     if (!row) {
       this.stmts.insertAvatar.run(avatar.id, avatar.uncompressedHex, link.created_at, now);
       row = this.stmts.avatar.get(avatar.id)!;
@@ -262,7 +314,6 @@ export class Store {
     for (const hook of this.hooks) hook(ev);
     return { ok: true, linkId, seq, existed: false };
   }
-
 
   stats(): { links: number; avatars: number; commits: number; appends: number } {
     return { ...this.read.counts(), ...this.counters };

@@ -24,6 +24,7 @@ export class Reader {
   private readonly s;
   /** search statements by shape (identity counts, platform, order): a bounded set, ~400 at most */
   private readonly search = new Map<string, { total: Database.Statement; page: Database.Statement }>();
+  private altIdsStmt: Database.Statement<[string], { link_id: number; alt_id: string }> | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.s = {
@@ -83,6 +84,16 @@ export class Reader {
 
   changes(lastId: number, count: number): FeedRow[] {
     return this.s.changes.all(lastId, count);
+  }
+
+  /** The alt_id each of these links was made with ('' ones are absent). */
+  altIdsOf(linkIds: readonly number[]): Map<number, string> {
+    if (linkIds.length === 0) return new Map();
+    // Prepared on first use: a store opened with only the early migrations (tests) lacks the table.
+    this.altIdsStmt ??= this.db.prepare<[string], { link_id: number; alt_id: string }>(
+      'SELECT link_id, alt_id FROM link_alt_ids WHERE link_id IN (SELECT value FROM json_each(?))',
+    );
+    return new Map(this.altIdsStmt.all(JSON.stringify(linkIds)).map((r) => [r.link_id, r.alt_id]));
   }
 
   /** Links carrying this uuid, in any Avatar (a uuid is unique per Avatar only), oldest first. */

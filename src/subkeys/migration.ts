@@ -1,7 +1,7 @@
 import type { Migration } from '../store/migrate.js';
 
 /**
- * Subkeys (SPEC §9), owned by src/subkeys. Keys are stored in canonical spelling (avatar: 0x +
+ * Subkeys (protocol: subkeys and restore_pubkey), owned by src/subkeys. Keys are stored in canonical spelling (avatar: 0x +
  * compressed; secp256k1 subkey likewise; es256: 0x + X‖Y), so any spelling finds a record; the
  * exact signed payload and the Avatar's signature are kept so a record can be re-verified by a
  * mirror or an auditor without trusting this index. One record per (avatar, algorithm, key,

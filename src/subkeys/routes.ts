@@ -24,8 +24,12 @@ const fields = { avatar: str, algorithm: str, public_key: str, rp_id: str } as c
 const payloadSchema = { body: { type: 'object', properties: fields } };
 const submitSchema = { body: { type: 'object', properties: { ...fields, name: str, signature: str } } };
 
+/** Upstream's item, plus (additions) the exact signed payload and signature: anyone can re-verify it. */
 export function subkeyItem(r: SubkeyRow) {
-  return { avatar: r.avatar, algorithm: r.algorithm, public_key: r.public_key, name: r.name, rp_id: r.rp_id, created_at: r.created_at };
+  return {
+    avatar: r.avatar, algorithm: r.algorithm, public_key: r.public_key, name: r.name, rp_id: r.rp_id, created_at: r.created_at,
+    sign_payload: r.sign_payload, signature: r.signature,
+  };
 }
 
 export function subkeyRoutes(app: FastifyInstance, deps: SubkeyRouteDeps): void {
@@ -33,7 +37,7 @@ export function subkeyRoutes(app: FastifyInstance, deps: SubkeyRouteDeps): void 
     return { sign_payload: buildSubkeyPayload(parseSubkeyRequest(req.body)) };
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/v1/subkey', { schema: submitSchema, config: { write: true } }, async (req) => {
+  app.post<{ Body: Record<string, unknown> }>('/v1/subkey', { schema: submitSchema, config: { write: true, cost: { recoveries: 1 } } }, async (req) => {
     if (deps.readOnly()) fail('READ_ONLY', 'this proofkeep is a read-only mirror');
     const r = parseSubkeyRequest(req.body);
     const name = checkSubkeyName(req.body['name']);
@@ -45,6 +49,15 @@ export function subkeyRoutes(app: FastifyInstance, deps: SubkeyRouteDeps): void 
       sign_payload: payload, signature, created_at: deps.now(),
     });
     return { sign_payload: payload };
+  });
+
+  // Native: every record in acceptance order, for mirrors (like /v1/proofchain/changes for links).
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/subkey/changes', async (req) => {
+    const last = req.query['last_id'] ?? '0';
+    const count = req.query['count'] ?? '100';
+    if (!/^\d{1,15}$/.test(last)) fail('BAD_REQUEST', 'last_id must be a non-negative integer');
+    if (!/^\d{1,4}$/.test(count) || Number(count) < 1 || Number(count) > 100) fail('BAD_REQUEST', 'count must be 1 to 100');
+    return { subkeys: deps.subkeys.after(Number(last), Number(count)).map((r) => ({ id: r.id, ...subkeyItem(r) })) };
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/subkey', async (req) => {

@@ -58,7 +58,8 @@ describe('bad input on POST /v1/proof', () => {
 
   it('missing fields → 400 BAD_REQUEST', async () => {
     const { body } = await validBody();
-    for (const k of ['action', 'platform', 'identity', 'public_key', 'uuid', 'created_at', 'extra'] as const) {
+    // (no `extra` is SIGNATURE_REQUIRED here: see below)
+    for (const k of ['action', 'platform', 'identity', 'public_key', 'uuid', 'created_at'] as const) {
       const b: Record<string, unknown> = { ...body };
       delete b[k];
       await expectRejected(() => post(`${d.url}/v1/proof`, b), 400, 'BAD_REQUEST');
@@ -73,9 +74,11 @@ describe('bad input on POST /v1/proof', () => {
     await expectRejected(() => post(`${d.url}/v1/proof`, { ...body, extra: { signature: 7 } }), 400, 'BAD_REQUEST');
   });
 
-  it('missing signature → 400 BAD_REQUEST', async () => {
+  it('missing signature (and no checker to take it from the post) → 400 SIGNATURE_REQUIRED', async () => {
     const { body } = await validBody();
-    await expectRejected(() => post(`${d.url}/v1/proof`, { ...body, extra: {} }), 400, 'BAD_REQUEST');
+    await expectRejected(() => post(`${d.url}/v1/proof`, { ...body, extra: {} }), 400, 'SIGNATURE_REQUIRED');
+    const { extra: _drop, ...noExtra } = body as Record<string, unknown>;
+    await expectRejected(() => post(`${d.url}/v1/proof`, noExtra), 400, 'SIGNATURE_REQUIRED');
   });
 
   it('unknown platform → 400 UNKNOWN_PLATFORM; unknown action → 400 UNKNOWN_ACTION', async () => {
@@ -203,6 +206,15 @@ describe('bad input on read routes', () => {
   it('an unknown avatar has an empty proof chain', async () => {
     const r = await json(`${d.url}/v1/proofchain?avatar=${new TestAvatar('nobody').id}`);
     expect(r.body).toEqual({ pagination: { total: 0, per: 40, current: 1, next: 0 }, proof_chain: [] });
+  });
+});
+
+describe('routes that do not exist', () => {
+  it('answer 404 NOT_FOUND through the one error reply', async () => {
+    for (const [method, path] of [['GET', '/v1/nothing-here'], ['POST', '/v1/proof/nope'], ['DELETE', '/healthz']] as const) {
+      const res = await fetch(`${d.url}${path}?q=1`, { method });
+      expect({ status: res.status, body: await res.json() }).toEqual({ status: 404, body: { code: 'NOT_FOUND', message: `no route ${method} ${path}` } });
+    }
   });
 });
 

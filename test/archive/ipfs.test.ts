@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { CarReader } from '@ipld/car';
 import { multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
+import { sha256 } from 'multiformats/hashes/sha2';
 import { base32 } from 'multiformats/bases/base32';
 import { chainDocumentBytes, type Link } from '../../src/core/index.js';
 import { IpfsNode, documentCid } from '../../src/archive/ipfs.js';
@@ -50,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('embedded IPFS node', () => {
-  it('stores the exact document bytes under the SPEC §5 CID and pins them', async () => {
+  it('stores the exact document bytes under the protocol: the chain document CID and pins them', async () => {
     const cid = await a.put(doc1);
     expect(cid.toString()).toMatch(/^bagaaiera/);
     expect(cid.toString()).toBe(expectedCid(doc1));
@@ -150,5 +151,16 @@ describe('trustless gateway GET /ipfs/:cid', () => {
     const cid = await a.put(doc1);
     expect((await fetch(`${base}/ipfs/${cid}?format=zip`)).status).toBe(400);
     void CID;
+  });
+
+  it('answers 406 NOT_ACCEPTABLE (not BAD_REQUEST) for a non-json block asked for without a format', async () => {
+    const bytes = new TextEncoder().encode('raw bytes, not a chain document');
+    const raw = CID.create(1, 0x55, await sha256.digest(bytes));
+    await a.helia.blockstore.put(raw, bytes);
+    await a.pin(raw);
+    const res = await fetch(`${base}/ipfs/${raw}`);
+    expect(res.status).toBe(406);
+    expect(await res.json()).toEqual({ code: 'NOT_ACCEPTABLE', message: 'ask for format=raw or format=car' });
+    expect((await fetch(`${base}/ipfs/${raw}?format=raw`)).status).toBe(200);
   });
 });

@@ -9,14 +9,15 @@ import { chainDocumentBytes, parsePublicKey, ProofError } from '../../src/core/i
 import type { Db, Store } from '../../src/store/index.js';
 import { openAll } from '../helpers/db.js';
 import { errorHandler } from '../../src/api/errors.js';
-import { ArweaveClient, type SignedTx } from '../../src/archive/arweave.js';
+import { ArweaveClient, ArweaveRejected, type SignedTx } from '../../src/archive/arweave.js';
 import { archiveConfig } from '../../src/archive/config.js';
 import { startDevnet, type Devnet } from '../../src/archive/devnet.js';
 import { IpfsNode, documentCid } from '../../src/archive/ipfs.js';
 import { OutboxStore } from '../../src/archive/outbox-store.js';
 import { archiveRoutes } from '../../src/archive/routes.js';
 import { ArchiveWorker } from '../../src/archive/worker.js';
-import { backoffMs } from '../../src/archive/backoff.js';
+import { archiveRetryPolicy } from '../../src/archive/config.js';
+import { retryDelayMs } from '../../src/util/retry.js';
 import { proofkeepTxs, Signer, tag, txData, waitFor } from './helpers.js';
 
 /** The real client, with outages and "crash right after the post" injected on demand. */
@@ -29,7 +30,7 @@ class FlakyClient extends ArweaveClient {
     if (this.refuseNext > 0) {
       this.refuseNext--;
       // what post() throws when a gateway answers 400 to a tx it does not have (expired anchor)
-      throw new ProofError('UNAVAILABLE', 'simulated refusal', { details: { rejected: 400 } });
+      throw new ArweaveRejected(signed.id, 400);
     }
     if (this.failNext > 0) {
       this.failNext--;
@@ -110,7 +111,7 @@ describe('archive outbox', () => {
     expect(jobs(s)).toHaveLength(1);
   });
 
-  it('coalesces a burst into one version: IPFS pinned, Arweave tx with the SPEC tags, data = document', async () => {
+  it('coalesces a burst into one version: IPFS pinned, Arweave tx with the protocol tags, data = document', async () => {
     const s = new Signer('burst');
     await append(s, 5);
     await waitFor('burst drained', () => drained(s));
@@ -235,11 +236,14 @@ describe('archive outbox', () => {
 
 describe('backoff policy', () => {
   it('grows exponentially, is capped and jittered within bounds', () => {
-    const p = { initialMs: 100, maxMs: 1000, multiplier: 2, jitter: 0.5 };
-    expect(backoffMs(p, 0, () => 0.5)).toBe(100);
-    expect(backoffMs(p, 3, () => 0.5)).toBe(800);
-    expect(backoffMs(p, 10, () => 0.5)).toBe(1000);
-    expect(backoffMs(p, 1, () => 0)).toBe(100);
-    expect(backoffMs(p, 1, () => 1)).toBe(300);
+    // the archive's config section mapped to the one retry policy; `attempts` failed runs before
+    const p = archiveRetryPolicy({ initialMs: 100, maxMs: 1000, multiplier: 2, jitter: 0.5 });
+    expect(p.attempts).toBe(Infinity);
+    const backoffMs = (attempts: number, random: () => number) => retryDelayMs(p, attempts + 1, { random });
+    expect(backoffMs(0, () => 0.5)).toBe(100);
+    expect(backoffMs(3, () => 0.5)).toBe(800);
+    expect(backoffMs(10, () => 0.5)).toBe(1000);
+    expect(backoffMs(1, () => 0)).toBe(100);
+    expect(backoffMs(1, () => 1)).toBe(300);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Arweave histories on a real arlocal: versions of one Avatar's chain document linked by
- * `Previous-Tx` tags (SPEC §5). A history where every version extends the previous one is OK;
+ * `Previous-Tx` tags (protocol: the chain document). A history where every version extends the previous one is OK;
  * one where a later version drops or replaces an archived link is HISTORY_REWRITTEN, even
  * though the newest version is on its own a valid chain.
  */

@@ -94,7 +94,7 @@ describe('audit: an Avatar on a ProofService', () => {
     expect(r.rep.problems).toEqual([]);
     expect(r.rep.totals).toEqual({ avatars: 1, links: 45, verified: 45, problems: 0 });
     expect(r.rep.sources[0].notes.pages).toBe(2);
-    expect(svc.requests.filter((q) => q.includes(avatarOf(skDeployed).id)).length).toBe(2);
+    expect(svc.requests.filter((q) => q.startsWith('/v1/proofchain?') && q.includes(avatarOf(skDeployed).id)).length).toBe(2);
     expect(r.code).toBe(0);
   });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { nobleBackend } from '../../src/core/index.js';
 import { AuditReport } from '../../src/audit/report.js';
 import { LinkStreamAuditor } from '../../src/audit/stream.js';
-import { inlineVerifier, type VerifyLinks } from '../../src/audit/verifier.js';
+import { inlineVerifier, type BulkVerifier } from '../../src/crypto/verifier.js';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 
 describe('LinkStreamAuditor with batches in flight', () => {
@@ -22,10 +22,13 @@ describe('LinkStreamAuditor with batches in flight', () => {
     // A verifier that answers later batches first, to prove results are applied in order.
     const inline = inlineVerifier(nobleBackend);
     let calls = 0;
-    const shuffled: VerifyLinks = async (items) => {
-      const delay = 30 - 10 * (calls++ % 3);
-      await new Promise((r) => setTimeout(r, delay));
-      return inline(items);
+    const shuffled: BulkVerifier = {
+      ...inline,
+      async verifyLinks(items) {
+        const delay = 30 - 10 * (calls++ % 3);
+        await new Promise((r) => setTimeout(r, delay));
+        return inline.verifyLinks(items);
+      },
     };
     const report = new AuditReport();
     const summary = report.beginSource('test', 'dump');

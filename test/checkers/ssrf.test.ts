@@ -4,6 +4,7 @@ import { nobleBackend } from '../../src/core/index.js';
 import { PlatformHttp } from '../../src/checkers/http.js';
 import { CheckRunner } from '../../src/checkers/runner.js';
 import { classifyAddress } from '../../src/checkers/ssrf.js';
+import { GuardRefused, PermanentFailure } from '../../src/checkers/types.js';
 import { FakePlatforms } from '../../scripts/lib/fake-platforms.js';
 import { AVATAR, postFor, signedLink, testConfig, testResolver } from './helpers.js';
 
@@ -106,6 +107,12 @@ describe('configured origins only', () => {
     });
     await expect(http.request('http://169.254.169.254/latest/meta-data', { signal: new AbortController().signal })).rejects.toThrow(/refused/);
     await expect(http.request('https://api.twitter.com.evil.example/2/tweets/1', { signal: new AbortController().signal })).rejects.toThrow(/refused/);
+    // a typed, permanent refusal (the binding is invalid), not a plain Error read as "try later"
+    const err = await http.request('https://evil.example/x', { signal: new AbortController().signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GuardRefused);
+    expect(err).toBeInstanceOf(PermanentFailure);
+    expect(err).toMatchObject({ code: 'HOST_FORBIDDEN' });
+    expect(http.sent).toBe(0);
     await http.close();
   });
 });

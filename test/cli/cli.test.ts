@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePublicKey } from '../../src/core/index.js';
@@ -8,6 +9,7 @@ import { TestAvatar } from '../helpers/avatar.js';
 import { exited, runCli, startServe } from '../helpers/cli.js';
 import { json, post } from '../helpers/daemon.js';
 import { loadNextIdVectors } from '../core/helpers.js';
+import { waitFor } from '../archive/helpers.js';
 
 const dirs: string[] = [];
 const temp = () => {
@@ -19,32 +21,85 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * A POST whose headers the daemon has parsed and routed (it answered `100 Continue`, which Node
+ * writes in the same tick it hands the request to fastify) but whose body is held back until
+ * `send()`: a request provably in flight, on a condition rather than a sleep.
+ */
+function heldPost(url: string, body: unknown): { inFlight: Promise<void>; send(): void; response: Promise<{ status: number; body: any }> } {
+  const bytes = Buffer.from(JSON.stringify(body));
+  const req = request(`${url}/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': bytes.length, expect: '100-continue' } });
+  const inFlight = new Promise<void>((resolve) => req.once('continue', () => resolve()));
+  const response = new Promise<{ status: number; body: any }>((resolve, reject) => {
+    req.once('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.once('error', reject);
+  });
+  req.flushHeaders();
+  return { inFlight, send: () => req.end(bytes), response };
+}
+
+async function archiveReady(url: string): Promise<void> {
+  await waitFor('archive ready', async () => ((await json(`${url}/healthz`)).body.archive?.ready === true));
+}
+
 describe('proofkeep serve', () => {
-  it('prints the ready line, serves, and on SIGTERM finishes in-flight requests and closes the database', async () => {
+  // Every default component loaded, the way users run `npm start`: the archive (Helia + the
+  // arlocal devnet) is on and has finished loading before the signal (its dependencies install
+  // signal-exit handlers that once turned SIGTERM into exit 143).
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    it(`on ${sig} with the archive loaded: answers the in-flight request, stops cleanly, exits 0`, async () => {
+      const dir = temp();
+      const { child, url, logs } = await startServe(['--port', '0', '--host', '127.0.0.1', '--data-dir', dir], { PROOFKEEP_SERVER_WRITE_RATE_LIMIT: '0' });
+      try {
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect((await json(`${url}/healthz`)).body.hello).toBe('proof service');
+        await archiveReady(url);
+        const a = new TestAvatar(`cli-inflight-${sig}`);
+        const held = heldPost(url, { links: a.chain(100).map((l) => ({ ...l, avatar: a.id })) });
+        await held.inFlight;
+        child.kill(sig);
+        await waitFor('shutting down logged', () => logs().includes('"shutting down"'));
+        held.send();
+        const res = await held.response;
+        expect(res.status).toBe(200);
+        expect(res.body.accepted).toBe(100);
+        expect(await exited(child)).toBe(0);
+        expect(child.signalCode).toBeNull();
+        expect(logs()).toContain('"proofkeep stopped"');
+      } finally {
+        child.kill('SIGKILL');
+      }
+      // Closed cleanly: the WAL was checkpointed away and every accepted link is in the file.
+      const db = new Database(join(dir, 'proofkeep.sqlite'), { readonly: true });
+      expect(db.prepare('SELECT count(*) AS n FROM links').get()).toEqual({ n: 100 });
+      db.close();
+    }, 240_000);
+  }
+
+  it('a second signal during shutdown forces exit', async () => {
     const dir = temp();
-    const { child, url } = await startServe(['--port', '0', '--host', '127.0.0.1', '--data-dir', dir], { PROOFKEEP_SERVER_WRITE_RATE_LIMIT: '0' });
+    const { child, url, logs } = await startServe(['--port', '0', '--host', '127.0.0.1', '--data-dir', dir], { PROOFKEEP_SERVER_WRITE_RATE_LIMIT: '0', PROOFKEEP_SERVER_SHUTDOWN_GRACE_MS: '600000' });
     try {
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect((await json(`${url}/healthz`)).body.hello).toBe('proof service');
-      const a = new TestAvatar('cli-inflight');
-      // ~100 pure-JS signature recoveries: long enough to be in flight when the signal lands.
-      const links = a.chain(100).map((l) => ({ ...l, avatar: a.id }));
-      const pending = post(`${url}/v1/links`, { links });
-      await new Promise((r) => setTimeout(r, 50));
+      await archiveReady(url);
+      const a = new TestAvatar('cli-forced');
+      // Never sent: the graceful stop would wait for it (up to the ten-minute grace).
+      const held = heldPost(url, { links: a.chain(1).map((l) => ({ ...l, avatar: a.id })) });
+      held.response.catch(() => undefined);
+      await held.inFlight;
       child.kill('SIGTERM');
-      const res = await pending;
-      expect(res.status).toBe(200);
-      expect(res.body.accepted).toBe(100);
-      const code = await exited(child);
-      expect(code).toBe(0);
+      await waitFor('shutting down logged', () => logs().includes('"shutting down"'));
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(143);
+      expect(logs()).toContain('second signal during shutdown');
+      expect(logs()).not.toContain('"proofkeep stopped"');
     } finally {
       child.kill('SIGKILL');
     }
-    // Closed cleanly: the WAL was checkpointed away and every accepted link is in the file.
-    const db = new Database(join(dir, 'proofkeep.sqlite'), { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM links').get()).toEqual({ n: 100 });
-    db.close();
-  });
+  }, 240_000);
 
   it('exits 2 naming an unknown config key or bad flag', async () => {
     const dir = temp();

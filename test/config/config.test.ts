@@ -51,8 +51,8 @@ describe('config', () => {
 
   it('maps env names from the schema and parses their types', () => {
     expect(envName('store.groupCommitMs')).toBe('PROOFKEEP_STORE_GROUP_COMMIT_MS');
-    const c = loadConfig({ env: { PROOFKEEP_STORE_GROUP_COMMIT_MS: '7', PROOFKEEP_SERVER_TRUST_PROXY: 'true', PROOFKEEP_SERVER_PLATFORMS: 'twitter, dns', PROOFKEEP_DATA_DIR: '/tmp/x' } });
-    expect([c.store.groupCommitMs, c.server.trustProxy, c.server.platforms, c.store.dataDir]).toEqual([7, true, ['twitter', 'dns'], '/tmp/x']);
+    const c = loadConfig({ env: { PROOFKEEP_STORE_GROUP_COMMIT_MS: '7', PROOFKEEP_SERVER_TRUST_PROXY: '10.0.0.1, fd00::/8', PROOFKEEP_SERVER_PLATFORMS: 'twitter, dns', PROOFKEEP_DATA_DIR: '/tmp/x' } });
+    expect([c.store.groupCommitMs, c.server.trustProxy, c.server.platforms, c.store.dataDir]).toEqual([7, ['10.0.0.1', 'fd00::/8'], ['twitter', 'dns'], '/tmp/x']);
   });
 
   it('names unknown keys and bad values, all at once', () => {
@@ -82,12 +82,14 @@ describe('config', () => {
 
   it('reports each bad environment value once (not again as "got null")', () => {
     expect(problems(() => loadConfig({ env: { PROOFKEEP_PORT: 'abc' } }))).toEqual(['server.port (from environment) must be a number, got "abc"']);
-    expect(problems(() => loadConfig({ env: { PROOFKEEP_SERVER_TRUST_PROXY: 'maybe', PROOFKEEP_STORE_BUSY_TIMEOUT_MS: '' } }))).toEqual([
-      'server.trustProxy (from environment) must be true or false, got "maybe"',
+    expect(problems(() => loadConfig({ env: { PROOFKEEP_CHECKERS_ENABLED: 'maybe', PROOFKEEP_STORE_BUSY_TIMEOUT_MS: '' } }))).toEqual([
+      'checkers.enabled (from environment) must be true or false, got "maybe"',
       'store.busyTimeoutMs (from environment) must be a number, got ""',
     ]);
     // parsed but out of range: one problem, from the schema check
     expect(problems(() => loadConfig({ env: { PROOFKEEP_PORT: '70000' } }))).toEqual([expect.stringMatching(/^server\.port must be an integer ≥ 0 ≤ 65535, got 70000$/)]);
+    // the catalogue's code for it
+    expect(() => loadConfig({ env: { PROOFKEEP_PORT: 'abc' } })).toThrow(expect.objectContaining({ name: 'ConfigError', code: 'BAD_CONFIG' }));
   });
 
   it('keys inherited from Object.prototype are unknown keys, not sections', () => {

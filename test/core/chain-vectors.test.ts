@@ -22,7 +22,7 @@ import {
   type Link,
   type RecoveryBackend,
 } from '../../src/core/index.js';
-import { buildVectorFiles, outcomeOf, type ChainVector, type ExpectedOutcome, type VectorFile } from '../../scripts/gen-vectors.js';
+import { buildVectorFiles, outcomeOf, vectorWindow, type ChainVector, type ExpectedOutcome, type VectorFile } from '../../scripts/gen-vectors.js';
 import { loadNativeBackend } from '../../src/crypto/native.js';
 import { fromHex, hex, repoPath } from './helpers.js';
 
@@ -38,7 +38,7 @@ function linksOf(v: ChainVector): Link[] {
 
 /** verifyChain's outcome in the files' terms, computed here (not with the generator's helper). */
 function outcome(v: ChainVector, links: Link[], avatarForm = v.avatar, backend: RecoveryBackend = nobleBackend): ExpectedOutcome {
-  const r = verifyChain(parsePublicKey(avatarForm), links, { backend, allowLegacy: v.allow_legacy });
+  const r = verifyChain(parsePublicKey(avatarForm), links, { backend, allowLegacy: v.allow_legacy, window: vectorWindow() });
   const problems = r.problems
     .map((p) => (p.unplaced ? { index: p.index, code: p.code, unplaced: true as const } : { index: p.index, code: p.code }))
     .sort((a, b) => Number('unplaced' in a) - Number('unplaced' in b) || a.index - b.index || a.code.localeCompare(b.code));
@@ -75,6 +75,8 @@ describe('vector files are what the generator produces', () => {
       'UNVERIFIABLE',
       'BROKEN_ANCESTOR',
       'BAD_UUID',
+      'BAD_CREATED_AT',
+      'UNKNOWN_PLATFORM',
     ]) {
       expect(badCodes.has(c as never), c).toBe(true);
     }

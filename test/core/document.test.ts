@@ -15,7 +15,7 @@ const LINK: Link = {
   extra: {},
 };
 
-describe('chain document (SPEC §5)', () => {
+describe('chain document (protocol: the chain document)', () => {
   it('exact bytes: key order, no whitespace, created_at a number', () => {
     expect(chainDocumentString(PK, [LINK])).toBe(
       `{"version":"1","avatar":{"public_key":"${PK}","curve":"secp256k1"},"links":[` +
@@ -25,7 +25,7 @@ describe('chain document (SPEC §5)', () => {
     );
   });
 
-  it('key order is exactly as SPEC §5', () => {
+  it('key order is exactly as protocol: the chain document', () => {
     const doc = JSON.parse(chainDocumentString(PK, [LINK, { ...LINK, prev: 'c2ln', proof_location: null }]));
     expect(Object.keys(doc)).toEqual(['version', 'avatar', 'links']);
     expect(Object.keys(doc.avatar)).toEqual(['public_key', 'curve']);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, fail, isErrorCode, isProofError, ProofError } from '../../src/core/index.js';
 
 describe('errors', () => {
-  it('the closed set holds every SPEC §4 code once', () => {
+  it('the closed set holds every protocol: the chain rule code once', () => {
     for (const c of [
       'BAD_REQUEST',
       'BAD_PUBLIC_KEY',

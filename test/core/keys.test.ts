@@ -8,7 +8,7 @@ const UNCOMPRESSED =
   '044f30514c76f34bb9bcb25c63801d9271494c70f8b01601aa25152132dfe7c951e94fc2087865a52e94edfb52346f8cc84397959ecc4644e38840002f2dd47e8d';
 const ADDRESS = '0x1954ffe3b27d28712dc334c7512024194e3986d4';
 
-describe('parsePublicKey (SPEC §1)', () => {
+describe('parsePublicKey (protocol: keys)', () => {
   it('every accepted spelling resolves to one avatar', () => {
     const forms = [
       `0x${COMPRESSED}`,

@@ -1,7 +1,7 @@
 /**
  * The Next.ID vectors (test/vectors/nextid_vectors.json, a copy of the team's
  * ../shared/vectors/nextid_vectors.json): every `verified` value must come out of the core,
- * every negative one must be rejected with its SPEC code.
+ * every negative one must be rejected with its stable code.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -22,7 +22,7 @@ function byteSorted(keys: string[]): string[] {
   return [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
-describe('goJsonString: Go encoding/json string escaping (SPEC §2)', () => {
+describe('goJsonString: Go encoding/json string escaping (protocol: the sign payload)', () => {
   it.each([
     ['plain', 'alice', '"alice"'],
     ['< > &', 'a<b>&c', '"a\\u003cb\\u003e\\u0026c"'],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isKnownPlatform, isWalletPlatform, MAX_IDENTITY_LENGTH, normalizeIdentity, PLATFORM_RULES } from '../../src/core/index.js';
 import { expectCode } from './helpers.js';
 
-describe('normalizeIdentity (SPEC §2)', () => {
+describe('normalizeIdentity (protocol: the sign payload)', () => {
   it.each([
     ['twitter', 'Alice_99', 'alice_99'],
     ['github', 'Octo-Cat', 'octo-cat'],

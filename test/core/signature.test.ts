@@ -14,7 +14,7 @@ function withV(sig: Uint8Array, v: number): Uint8Array {
   return out;
 }
 
-describe('decodeSignature (SPEC §3)', () => {
+describe('decodeSignature (protocol: signatures)', () => {
   it('base64 and 0x-hex (any case) of r‖s‖v, v in {0,1,27,28}, all give the canonical base64 with v in {0,1}', () => {
     for (const sig of [SIG0, SIG1]) {
       const rec = sig[64]! as 0 | 1;

@@ -79,7 +79,7 @@ describe('verifyLink: standard links', () => {
     checkAppend(view, { prev: sig.toString('base64'), uuid: '8a6f7c34-8b1a-4c0e-9d38-2f1e5b7a9c03' });
   });
 
-  it('rejects with the SPEC codes', () => {
+  it('rejects with the stable codes', () => {
     const l = signed();
     expectCode(() => verifyLink(AVATAR, signed({}, OTHER), opts), 'SIGNATURE_MISMATCH');
     expectCode(() => verifyLink(AVATAR, { ...l, created_at: l.created_at + 1, signature_payload: '' }, opts), 'SIGNATURE_MISMATCH');
@@ -118,7 +118,7 @@ describe('verifyLink: standard links', () => {
   });
 });
 
-describe('verifyLink: ethereum wallet rules (SPEC §3)', () => {
+describe('verifyLink: ethereum wallet rules (protocol: signatures)', () => {
   const base = { platform: 'ethereum', identity: ADDR } as const;
 
   it('the payload carries persona = the compressed avatar', () => {
@@ -217,7 +217,7 @@ class View implements ChainView {
   }
 }
 
-describe('checkAppend (SPEC §4)', () => {
+describe('checkAppend (protocol: the chain rule)', () => {
   const s0 = bytesToBase64(personalSign('link 0', SK));
   const s1 = bytesToBase64(personalSign('link 1', SK));
   const v27 = (s: string): string => {

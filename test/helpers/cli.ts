@@ -8,7 +8,9 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PROOFKEEP_')));
   // Platform checkers stay off unless a test turns them on: tests never reach real platforms.
-  const quiet = { PROOFKEEP_CHECKERS_ENABLED: 'false', PROOFKEEP_CHECKERS_VERIFY_ON_SUBMIT: 'false' };
+  const quiet = { PROOFKEEP_CHECKERS_ENABLED: 'false', PROOFKEEP_CHECKERS_VERIFY_ON_SUBMIT: 'false',
+    // Per-client limits off (every test client is 127.0.0.1); test/api/limits is about them.
+    PROOFKEEP_SERVER_LIMITS_RECOVERIES_PER_MINUTE: '0', PROOFKEEP_SERVER_LIMITS_BYTES_PER_MINUTE: '0', PROOFKEEP_SERVER_MAX_CONNECTIONS_PER_CLIENT: '0' };
   return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...clean, ...quiet, ...env } });
 }
 

@@ -23,6 +23,8 @@ export async function startDaemon(
   const config = loadConfig({
     env: {},
     overrides: { 'store.dataDir': dir, 'server.host': '127.0.0.1', 'server.port': 0, 'log.level': 'silent', 'server.writeRateLimit': 0,
+      // Per-client limits only where a test is about them (test/api/limits): all clients here are 127.0.0.1.
+      'server.limits.recoveriesPerMinute': 0, 'server.limits.bytesPerMinute': 0, 'server.maxConnectionsPerClient': 0,
       // No test may reach real platforms: checkers run only where a test points them at fakes.
       'checkers.enabled': false, 'checkers.verifyOnSubmit': false,
       // The archive (Helia + devnet) only where a test turns it on: it costs seconds per daemon.

@@ -49,7 +49,7 @@ export async function chainDoc(url: string, avatar: string): Promise<{ status: n
   return { status: res.status, text: await res.text() };
 }
 
-/** The chain document's CID (SPEC §5: json codec, sha2-256, CIDv1). */
+/** The chain document's CID (protocol: the chain document: json codec, sha2-256, CIDv1). */
 export async function cidOf(text: string): Promise<string> {
   return CID.createV1(jsonCodec.code, await sha256.digest(new TextEncoder().encode(text))).toString();
 }

@@ -27,7 +27,7 @@ describe('mirror: replaying a page after a crash', () => {
       const fork = signLink(sk, chain[2]!.signature, { identity: 'rp_fork', uuid: uuidFor('rpf'), created_at: 1_700_000_777 });
       const page = [...chain.slice(0, 4), fork, ...chain.slice(4)].map((l, i) => ({ id: i + 1, avatar: av, ...toProofchainItem(l) }));
       const state = new MirrorState(db, 'http://upstream.invalid');
-      const cfg = { upstream: 'http://upstream.invalid', pageSize: 100, pollIntervalMs: 1000, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 1000, maxPageBytes: 1 << 20 };
+      const cfg = { upstream: 'http://upstream.invalid', pageSize: 100, pollIntervalMs: 1000, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 1000, maxPageBytes: 1 << 20, upstreamVerifierKey: '', witnessName: '', witnessKeyFile: '' };
       const follower = new MirrorFollower(store, inlineVerifier(nobleBackend), state, cfg, pino({ level: 'silent' }));
       const signal = new AbortController().signal;
 

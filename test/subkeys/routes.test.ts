@@ -138,6 +138,21 @@ describe('POST /v1/subkey and GET /v1/subkey', () => {
     });
   });
 
+  it('GET /v1/subkey/changes lists records in acceptance order with payload and signature; bad cursors are 400', async () => {
+    const all = (await json(`${d.url}/v1/subkey/changes?last_id=0&count=100`)).body.subkeys;
+    expect(all.length).toBe(count());
+    expect(all.map((s: { id: number }) => s.id)).toEqual([...all.map((s: { id: number }) => s.id)].sort((x, y) => x - y));
+    const first = all[0];
+    expect(new TestAvatar('subkey-store').sign(first.sign_payload)).toBe(first.signature);
+    const next = (await json(`${d.url}/v1/subkey/changes?last_id=${first.id}&count=1`)).body.subkeys;
+    expect(next).toEqual([all[1]]);
+    for (const q of ['last_id=-1', 'last_id=x', 'count=0', 'count=101']) {
+      const r = await json(`${d.url}/v1/subkey/changes?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.body.code, q).toBe('BAD_REQUEST');
+    }
+  });
+
   it('survives a restart (a 200 means committed)', async () => {
     const a = new TestAvatar('subkey-durable');
     const k = es256Key('durable');

@@ -10,19 +10,22 @@ import { pageParam, pagination, PER_PAGE } from '../paging.js';
 type Q = { Querystring: Record<string, string | undefined> };
 
 export function chainRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const altIds = (avatarId: number): Map<string, string> =>
-    new Map(deps.store.read.bindingsOf(avatarId).map((b) => [`${b.platform}\u0000${b.identity}`, b.alt_id]));
-  const item = (r: LinkRow, alt: Map<string, string>) =>
-    toProofchainItem(rowToLink(r), alt.get(`${r.platform}\u0000${r.identity}`) ?? '', deps.archiveInfo?.txIdForLink(r.avatar_id, r.seq) ?? '');
+  // alt_id belongs to the link (what its proof was made by), not to today's binding: a later
+  // delete or re-bind of the identity must not change an earlier link's item.
+  const altIds = (rows: readonly LinkRow[]) => deps.store.read.altIdsOf(rows.map((r) => r.id));
+  const item = (r: LinkRow, alt: Map<number, string>) =>
+    toProofchainItem(rowToLink(r), alt.get(r.id) ?? '', deps.archiveInfo?.txIdForLink(r.avatar_id, r.seq) ?? '');
 
   app.get<Q>('/v1/proofchain', async (req) => {
-    if (!req.query['avatar']) fail('BAD_REQUEST', 'avatar is required');
-    const avatar = parsePublicKey(req.query['avatar']);
+    // `public_key`: the parameter's name before Next.ID renamed it (its SDK still sends it).
+    const key = req.query['avatar'] || req.query['public_key'];
+    if (!key) fail('BAD_REQUEST', 'avatar is required');
+    const avatar = parsePublicKey(key);
     const page = pageParam(req.query['page']);
     const row = deps.store.avatarRow(avatar.id);
     if (!row) return { pagination: pagination(0, page), proof_chain: [] };
-    const alt = altIds(row.id);
     const rows = deps.store.read.chainPage(row.id, (page - 1) * PER_PAGE, PER_PAGE);
+    const alt = altIds(rows);
     return { pagination: pagination(row.link_count, page), proof_chain: rows.map((r) => item(r, alt)) };
   });
 
@@ -31,21 +34,21 @@ export function chainRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const countRaw = req.query['count'] ?? '20';
     if (!/^\d{1,15}$/.test(lastRaw)) fail('BAD_REQUEST', 'last_id must be a non-negative integer');
     if (!/^\d{1,4}$/.test(countRaw) || Number(countRaw) < 1 || Number(countRaw) > 100) fail('BAD_REQUEST', 'count must be 1 to 100');
-    const alts = new Map<number, Map<string, string>>();
-    const linkItem = (id: number, r: FeedRow) => {
-      let alt = alts.get(r.avatar_id);
-      if (!alt) alts.set(r.avatar_id, (alt = altIds(r.avatar_id)));
-      // `prev` is an addition to the deployed shape: mirrors need it for legacy links.
-      return { id, avatar: r.avatar, ...item(r, alt), prev: r.prev };
-    };
-    if (!deps.tlog) return { links: deps.store.read.changes(Number(lastRaw), Number(countRaw)).map((r) => linkItem(r.id, r)) };
+    // `prev` is an addition to the deployed shape: mirrors need it for legacy links.
+    const linkItem = (id: number, r: FeedRow, alt: Map<number, string>) => ({ id, avatar: r.avatar, ...item(r, alt), prev: r.prev });
+    if (!deps.tlog) {
+      const rows = deps.store.read.changes(Number(lastRaw), Number(countRaw));
+      const alt = altIds(rows);
+      return { links: rows.map((r) => linkItem(r.id, r, alt)) };
+    }
     // With the verifiable log the feed is the log: item id = log index + 1, so a mirror can
     // rebuild the tree. Links keep their shape (plus kind); other entries are their entry fields.
     const page = deps.tlog.feed(Number(lastRaw), Number(countRaw));
     const rows = new Map(deps.store.read.linksByIds(page.filter((e) => e.kind === 'link').map((e) => e.refId!)).map((r) => [r.id, r]));
+    const alt = altIds([...rows.values()]);
     return {
       links: page.map((e) => {
-        if (e.kind === 'link') return { ...linkItem(e.id, rows.get(e.refId!)!), kind: 'link' };
+        if (e.kind === 'link') return { ...linkItem(e.id, rows.get(e.refId!)!, alt), kind: 'link' };
         const { v: _v, ...fields } = decodeEntry(e.entry) as LogEntry & { v?: number };
         return { id: e.id, ...fields };
       }),

@@ -1,6 +1,6 @@
 /** Next.ID-compatible proof routes: payload, submit, query, exists. */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   buildSignPayload, fail, isWalletPlatform, normalizeIdentity, parsePublicKey, ProofError, tryAvatarId,
 } from '../../core/index.js';
@@ -22,7 +22,8 @@ const payloadSchema = {
 const proofSchema = {
   body: {
     type: 'object',
-    required: ['action', 'platform', 'identity', 'public_key', 'uuid', 'created_at', 'extra'],
+    // `extra` may be absent: Next.ID's SDK sends none for post-based platforms (see ingest.ts).
+    required: ['action', 'platform', 'identity', 'public_key', 'uuid', 'created_at'],
     properties: {
       action: str, platform: str, identity: str, public_key: str, proof_location: str, uuid: str,
       created_at: { anyOf: [{ type: 'string', maxLength: 20 }, { type: 'integer' }] },
@@ -55,6 +56,9 @@ function proofItem(b: BindingRow) {
   };
 }
 
+/** One recovery for the Avatar's signature, one more for a wallet signature (charged before either is checked). */
+const submitCost = { recoveries: (req: FastifyRequest) => ((req.body as ProofBody | undefined)?.extra?.wallet_signature ? 2 : 1) };
+
 export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: ProofBody }>('/v1/proof/payload', { schema: payloadSchema }, async (req) => {
     const b = req.body;
@@ -74,7 +78,7 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   // oneLink: the API's metrics count this answer as the link's fate (accepted or rejected by code)
-  app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true, oneLink: true } }, async (req, reply) => {
+  app.post<{ Body: ProofBody }>('/v1/proof', { schema: proofSchema, config: { write: true, oneLink: true, cost: submitCost } }, async (req, reply) => {
     const { linkId } = await submitProof(deps, req.body, clientGone(reply));
     // The body stays Next.ID's `{}`; the receipt (log index) travels in a header, and the
     // inclusion proof is at GET /v1/log/receipt once a checkpoint covers it.

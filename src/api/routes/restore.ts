@@ -1,4 +1,4 @@
-/** POST /v1/proof/restore_pubkey (SPEC §9): who signed this link? Pure logic in core/restore.ts. */
+/** POST /v1/proof/restore_pubkey (protocol: subkeys and restore_pubkey): who signed this link? Pure logic in core/restore.ts. */
 import type { FastifyInstance } from 'fastify';
 import { MAX_PROOF_POST_LENGTH, restorePubkey, type RestoreRequest } from '../../core/index.js';
 import type { ApiDeps } from '../deps.js';
@@ -15,7 +15,8 @@ const schema = {
 };
 
 export function restoreRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post<{ Body: RestoreRequest }>('/v1/proof/restore_pubkey', { schema }, async (req) => ({
+  // One signature recovery per request, charged to the client's budget before it is done.
+  app.post<{ Body: RestoreRequest }>('/v1/proof/restore_pubkey', { schema, config: { cost: { recoveries: 1 } } }, async (req) => ({
     public_key: restorePubkey(deps.verifier.backend, req.body),
   }));
 }

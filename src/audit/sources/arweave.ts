@@ -96,7 +96,7 @@ export async function auditArweave(source: string, txId: string, ctx: AuditConte
     versions = 1;
     visited.add(txId);
     // The newest version gets the full verification.
-    auditDocument(newest.doc, ctx.backend, ctx.report, summary);
+    auditDocument(newest.doc, ctx, ctx.report, summary);
     const avatar = newest.avatar ?? '(unknown)';
     const tagAvatar = newest.tags.get('Avatar');
     if (tagAvatar !== undefined && newest.avatar !== null && tagAvatar.toLowerCase() !== newest.avatar) {

@@ -6,7 +6,6 @@
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { isRecord, ProofError } from '../../core/index.js';
 import { auditDocument, looksLikeDocument } from '../document.js';
 import type { AuditContext } from '../context.js';
@@ -64,7 +63,7 @@ export async function auditFile(path: string, ctx: AuditContext): Promise<void> 
     } catch {
       throw new ProofError('BAD_REQUEST', 'file is neither a JSON document nor JSON Lines');
     }
-    auditDocument(doc, ctx.backend, ctx.report, summary);
+    auditDocument(doc, ctx, ctx.report, summary);
   } catch (err) {
     if (!(err instanceof ProofError)) ctx.report.error(path, 'NOT_FOUND', (err as Error).message);
     else ctx.report.problem(summary, { avatar: '(unknown)', index: -1, uuid: '', code: err.code, message: err.message });
@@ -73,17 +72,34 @@ export async function auditFile(path: string, ctx: AuditContext): Promise<void> 
   }
 }
 
+/**
+ * The lines of a JSON Lines stream, split at "\n" only (a trailing "\r" dropped). Not readline:
+ * from Node 24 on it also breaks lines at U+2028 and U+2029, which JSON allows raw inside strings.
+ */
+async function* jsonLines(stream: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of stream) {
+    rest += String(chunk);
+    let start = 0;
+    for (let i = rest.indexOf('\n'); i >= 0; i = rest.indexOf('\n', start)) {
+      yield rest.slice(start, rest[i - 1] === '\r' ? i - 1 : i);
+      start = i + 1;
+    }
+    rest = rest.slice(start);
+  }
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
+
 /** Stream a JSON Lines dump. Lines are attacker-controlled JSON; a bad line is one problem. */
 export async function auditJsonLines(path: string, ctx: AuditContext): Promise<void> {
   const summary = ctx.report.beginSource(path, 'file');
   const size = (await stat(path)).size;
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const progress = ctx.progress.start(path, size);
-  const links = new LinkStreamAuditor(ctx.report, summary, ctx.verify, ctx.config.batchSize, (n) => progress.tick(n, stream.bytesRead));
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  const links = new LinkStreamAuditor(ctx.report, summary, ctx.verifier, ctx.config.batchSize, (n) => progress.tick(n, stream.bytesRead), undefined, ctx.window, ctx.signal);
   let lineNo = 0;
   try {
-    for await (const line of rl) {
+    for await (const line of jsonLines(stream)) {
       lineNo++;
       if (ctx.signal?.aborted) break;
       if (line.trim() === '') continue;
@@ -98,7 +114,7 @@ export async function auditJsonLines(path: string, ctx: AuditContext): Promise<v
       }
       if (looksLikeDocument(value)) {
         await links.flush();
-        auditDocument(value, ctx.backend, ctx.report, summary, lineNo);
+        auditDocument(value, ctx, ctx.report, summary, lineNo);
         progress.tick(0, stream.bytesRead);
       } else if (isRecord(value) && Array.isArray(value['links']) && value['avatar'] === undefined) {
         // a whole /v1/proofchain/changes page on one line
@@ -111,7 +127,6 @@ export async function auditJsonLines(path: string, ctx: AuditContext): Promise<v
   } catch (err) {
     ctx.report.error(path, err instanceof ProofError ? err.code : 'INTERNAL', (err as Error).message);
   } finally {
-    rl.close();
     stream.destroy();
     progress.done();
     ctx.report.endSource(summary);

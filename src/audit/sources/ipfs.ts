@@ -49,7 +49,7 @@ export async function auditCid(source: string, cid: CID, ctx: AuditContext): Pro
       ctx.report.problem(summary, { avatar: '(unknown)', index: -1, uuid: '', code: 'BAD_REQUEST', message: 'block is not JSON' });
       return;
     }
-    auditDocument(doc, ctx.backend, ctx.report, summary);
+    auditDocument(doc, ctx, ctx.report, summary);
   } catch (err) {
     if (!(err instanceof ProofError)) throw err;
     if (err.code === 'PAYLOAD_MISMATCH' || err.code === 'BAD_REQUEST') {

@@ -5,7 +5,8 @@
  * the previous item's signature), then the core's verifyChain. The service is not trusted:
  * page counts and `next` are bounded and must advance.
  */
-import { isRecord, linksFromProofchainItems, parsePublicKey, ProofError, type Link } from '../../core/index.js';
+import { isRecord, linksFromProofchainItems, parsePublicKey, ProofError, verifySubkeyRecord, type Link } from '../../core/index.js';
+import type { SourceSummary } from '../report.js';
 import { auditParsedDocument } from '../document.js';
 import type { AuditContext } from '../context.js';
 import { fetchJson, joinUrl } from '../http.js';
@@ -62,7 +63,8 @@ export async function auditServiceAvatar(serviceUrl: string, avatarInput: string
       }
     });
     summary.links += items.length - links.length; // unparsed items count too
-    auditParsedDocument({ avatar, links, positions }, ctx.backend, ctx.report, summary);
+    auditParsedDocument({ avatar, links, positions }, ctx, ctx.report, summary);
+    await auditServiceSubkeys(serviceUrl, avatar.id, ctx, summary);
   } catch (err) {
     if (!(err instanceof ProofError)) throw err;
     if (err.code === 'BAD_PUBLIC_KEY') ctx.report.error(label, err.code, `--avatar: ${err.message}`);
@@ -70,4 +72,30 @@ export async function auditServiceAvatar(serviceUrl: string, avatarInput: string
   } finally {
     ctx.report.endSource(summary);
   }
+}
+
+/**
+ * The rest of the Avatar's state: its subkeys (`GET /v1/subkey?avatar=`), each re-verified by the
+ * core from its own signed payload and signature. A service without the route (404) has none to
+ * audit; a record without a signature (the deployed Next.ID service keeps none) is UNVERIFIABLE.
+ */
+async function auditServiceSubkeys(serviceUrl: string, avatar: string, ctx: AuditContext, summary: SourceSummary): Promise<void> {
+  const res = await fetchJson(joinUrl(serviceUrl, `v1/subkey?avatar=${encodeURIComponent(avatar)}`), ctx.config, ctx.signal ? { signal: ctx.signal } : {});
+  if (res.status === 404) return;
+  const body = res.json;
+  if (res.status !== 200 || !isRecord(body) || !Array.isArray(body['subkeys'])) throw new ProofError('UNAVAILABLE', 'GET /v1/subkey did not answer a subkey list');
+  let verified = 0;
+  (body['subkeys'] as unknown[]).forEach((raw, i) => {
+    const r = isRecord(raw) ? raw : {};
+    const what = `subkey ${i} (${String(r['algorithm']).slice(0, 12)} ${String(r['public_key']).slice(0, 140)} for ${String(r['rp_id']).slice(0, 64)})`;
+    try {
+      const rec = verifySubkeyRecord(ctx.backend, r);
+      if (rec.avatar !== avatar) throw new ProofError('PAYLOAD_MISMATCH', `served for avatar ${avatar} but signed for ${rec.avatar}`);
+      verified++;
+    } catch (err) {
+      if (!(err instanceof ProofError)) throw err;
+      ctx.report.problem(summary, { avatar, index: -1, uuid: '', code: err.code, message: `${what}: ${err.message}` });
+    }
+  });
+  summary.notes = { ...summary.notes, subkeys: (body['subkeys'] as unknown[]).length, subkeys_verified: verified };
 }

@@ -90,8 +90,7 @@ export function dnsChecker(cfg: CheckersConfig['platforms']['dns']): Checker {
       if (!mine) throw new PermanentFailure('PAYLOAD_MISMATCH', `the proof TXT records of ${t.link.identity} are for other links (uuid ${proofs[0]!.uuid.slice(0, 40)})`, ev);
       if (mine.ca !== String(link.created_at)) throw new PermanentFailure('PAYLOAD_MISMATCH', `the TXT record's ca ${mine.ca.slice(0, 20)} differs from the link's created_at ${link.created_at}`, ev);
       if (!samePrev(mine.prev, link.prev)) throw new PermanentFailure('PAYLOAD_MISMATCH', "the TXT record's prev differs from the link's prev", ev);
-      verifyFoundSignature(t, mine.sig, ctx.backend, ev);
-      return { evidence: ev };
+      return { evidence: ev, signature: verifyFoundSignature(t, mine.sig, ctx.backend, ev) };
     },
   };
 }

@@ -49,8 +49,8 @@ export function githubChecker(cfg: CheckersConfig['platforms']['github']): Check
       }
       if (content === null || content === '') throw new PermanentFailure('SIGNATURE_MISSING', `gist ${id} has no file ${fileName}`, ev);
       if (file?.['truncated'] === true) throw new PermanentFailure('PROOF_MALFORMED', `${fileName} is too large`, ev);
-      checkJsonProofFile(t, content, 'github_username', ctx.backend, ev);
-      return { altId: ownerId || undefined, evidence: ev };
+      const signature = checkJsonProofFile(t, content, 'github_username', ctx.backend, ev);
+      return { altId: ownerId || undefined, evidence: ev, signature };
     },
   };
 }

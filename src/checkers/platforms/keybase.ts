@@ -38,8 +38,7 @@ export function keybaseChecker(cfg: CheckersConfig['platforms']['keybase']): Che
       if (res.status === 404 || res.status === 410) throw new PermanentFailure('POST_NOT_FOUND', `no proof file at ${url}`, evidence(url, null, ctx.now()));
       if (res.status !== 200) throw new TransientFailure('BAD_RESPONSE', `keybase answered HTTP ${res.status}`);
       const ev = evidence(url, res.text, ctx.now());
-      checkJsonProofFile(t, res.text.trim(), 'keybase_username', ctx.backend, ev);
-      return { evidence: ev };
+      return { evidence: ev, signature: checkJsonProofFile(t, res.text.trim(), 'keybase_username', ctx.backend, ev) };
     },
   };
 }

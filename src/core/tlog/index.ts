@@ -7,3 +7,4 @@ export * from './note.js';
 export * from './checkpoint.js';
 export * from './entry.js';
 export * from './memory-tree.js';
+export * from './cosignature.js';

@@ -9,7 +9,7 @@ import { timeEl } from './time.js';
 
 type J = Record<string, unknown>;
 const REFRESH_MS = 5000;
-const KNOWN = new Set(['hello', 'platforms', 'version', 'read_only', 'started_at', 'crypto', 'store', 'archive', 'checkers', 'mirror', 'explorer', 'log', 'witness']);
+const KNOWN = new Set(['hello', 'platforms', 'version', 'read_only', 'started_at', 'crypto', 'store', 'archive', 'checkers', 'mirror', 'explorer', 'log', 'tlog', 'witness', 'metrics', 'subkeys', 'kv', 'store', 'crypto']);
 
 const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string =>
@@ -76,6 +76,14 @@ function witnessCard(w: unknown): HTMLElement | null {
     kv(w), true);
 }
 
+function logCard(t: J): HTMLElement {
+  const c = isObj(t['checkpoint']) ? (t['checkpoint'] as J) : null;
+  const err = c?.['error'];
+  return card('Log', err ? 'warn' : 'good',
+    [`Verifiable log ${text(t['origin'])}: ${text(t['size'])} entries`, c ? `, last checkpoint at size ${text(c['size'])} signed ` : ', no checkpoint signed yet', c ? timeEl(Number(c['signed_at'])) : '', err ? ` (checkpoint error: ${text(err)})` : '', '.'],
+    h('dl', { class: 'kv' }, h('dt', null, 'verifier key'), h('dd', { class: 'mono wrap' }, text(t['verifier_key']))), true);
+}
+
 export async function renderHealth(view: HTMLElement, signal: AbortSignal): Promise<void> {
   const status = h('p', { class: 'hint', 'aria-live': 'off' }, 'Loading…');
   const body = h('div', { class: 'cards' });
@@ -94,7 +102,7 @@ export async function renderHealth(view: HTMLElement, signal: AbortSignal): Prom
         checkersCard(j['checkers']),
         await mirrorCard(j['mirror'], signal),
         witnessCard(j['witness'] ?? (isObj(j['log']) ? (j['log'] as J)['witness'] : undefined)),
-        isObj(j['log']) ? card('Log', 'good', 'This server keeps a verifiable log.', kv(j['log'] as J)) : null,
+        isObj(j['tlog']) ? logCard(j['tlog'] as J) : null,
         ...Object.keys(j).filter((k) => !KNOWN.has(k) && isObj(j[k])).map((k) => card(k, 'neutral', '', kv(j[k] as J))),
       ];
       if (signal.aborted) return;

@@ -6,7 +6,6 @@
 import { getJson, qs } from './api.js';
 import { h, short, type Child } from './dom.js';
 import { timeEl } from './time.js';
-import type { DocumentVerdict } from './verify.js';
 
 interface KvJson {
   proofs: Array<{ platform: string; identity: string; content: unknown; arweave_id?: string }>;
@@ -53,11 +52,4 @@ export async function subkeySection(id: string, signal: AbortSignal): Promise<HT
   return h('section', { 'aria-labelledby': 'h-subkeys' }, body);
 }
 
-/** Log inclusion: shown once the server has a verifiable log (checkpoint route). */
-export async function logSection(_id: string, _verdict: DocumentVerdict | null, signal: AbortSignal): Promise<HTMLElement> {
-  const res = await fetch('/checkpoint', { signal, credentials: 'omit' }).catch(() => null);
-  const body: Child[] = [h('h2', { id: 'h-log' }, 'Transparency log')];
-  if (!res || res.status === 404) body.push(absent('A verifiable log is'));
-  else body.push(h('p', null, 'This server publishes a checkpoint; inclusion proofs are not shown by this version of the page.'));
-  return h('section', { 'aria-labelledby': 'h-log' }, body);
-}
+export { logSection } from './log-view.js';

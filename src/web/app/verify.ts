@@ -3,7 +3,7 @@
  * project's own core (noble backend) through the auditor's own document rules, so the page and
  * `proofkeep audit` reach the same verdicts on the same bytes. The server is not trusted.
  */
-import { nobleBackend, orderChain, type Link } from '../../core/index.js';
+import { DEFAULT_CREATED_AT_SKEW_SECONDS, nobleBackend, orderChain, timeWindow, type Link } from '../../core/index.js';
 import { auditParsedDocument, parseDocument } from '../../audit/document.js';
 import { AuditReport, type AuditProblem } from '../../audit/report.js';
 
@@ -37,7 +37,9 @@ export function verifyDocument(doc: unknown, source = 'page'): DocumentVerdict {
   const report = new AuditReport();
   const summary = report.beginSource(source, 'document');
   const parsed = parseDocument(doc, report, summary);
-  const verified = parsed ? auditParsedDocument(parsed, nobleBackend, report, summary) : [];
+  // The auditor's judging: the core's judge, the page's clock with the default skew.
+  const judging = { backend: nobleBackend, window: timeWindow(Date.now(), DEFAULT_CREATED_AT_SKEW_SECONDS) };
+  const verified = parsed ? auditParsedDocument(parsed, judging, report, summary) : [];
   const problems = report.problems;
   const ordered = parsed ? orderChain(parsed.links).ordered : [];
   const placedProblems = new Map(problems.filter((p) => p.index >= 0 && !p.unplaced).map((p) => [p.index, p]));

@@ -1,0 +1,67 @@
+/**
+ * The archive section of an Avatar's page with the real archive on (embedded Helia, the local
+ * devnet): the archived version's CID links to this daemon's own gateway, which serves the very
+ * chain document; the Arweave tx is shown with its confirmations; the health view shows the queue.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
+import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { buildExplorer, hasChromium, launchBrowser, type TestBrowser } from './browser.js';
+
+const alice = new TestAvatar('explorer-archive-alice');
+let web: Awaited<ReturnType<typeof buildExplorer>>;
+let d: TestDaemon;
+let b: TestBrowser;
+
+async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 90_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v as T;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  web = await buildExplorer();
+  d = await startDaemon({
+    'explorer.assetsDir': web.dir, 'archive.enabled': true,
+    'archive.coalesceMs': 100, 'archive.pollMs': 50, 'archive.arweave.devnet.mineIntervalMs': 300, 'archive.arweave.confirmPollMs': 200,
+  });
+  await until('archive ready', async () => (await json(`${d.url}/healthz`)).body.archive?.ready === true);
+  const l = alice.link({ prev: null, platform: 'github', identity: 'alice-archived', uuid: uuidFrom('arch-a-0'), created_at: 1_700_000_000 });
+  expect((await post(`${d.url}/v1/links`, { links: [{ avatar: alice.id, ...l }] })).body.accepted).toBe(1);
+  await until('a confirmed archived version', async () => {
+    const a = await json(`${d.url}/v1/chain/${alice.id}/archive`);
+    return a.body.versions?.some((v: { confirmations: number | null; cid: string | null }) => v.cid && (v.confirmations ?? 0) >= 1);
+  });
+  if (hasChromium) b = await launchBrowser();
+});
+
+afterAll(async () => {
+  await b?.close();
+  await d?.stop();
+  web?.remove();
+});
+
+describe.skipIf(!hasChromium)('archive state in Chromium', () => {
+  it('shows the CID (linked to this daemon\'s gateway, which serves the same document) and the Arweave tx with confirmations', async () => {
+    const page = await b.newPage();
+    await page.goto(`${d.url}/avatar/${alice.id}`);
+    const section = page.locator('section[aria-labelledby="h-archive"]');
+    const cid = section.locator('a[href^="/ipfs/"]');
+    await cid.waitFor();
+    expect(await section.textContent()).toMatch(/\d+ confirmations?/);
+    const href = (await cid.getAttribute('href'))!;
+    const served = await (await fetch(`${d.url}${href}`)).text();
+    expect(JSON.parse(served)).toEqual(JSON.parse(await (await fetch(`${d.url}/v1/chain/${alice.id}`)).text()));
+    await page.goto(`${d.url}/status`);
+    const card = page.locator('section.card[data-component="archive"]');
+    await card.waitFor();
+    expect(await card.textContent()).toMatch(/jobs? in the archive queue/);
+    expect(b.blocked).toEqual([]);
+    expect(b.errors).toEqual([]);
+    await page.close();
+  });
+});
