@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { ApiCapabilities, Component } from '../component.js';
+import type { KvAppendHook, KvStore } from '../kv/kv-store.js';
 import type { AppendHook } from '../store/index.js';
 import type { Reader } from '../store/read.js';
 import type { Db } from '../store/sqlite.js';
@@ -25,6 +26,7 @@ import type { ArchiveConfig } from './config.js';
 import type { Devnet } from './devnet.js';
 import { registerGateway } from './gateway.js';
 import type { IpfsNode } from './ipfs.js';
+import { KV_KIND, kvChains } from './kinds.js';
 import { OutboxStore } from './outbox-store.js';
 import { archiveRoutes } from './routes.js';
 import { loadWallet } from './wallet.js';
@@ -42,19 +44,25 @@ export interface ArchiveComponentOptions {
   read: Pick<Reader, 'avatarById' | 'avatarByKey' | 'chainPrefix'>;
   dataDir: string;
   log: Logger;
+  /** the KVService's store: its KV chains are archived too, through the same outbox code */
+  kv?: Pick<KvStore, 'avatarById' | 'avatarRow' | 'writes'>;
 }
 
 export class ArchiveComponent implements Component {
   readonly name = 'archive';
   readonly after = ['store'] as const;
   readonly outbox: OutboxStore;
+  /** the same outbox code over the KV chain tables (null without the KVService) */
+  readonly kvOutbox: OutboxStore | null;
   readonly onAppend?: AppendHook;
+  readonly onKvAppend?: KvAppendHook;
   readonly api: ApiCapabilities;
   ipfs: IpfsNode | null = null;
   /** the IPFS node's on-disk stores, opened in start() so the gateway serves before the node runs */
   stores: IpfsStores | null = null;
   devnet: Devnet | null = null;
   worker: ArchiveWorker | null = null;
+  kvWorker: ArchiveWorker | null = null;
   private arweaveInfo: Record<string, unknown> = { mode: 'disabled' };
 
   constructor(private readonly opts: ArchiveComponentOptions) {
@@ -62,6 +70,9 @@ export class ArchiveComponent implements Component {
     // Registered by the daemon before the API accepts anything: every accepted link gets its
     // job in its own append transaction (a 201 implies the job is durable).
     if (opts.config.enabled) this.onAppend = (ev) => this.outbox.enqueue(ev);
+    this.kvOutbox = opts.kv ? new OutboxStore(opts.db, kvChains(opts.kv), KV_KIND) : null;
+    const kvOutbox = this.kvOutbox;
+    if (opts.config.enabled && kvOutbox) this.onKvAppend = (ev) => kvOutbox.enqueue({ avatarId: ev.kvAvatarId, seq: ev.seq });
     this.api = opts.config.enabled
       ? {
           archiveInfo: {
@@ -162,8 +173,13 @@ export class ArchiveComponent implements Component {
     }
     if (signal.aborted) throw new Error('stopping');
     const { ArchiveWorker } = await import('./worker.js');
-    this.worker = new ArchiveWorker(this.outbox, { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner }, cfg, log);
+    const targets = { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner };
+    this.worker = new ArchiveWorker(this.outbox, targets, cfg, log);
     this.worker.start();
+    if (this.kvOutbox) {
+      this.kvWorker = new ArchiveWorker(this.kvOutbox, targets, cfg, log.child({ chains: 'kv' }));
+      this.kvWorker.start();
+    }
   }
 
   async stop(): Promise<void> {
@@ -177,6 +193,8 @@ export class ArchiveComponent implements Component {
   private async stopParts(): Promise<void> {
     await this.worker?.stop();
     this.worker = null;
+    await this.kvWorker?.stop();
+    this.kvWorker = null;
     await this.devnet?.stop();
     this.devnet = null;
     await this.ipfs?.stop();
@@ -194,6 +212,7 @@ export class ArchiveComponent implements Component {
         queue_depth: s.jobs,
         oldest_pending_age_ms: s.oldest_enqueued_at === null ? 0 : Date.now() - s.oldest_enqueued_at,
       }),
+      ...(this.kvOutbox ? { kv: this.kvWorker?.health() ?? { queue_depth: this.kvOutbox.summary().jobs } } : {}),
       ipfs: !this.opts.config.ipfs.enabled
         ? { enabled: false }
         : {
@@ -237,7 +256,7 @@ export class ArchiveComponent implements Component {
   }
 
   routes(app: FastifyInstance): void {
-    archiveRoutes(app, this.opts.read, this.outbox);
+    archiveRoutes(app, this.opts.read, this.outbox, this.kvOutbox && this.opts.kv ? { store: this.opts.kv, outbox: this.kvOutbox } : undefined);
     if (this.opts.config.ipfs.gateway) registerGateway(app, () => this.stores);
   }
 }
