@@ -21,6 +21,7 @@ import type { AppendHook } from '../store/index.js';
 import type { Reader } from '../store/read.js';
 import type { Db } from '../store/sqlite.js';
 import type { ArweaveClient } from './arweave.js';
+import type { IpfsStores } from './blocks.js';
 import type { ArchiveConfig } from './config.js';
 import type { Devnet } from './devnet.js';
 import { registerGateway } from './gateway.js';
@@ -57,6 +58,8 @@ export class ArchiveComponent implements Component {
   readonly onKvAppend?: KvAppendHook;
   readonly api: ApiCapabilities;
   ipfs: IpfsNode | null = null;
+  /** the IPFS node's on-disk stores, opened in start() so the gateway serves before the node runs */
+  stores: IpfsStores | null = null;
   devnet: Devnet | null = null;
   worker: ArchiveWorker | null = null;
   kvWorker: ArchiveWorker | null = null;
@@ -92,7 +95,23 @@ export class ArchiveComponent implements Component {
     }
     // Checked now, not in the background: a world-readable or broken wallet must stop start-up.
     const jwk = cfg.arweave.enabled && cfg.arweave.walletFile ? loadWallet(cfg.arweave.walletFile) : null;
+    // The stores are quick to open (no Helia, no libp2p): done before "listening" so pinned
+    // blocks are served at once. Failing here is not fatal: the background start retries.
+    if (cfg.ipfs.enabled) await this.openStores().catch((err: Error) => (this.initError = err.message));
     this.init = this.startParts(jwk);
+  }
+
+  private ipfsDir(): string {
+    const { config: cfg, dataDir } = this.opts;
+    return cfg.ipfs.dir ? resolve(cfg.ipfs.dir) : join(dataDir, 'ipfs');
+  }
+
+  private async openStores(): Promise<IpfsStores> {
+    if (!this.stores) {
+      const { IpfsStores } = await import('./blocks.js');
+      this.stores = await IpfsStores.open(this.ipfsDir());
+    }
+    return this.stores;
   }
 
   /** Load and start IPFS, Arweave and the worker; retried with backoff until stop(). */
@@ -124,8 +143,9 @@ export class ArchiveComponent implements Component {
     const { config: cfg, dataDir, log } = this.opts;
     const signal = this.stopping.signal;
     if (cfg.ipfs.enabled) {
+      const stores = await this.openStores();
       const { IpfsNode } = await import('./ipfs.js');
-      this.ipfs = await IpfsNode.open({ dir: cfg.ipfs.dir ? resolve(cfg.ipfs.dir) : join(dataDir, 'ipfs'), listen: cfg.ipfs.listen });
+      this.ipfs = await IpfsNode.open({ dir: this.ipfsDir(), stores, listen: cfg.ipfs.listen });
       log.info({ multiaddrs: this.ipfs.multiaddrs() }, 'IPFS node started');
     }
     const kubo = cfg.ipfs.kubo.url ? new (await import('./kubo.js')).KuboPinner(cfg.ipfs.kubo.url, cfg.ipfs.kubo.timeoutMs) : null;
@@ -166,6 +186,8 @@ export class ArchiveComponent implements Component {
     this.stopping.abort();
     await this.init;
     await this.stopParts();
+    await this.stores?.close();
+    this.stores = null;
   }
 
   private async stopParts(): Promise<void> {
@@ -191,7 +213,15 @@ export class ArchiveComponent implements Component {
         oldest_pending_age_ms: s.oldest_enqueued_at === null ? 0 : Date.now() - s.oldest_enqueued_at,
       }),
       ...(this.kvOutbox ? { kv: this.kvWorker?.health() ?? { queue_depth: this.kvOutbox.summary().jobs } } : {}),
-      ipfs: this.ipfs ? { multiaddrs: this.ipfs.multiaddrs() } : { enabled: false },
+      ipfs: !this.opts.config.ipfs.enabled
+        ? { enabled: false }
+        : {
+            enabled: true,
+            // the gateway reads the stores; bitswap and pinning need the node
+            gateway: this.opts.config.ipfs.gateway && this.stores !== null,
+            node: this.ipfs !== null,
+            multiaddrs: this.ipfs ? this.ipfs.multiaddrs() : [],
+          },
       arweave: this.arweaveInfo,
     };
   }
@@ -227,6 +257,6 @@ export class ArchiveComponent implements Component {
 
   routes(app: FastifyInstance): void {
     archiveRoutes(app, this.opts.read, this.outbox, this.kvOutbox && this.opts.kv ? { store: this.opts.kv, outbox: this.kvOutbox } : undefined);
-    if (this.opts.config.ipfs.gateway) registerGateway(app, () => this.ipfs);
+    if (this.opts.config.ipfs.gateway) registerGateway(app, () => this.stores);
   }
 }
