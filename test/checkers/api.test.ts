@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { TestAvatar } from '../helpers/avatar.js';
-import { FakePlatforms, TWITTER_TOKEN } from './fake-platforms.js';
+import { FakePlatforms, TWITTER_TOKEN } from '../../scripts/lib/fake-platforms.js';
 
 const ADMIN = 'admin-secret-token';
 let fake: FakePlatforms;

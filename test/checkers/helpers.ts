@@ -4,7 +4,7 @@ import { buildSignPayload, bytesToBase64, parsePublicKey, personalSign, type Ava
 import { checkersDefaults, type CheckersConfig } from '../../src/checkers/config.js';
 import type { Draft } from '../../src/config/fields.js';
 import type { Resolver } from '../../src/checkers/ssrf.js';
-import { DISCORD_TOKEN, TWITTER_TOKEN, type FakePlatforms } from './fake-platforms.js';
+import { DISCORD_TOKEN, TWITTER_TOKEN, type FakePlatforms } from '../../scripts/lib/fake-platforms.js';
 
 // Secret key published in NextDotID/docs (vectors: derived-chain-3-links); a second test key.
 export const AVATAR_SK = Buffer.from('9deba3488458c0314e5fef8920d3b117dd76415569cf270db8fd864896c02732', 'hex');

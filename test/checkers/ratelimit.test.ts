@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { nobleBackend } from '../../src/core/index.js';
 import { CheckRunner } from '../../src/checkers/runner.js';
-import { FakePlatforms } from './fake-platforms.js';
+import { FakePlatforms } from '../../scripts/lib/fake-platforms.js';
 import { AVATAR, postFor, signedLink, testConfig } from './helpers.js';
 
 let fake: FakePlatforms;

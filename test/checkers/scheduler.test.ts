@@ -15,7 +15,7 @@ import { checkersComponent } from '../../src/checkers/index.js';
 import { CheckStore } from '../../src/checkers/check-store.js';
 import type { Db } from '../../src/store/index.js';
 import { openAll as openDb } from '../helpers/db.js';
-import { DISCORD_TOKEN, FakePlatforms, TWITTER_TOKEN } from './fake-platforms.js';
+import { DISCORD_TOKEN, FakePlatforms, TWITTER_TOKEN } from '../../scripts/lib/fake-platforms.js';
 import { AVATAR, postFor, signedLink } from './helpers.js';
 
 let fake: FakePlatforms;
