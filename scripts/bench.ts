@@ -1,16 +1,23 @@
 /**
- * `npm run bench` — issue 5's benchmark, in one run:
+ * `npm run bench` — the benchmark, in one run, on the DEFAULT configuration (archive on, checkers
+ * on and pointed at local fake platform servers in a child process of their own):
  *   yardstick   raw single-core libsecp256k1 recovery rate (and noble's, for comparison)
  *   audit       offline verification of a generated 100,000-link dump (separate process: its peak RSS)
  *   bulk        POST /v1/links ingest into a real daemon (built dist/, 127.0.0.1, temp data dir)
- *   single      POST /v1/proof ingest, 32 concurrent clients, each signing for its own Avatar
- *   reads       GET /v1/proof and GET /v1/proofchain p50/p99 under ~1,000 req/s open-loop load
+ *   reads       GET /v1/proof?exact=true at ~1,000 req/s open loop WHILE the archive drains the
+ *               bulk phase's versions; later GET /v1/proof, /v1/proofchain p50/p99 at ~1,000 req/s
+ *               and GET /v1/proof?exact=true throughput over 32 keep-alive connections
+ *   single      POST /v1/proof (each proof post fetched from the fake twitter on submit) and
+ *               one-link POST /v1/links, 32 concurrent clients, each for its own Avatar
  *   startup     daemon start-up with a million links indexed (index built by direct SQLite inserts)
- * Throughputs are also given as ratios to the yardstick. Prints JSON, then a short table.
+ * The ingest phases run a second time with the archive off (a second column only). Daemon,
+ * client and fake-platform CPU are reported apart. Throughputs are also given as ratios to the
+ * yardstick. Prints JSON, then a short table.
  *
  *   npm run bench [-- --quick] [-- --out FILE] [-- --phases audit,bulk,...] [-- --no-build]
- *                 [-- --profile DIR]   (daemon and audit child run with --cpu-prof into DIR)
- *                 [-- --archive-off]   (ingest/read phases with archive.enabled = false)
+ *                 [-- --profile DIR]      (default daemon and audit child run with --cpu-prof into DIR)
+ *                 [-- --no-archive-off]   (skip the archive-off column)
+ *                 [-- --archive-off]      (one column only, with the archive off)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +25,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { buildBigDb } from './bench/bigdb.js';
 import { cpuSeconds, ROOT, startDaemon, type RunningDaemon } from './bench/daemon.js';
-import { bulkBodies, bulkIngest, openLoop, proofBodies, singleIngest } from './bench/http.js';
+import { startFakes, type RunningFakes } from './bench/fakes.js';
+import { bulkBodies, bulkIngest, keepAliveThroughput, oneLinkBodies, openLoop, proofBodies, singleIngest } from './bench/http.js';
 import { nativeRates, nobleRates } from './bench/recovery.js';
 import { writeFeedDump } from './lib/gen.js';
 
@@ -52,6 +60,11 @@ const tmpDir = (p: string) => {
   return d;
 };
 let daemon: RunningDaemon | null = null;
+let fakes: RunningFakes | null = null;
+const nproc = os.availableParallelism();
+/** Ratio to the yardstick, and the load-independent CPU view; set once the yardstick is measured. */
+let ratio: (linksPerSecond: number) => number = () => NaN;
+let cpuView: (cpuSeconds: number, links: number) => { cpuUsPerLink: number; cpuBoundRatio: number } = () => ({ cpuUsPerLink: NaN, cpuBoundRatio: NaN });
 
 try {
   if (!flag('no-build') && (phases.has('bulk') || phases.has('single') || phases.has('reads') || phases.has('startup') || phases.has('audit'))) {
@@ -72,11 +85,10 @@ try {
     nobleRecoveriesPerSecond: Math.round(noble),
     nativeOverNoble: r2(yardstick / noble),
   };
-  const ratio = (linksPerSecond: number) => r2(linksPerSecond / yardstick);
-  const nproc = os.availableParallelism();
+  ratio = (linksPerSecond: number) => r2(linksPerSecond / yardstick);
   // Load-independent view: CPU time (all threads) per link. On an otherwise idle machine the
   // phase could at best run nproc / cpuPerLink links/s; as a ratio to the yardstick's CPU rate.
-  const cpuView = (cpuSeconds: number, links: number) => ({
+  cpuView = (cpuSeconds: number, links: number) => ({
     cpuUsPerLink: r2((cpuSeconds * 1e6) / links),
     cpuBoundRatio: r2(nproc / (cpuSeconds / links) / yardstickCpu),
   });
@@ -100,58 +112,16 @@ try {
 
   const needDaemon = ['bulk', 'single', 'reads'].some((p) => phases.has(p));
   if (needDaemon) {
-    const dir = tmpDir('daemon');
-    // By default the daemon runs as `npm start` would, archive included (IPFS pinning and, with
-    // no wallet configured, the in-process Arweave devnet, working in the background while links
-    // arrive); --archive-off measures proofkeep's own ingest path alone.
-    daemon = await startDaemon(dir, flag('archive-off') ? { PROOFKEEP_ARCHIVE_ENABLED: 'false' } : {}, profArgs);
-    result['daemon'] = { archive: !flag('archive-off'), startupEmptyMs: Math.round(daemon.startupMs), idleRssMB: daemon.rss.phase() };
-    const pathsProof: string[] = [];
-    const pathsChain: string[] = [];
-    if (phases.has('bulk') || phases.has('reads')) {
-      log(`bulk: signing ${size.bulkAvatars * 10} links (not timed)`);
-      const { bodies, links, chains } = bulkBodies(size.bulkAvatars, 10, 1000);
-      for (const c of chains.slice(0, 500)) {
-        pathsChain.push(`/v1/proofchain?avatar=${c.avatar.id}`);
-        const tw = c.links.find((l) => l.platform === 'twitter')!;
-        pathsProof.push(`/v1/proof?platform=twitter&identity=${tw.identity}`);
-      }
-      daemon.rss.phase();
-      log(`bulk: POST /v1/links, ${bodies.length} requests of 1000 links, 2 concurrent`);
-      const st0 = await storeStats(daemon.url);
-      const cpu0 = cpuSeconds(daemon.pid);
-      const b = await bulkIngest(daemon.url, bodies, links, 2, 300_000);
-      const cpu = cpuSeconds(daemon.pid) - cpu0;
-      if (b.accepted !== links) throw new Error(`bulk: ${b.rejected} of ${links} links rejected`);
-      const st = await storeStats(daemon.url);
-      result['bulk'] = { links, ...b, linksPerCommit: r2((st.appends - st0.appends) / Math.max(1, st.commits - st0.commits)), seconds: r2(b.seconds), linksPerSecond: Math.round(b.linksPerSecond), ratio: ratio(b.linksPerSecond), ...cpuView(cpu, links), peakRssMB: daemon.rss.phase() };
-    }
-    if (phases.has('single')) {
-      log(`single: signing 32 x ${size.perClient} POST /v1/proof bodies (not timed)`);
-      const bodies = proofBodies(32, size.perClient);
-      daemon.rss.phase();
-      log('single: POST /v1/proof, 32 concurrent clients');
-      const st0 = await storeStats(daemon.url);
-      const cpu0 = cpuSeconds(daemon.pid);
-      const s = await singleIngest(daemon.url, bodies, 120_000);
-      const cpu = cpuSeconds(daemon.pid) - cpu0;
-      const st = await storeStats(daemon.url);
-      result['single'] = { ...s, linksPerCommit: r2((st.appends - st0.appends) / Math.max(1, st.commits - st0.commits)), seconds: r2(s.seconds), linksPerSecond: Math.round(s.linksPerSecond), ratio: ratio(s.linksPerSecond), ...cpuView(cpu, s.accepted), peakRssMB: daemon.rss.phase() };
-    }
-    if (phases.has('reads') && pathsProof.length) {
-      log(`reads: GET /v1/proof, then GET /v1/proofchain, ~1000 req/s for ${size.readSeconds} s each`);
-      daemon.rss.phase();
-      // GET /v1/proof without `exact` is Next.ID's substring search (LIKE '%x%'); with exact=true
-      // it is an index lookup. Both are measured: clients of the deployed service use both.
-      const p = await openLoop(daemon.url, pathsProof, 1000, size.readSeconds);
-      const pRss = daemon.rss.phase();
-      const e = await openLoop(daemon.url, pathsProof.map((x) => `${x}&exact=true`), 1000, size.readSeconds);
-      const eRss = daemon.rss.phase();
-      const c = await openLoop(daemon.url, pathsChain, 1000, size.readSeconds);
-      result['reads'] = { proof: { ...p, peakRssMB: pRss }, proofExact: { ...e, path: '/v1/proof (exact=true)', peakRssMB: eRss }, proofchain: { ...c, peakRssMB: daemon.rss.phase() } };
-    }
-    await daemon.stop();
-    daemon = null;
+    log('fake platforms: starting them in a child process (the checkers are on, pointed at them)');
+    fakes = await startFakes();
+    // The default configuration, as `npm start` runs it: archive on (IPFS pinning and, with no
+    // wallet configured, the local Arweave devnet, working while links arrive) and checkers on.
+    // (--archive-off, as older figures were taken: that one column only, with the archive off.)
+    result['daemon'] = await daemonPhases(flag('archive-off') ? 'archive off' : 'default', flag('archive-off') ? { PROOFKEEP_ARCHIVE_ENABLED: 'false' } : {}, true);
+    // A second column only: proofkeep's own ingest path without the archive.
+    if (!flag('no-archive-off') && !flag('archive-off')) result['archiveOff'] = await daemonPhases('archive off', { PROOFKEEP_ARCHIVE_ENABLED: 'false' }, false);
+    await fakes.stop();
+    fakes = null;
   }
 
   if (phases.has('startup')) {
@@ -200,6 +170,7 @@ try {
   result['machine']['loadavgAtEnd'] = os.loadavg().map(r2);
 } finally {
   if (daemon) await daemon.stop().catch(() => undefined);
+  if (fakes) await fakes.stop().catch(() => undefined);
   for (const d of tmp) rmSync(d, { recursive: true, force: true });
 }
 
@@ -207,6 +178,105 @@ const json = JSON.stringify(result, null, 2);
 process.stdout.write(`${json}\n\n${table(result)}\n`);
 const out = opt('out');
 if (out) writeFileSync(out, `${json}\n`);
+
+/** CPU seconds of the daemon, this client process and the fake platforms over `fn`. */
+async function withCpu<T>(fn: () => Promise<T>): Promise<{ r: T; daemon: number; client: number; fakes: number }> {
+  const d0 = cpuSeconds(daemon!.pid);
+  const f0 = fakes ? cpuSeconds(fakes.pid) : 0;
+  const c0 = process.cpuUsage();
+  const r = await fn();
+  const c = process.cpuUsage(c0);
+  return { r, daemon: cpuSeconds(daemon!.pid) - d0, client: (c.user + c.system) / 1e6, fakes: fakes ? cpuSeconds(fakes.pid) - f0 : 0 };
+}
+
+/** The archive's queue on /healthz (0 when the archive is off). */
+async function archiveQueue(url: string): Promise<number> {
+  const h = (await (await fetch(`${url}/healthz`)).json()) as { archive?: { queue_depth?: number } };
+  return h.archive?.queue_depth ?? 0;
+}
+
+/** Every daemon phase against one daemon; `full` adds the read phases (the default column only). */
+async function daemonPhases(label: string, env: Record<string, string>, full: boolean): Promise<Record<string, any>> {
+  const out: Record<string, any> = { label, archive: env['PROOFKEEP_ARCHIVE_ENABLED'] !== 'false', checkers: 'on, pointed at local fake platforms' };
+  daemon = await startDaemon(tmpDir('daemon'), env, full ? profArgs : [], fakes!.env);
+  out['startupEmptyMs'] = Math.round(daemon.startupMs);
+  out['idleRssMB'] = daemon.rss.phase();
+  const cpuCols = (c: { daemon: number; client: number; fakes: number }, n: number) => ({
+    ...cpuView(c.daemon, n),
+    daemonCpuSeconds: r2(c.daemon),
+    clientCpuSeconds: r2(c.client),
+    fakesCpuSeconds: r2(c.fakes),
+  });
+  const pathsProof: string[] = [];
+  const pathsChain: string[] = [];
+  if (phases.has('bulk') || phases.has('reads')) {
+    log(`${label}: bulk: signing ${size.bulkAvatars * 10} links (not timed)`);
+    const { bodies, links, chains } = bulkBodies(size.bulkAvatars, 10, 1000);
+    for (const c of chains.slice(0, 500)) {
+      pathsChain.push(`/v1/proofchain?avatar=${c.avatar.id}`);
+      const tw = c.links.find((l) => l.platform === 'twitter')!;
+      pathsProof.push(`/v1/proof?platform=twitter&identity=${tw.identity}`);
+    }
+    daemon.rss.phase();
+    log(`${label}: bulk: POST /v1/links, ${bodies.length} requests of 1000 links, 2 concurrent`);
+    const st0 = await storeStats(daemon.url);
+    const c = await withCpu(() => bulkIngest(daemon!.url, bodies, links, 2, 300_000));
+    const b = c.r;
+    if (b.accepted !== links) throw new Error(`bulk: ${b.rejected} of ${links} links rejected`);
+    const st = await storeStats(daemon.url);
+    out['bulk'] = { links, ...b, linksPerCommit: r2((st.appends - st0.appends) / Math.max(1, st.commits - st0.commits)), seconds: r2(b.seconds), linksPerSecond: Math.round(b.linksPerSecond), ratio: ratio(b.linksPerSecond), ...cpuCols(c, links), peakRssMB: daemon.rss.phase() };
+  }
+  if (full && phases.has('reads') && pathsProof.length) {
+    // Right after the bulk phase the archive has one version per Avatar to build, sign and
+    // upload: the reads are measured while it drains (the queue depth says whether it did).
+    const exact = pathsProof.map((x) => `${x}&exact=true`);
+    const q0 = await archiveQueue(daemon.url);
+    log(`${label}: reads while the archive drains (${q0} jobs queued): GET /v1/proof?exact=true ~1000 req/s for ${size.readSeconds} s`);
+    const c = await withCpu(() => openLoop(daemon!.url, exact, 1000, size.readSeconds));
+    out['readsDraining'] = { ...c.r, path: '/v1/proof (exact=true)', archiveQueueAtStart: q0, archiveQueueAtEnd: await archiveQueue(daemon.url), daemonCpuSeconds: r2(c.daemon), clientCpuSeconds: r2(c.client), peakRssMB: daemon.rss.phase() };
+  }
+  if (phases.has('single')) {
+    log(`${label}: single: signing 32 x ${size.perClient} POST /v1/proof bodies and their tweets (not timed)`);
+    const { bodies, tweets } = proofBodies(32, size.perClient, `bench-proof-${label}`);
+    await fakes!.addTweets(tweets);
+    daemon.rss.phase();
+    log(`${label}: single: POST /v1/proof, 32 concurrent clients (each proof post fetched from the fake twitter)`);
+    let st0 = await storeStats(daemon.url);
+    const c = await withCpu(() => singleIngest(daemon!.url, bodies, 120_000, '/v1/proof'));
+    let st = await storeStats(daemon.url);
+    out['single'] = { ...c.r, linksPerCommit: r2((st.appends - st0.appends) / Math.max(1, st.commits - st0.commits)), seconds: r2(c.r.seconds), linksPerSecond: Math.round(c.r.linksPerSecond), ratio: ratio(c.r.linksPerSecond), ...cpuCols(c, c.r.accepted), peakRssMB: daemon.rss.phase() };
+    log(`${label}: single: one-link POST /v1/links, 32 concurrent clients`);
+    const one = oneLinkBodies(32, size.perClient, `bench-one-link-${label}`);
+    st0 = await storeStats(daemon.url);
+    const c2 = await withCpu(() => singleIngest(daemon!.url, one, 120_000, '/v1/links'));
+    st = await storeStats(daemon.url);
+    out['singleLinks'] = { ...c2.r, linksPerCommit: r2((st.appends - st0.appends) / Math.max(1, st.commits - st0.commits)), seconds: r2(c2.r.seconds), linksPerSecond: Math.round(c2.r.linksPerSecond), ratio: ratio(c2.r.linksPerSecond), ...cpuCols(c2, c2.r.accepted), peakRssMB: daemon.rss.phase() };
+  }
+  if (full && phases.has('reads') && pathsProof.length) {
+    log(`${label}: reads: GET /v1/proof, then GET /v1/proofchain, ~1000 req/s for ${size.readSeconds} s each`);
+    daemon.rss.phase();
+    // GET /v1/proof without `exact` is Next.ID's substring search (LIKE '%x%'); with exact=true
+    // it is an index lookup. Both are measured: clients of the deployed service use both.
+    const p = await openLoop(daemon.url, pathsProof, 1000, size.readSeconds);
+    const pRss = daemon.rss.phase();
+    const e = await openLoop(daemon.url, pathsProof.map((x) => `${x}&exact=true`), 1000, size.readSeconds);
+    const eRss = daemon.rss.phase();
+    const ch = await openLoop(daemon.url, pathsChain, 1000, size.readSeconds);
+    const chRss = daemon.rss.phase();
+    log(`${label}: reads: GET /v1/proof?exact=true throughput, 32 keep-alive connections, ${size.readSeconds} s`);
+    const t = await withCpu(() => keepAliveThroughput(daemon!.url, pathsProof.map((x) => `${x}&exact=true`), 32, size.readSeconds));
+    out['reads'] = {
+      proof: { ...p, peakRssMB: pRss },
+      proofExact: { ...e, path: '/v1/proof (exact=true)', peakRssMB: eRss },
+      proofchain: { ...ch, peakRssMB: chRss },
+      exactThroughput: { ...t.r, path: '/v1/proof (exact=true)', daemonCpuUsPerRequest: r2((t.daemon * 1e6) / t.r.requests), clientCpuUsPerRequest: r2((t.client * 1e6) / t.r.requests), peakRssMB: daemon.rss.phase() },
+      archiveQueueAfter: await archiveQueue(daemon.url),
+    };
+  }
+  await daemon.stop();
+  daemon = null;
+  return out;
+}
 
 /** The store's group-commit counters from /healthz (appends and durable commits so far). */
 async function storeStats(url: string): Promise<{ appends: number; commits: number }> {
@@ -216,24 +286,34 @@ async function storeStats(url: string): Promise<{ appends: number; commits: numb
 
 function table(r: Record<string, any>): string {
   const y = r['yardstick'];
-  const rows: string[][] = [['measure', 'value', 'ratio to yardstick', 'cpu-bound ratio', 'target', 'peak RSS MB']];
-  rows.push(['yardstick: libsecp256k1 recoveries/s, 1 core', String(y.nativeRecoveriesPerSecond), '1.00', '1.00', '', '']);
-  rows.push(['noble recoveries/s, 1 core', String(y.nobleRecoveriesPerSecond), r2(y.nobleRecoveriesPerSecond / y.nativeRecoveriesPerSecond).toFixed(3), '', '', '']);
-  const tp = (name: string, x: any, target: string, rss: number) => rows.push([name, String(x.linksPerSecond), String(x.ratio), String(x.cpuBoundRatio), target, String(rss)]);
+  const d = r['daemon'] ?? {};
+  const off = r['archiveOff'] ?? {};
+  const rows: string[][] = [['measure (default configuration)', 'value', 'ratio', 'cpu-bound ratio', 'daemon / client cpu µs per op', 'target', 'peak RSS MB', 'archive off: value, ratio']];
+  rows.push(['yardstick: libsecp256k1 recoveries/s, 1 core', String(y.nativeRecoveriesPerSecond), '1.00', '1.00', '', '', '', '']);
+  rows.push(['noble recoveries/s, 1 core', String(y.nobleRecoveriesPerSecond), r2(y.nobleRecoveriesPerSecond / y.nativeRecoveriesPerSecond).toFixed(3), '', '', '', '', '']);
+  const us = (x: any, n: number) => (x.daemonCpuSeconds === undefined ? '' : `${r2((x.daemonCpuSeconds * 1e6) / n)} / ${r2((x.clientCpuSeconds * 1e6) / n)}`);
+  const tp = (name: string, x: any, target: string, rss: number, o?: any) =>
+    rows.push([name, String(x.linksPerSecond), String(x.ratio), String(x.cpuBoundRatio), us(x, x.accepted ?? x.links), target, String(rss), o ? `${o.linksPerSecond}, ${o.ratio}` : '']);
   if (r['audit']) tp(`offline verification, ${r['audit'].links} links, links/s`, r['audit'], '>= 1.5, RSS < 300', r['audit'].maxRssMB);
-  if (r['bulk']) tp('bulk ingest POST /v1/links, links/s', r['bulk'], '>= 1.2', r['bulk'].peakRssMB);
-  if (r['single']) tp('POST /v1/proof, 32 clients, links/s', r['single'], '>= 0.35', r['single'].peakRssMB);
-  if (r['reads']) {
+  if (d.bulk) tp('bulk ingest POST /v1/links, links/s', d.bulk, '>= 1.2', d.bulk.peakRssMB, off.bulk);
+  if (d.single) tp('POST /v1/proof, 32 clients, links/s', d.single, '>= 0.35', d.single.peakRssMB, off.single);
+  if (d.singleLinks) tp('one-link POST /v1/links, 32 clients, links/s', d.singleLinks, '>= 0.35', d.singleLinks.peakRssMB, off.singleLinks);
+  if (d.readsDraining) {
+    const x = d.readsDraining;
+    rows.push([`GET ${x.path} p50 / p99 ms @ ${x.achievedRps} req/s, archive draining (${x.archiveQueueAtStart} → ${x.archiveQueueAtEnd} jobs)`, `${x.p50ms} / ${x.p99ms}`, '', '', '', 'p99 < 10 ms', String(x.peakRssMB), '']);
+  }
+  if (d.reads) {
     for (const k of ['proof', 'proofExact', 'proofchain']) {
-      const x = r['reads'][k];
-      rows.push([`GET ${x.path} p50 / p99 ms @ ${x.achievedRps} req/s`, `${x.p50ms} / ${x.p99ms}`, '', '', k.startsWith('proof') && k !== 'proofchain' ? 'p99 < 10 ms @ 1000/s' : '', String(x.peakRssMB)]);
+      const x = d.reads[k];
+      rows.push([`GET ${x.path} p50 / p99 ms @ ${x.achievedRps} req/s`, `${x.p50ms} / ${x.p99ms}`, '', '', '', '', String(x.peakRssMB), '']);
     }
+    const t = d.reads.exactThroughput;
+    rows.push([`GET ${t.path}, ${t.connections} keep-alive connections, req/s`, String(t.requestsPerSecond), '', '', `${t.daemonCpuUsPerRequest} / ${t.clientCpuUsPerRequest}`, '>= 5000', String(t.peakRssMB), '']);
   }
   if (r['startup']) {
-    rows.push([`start-up with ${r['startup'].links} links, ms`, String(r['startup'].startupMs), '', '', '< 2000', String(r['startup'].rssAfterStartMB)]);
-    rows.push(['  same, archive off (no IPFS node, no devnet), ms', String(r['startup'].startupArchiveOffMs), '', '', '', '']);
+    rows.push([`start-up with ${r['startup'].links} links, ms`, String(r['startup'].startupMs), '', '', '', '< 2000', String(r['startup'].rssAfterStartMB), `${r['startup'].startupArchiveOffMs}`]);
   }
-  if (r['daemon']) rows.push(['start-up, empty index, ms', String(r['daemon'].startupEmptyMs), '', '', '', String(r['daemon'].idleRssMB)]);
+  if (r['daemon']) rows.push(['start-up, empty index, ms', String(d.startupEmptyMs), '', '', '', '', String(d.idleRssMB), off.startupEmptyMs === undefined ? '' : String(off.startupEmptyMs)]);
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((c, i) => c.padEnd(w[i]!)).join('  ')).join('\n');
 }

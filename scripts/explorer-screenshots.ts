@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { TestAvatar, uuidFrom } from '../test/helpers/avatar.js';
 import { post, startDaemon } from '../test/helpers/daemon.js';
-import { FakePlatforms, TWITTER_TOKEN } from '../test/checkers/fake-platforms.js';
+import { FakePlatforms, TWITTER_TOKEN } from './lib/fake-platforms.js';
 import { buildExplorer, launchBrowser } from '../test/web/browser.js';
 import { startTamperProxy } from '../test/web/tamper.js';
 

@@ -8,7 +8,7 @@
  *   - `start` / `stop`: background work; started in dependency order (`after`), stopped in
  *     reverse, after the API has stopped accepting requests;
  *   - `onAppend`: a hook run inside every append transaction (its owner's tables only), so
- *     a 201 implies what the hook wrote is durable too;
+ *     a 201 implies what the hook wrote is durable too; `onKvAppend` the same for KV writes;
  *   - `api`: capabilities the API uses (read-only mode, the submit-time check, archive tx ids,
  *     read hints); each one may come from one component only;
  *   - `health`: its /healthz section, under its name;
@@ -17,11 +17,12 @@
  *
  * The daemon (src/daemon.ts) is the one place that composes contributions; nothing mutates a
  * shared object after construction. This module imports no part of the project but types of
- * the core and the store, so every part can import it without a cycle.
+ * the core, the store and the KV store, so every part can import it without a cycle.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AvatarKey, Link } from './core/index.js';
+import type { KvAppendHook } from './kv/kv-store.js';
 import type { AppendHook, ChangeHook } from './store/index.js';
 
 export interface SubmitCheckResult {
@@ -73,6 +74,8 @@ export interface Component {
   stop?(): Promise<void>;
   /** runs inside every append transaction; throwing rolls that link back */
   readonly onAppend?: AppendHook;
+  /** runs inside every KV write's transaction (the KVService's chain); throwing rolls that write back */
+  readonly onKvAppend?: KvAppendHook;
   /** runs inside the transaction of every other accepted change (validity, subkey, KV); throwing rolls it back */
   readonly onChange?: ChangeHook;
   readonly api?: ApiCapabilities;

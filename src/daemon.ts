@@ -19,6 +19,7 @@ import { healthSections, mergeCapabilities, startOrder } from './compose.js';
 import type { Config } from './config/schema.js';
 import { cryptoComponent } from './crypto/component.js';
 import { explorerComponent } from './explorer/component.js';
+import { kvComponent, KvStore } from './kv/index.js';
 import { VerifyPool } from './crypto/pool.js';
 import type { BulkVerifier } from './crypto/verifier.js';
 import { logComponent } from './log/index.js';
@@ -85,16 +86,26 @@ export class Daemon {
       log.info({ backend: pool.backendName, workers: pool.workers }, 'signature recovery backend');
 
       const registry = new Registry();
+      // The KVService's store: its tables are the kv component's; the archive and the mirror
+      // write KV chains through its one append path.
+      const kv = new KvStore(db);
       const mirror = mirrorComponent({
-        config: config.mirror, db, store, verifier, dataDir, adminToken: config.server.adminToken, log: log.child({ part: 'mirror' }),
+        config: config.mirror, db, store, verifier, kv, dataDir, adminToken: config.server.adminToken, log: log.child({ part: 'mirror' }),
         createdAtSkewSeconds: config.server.createdAtSkewSeconds,
       });
+      const archive = new ArchiveComponent({ config: config.archive, db, read: store.read, kv, dataDir, log: log.child({ part: 'archive' }) });
+      const kvArchive = config.archive.enabled ? archive.kvOutbox : null;
       const built: Array<Component | null> = [
         storeComponent(store),
         cryptoComponent(pool),
         // Early in the order, so it stops after everything that appends: its last checkpoint covers all.
         logComponent({ config: config.tlog, db, read: store.read, dataDir, log: log.child({ part: 'tlog' }) }),
-        new ArchiveComponent({ config: config.archive, db, read: store.read, dataDir, log: log.child({ part: 'archive' }) }),
+        archive,
+        kvComponent({
+          kv, store, server: config.server, backend: verifier.backend, readOnly: mirror?.api?.readOnly === true, log: log.child({ part: 'kv' }),
+          report: (ev) => store.changed(ev),
+          ...(kvArchive ? { archiveTx: (id: number, seq: number) => kvArchive.txIdForLink(id, seq) || null } : {}),
+        }),
         checkersComponent({
           config: config.checkers, adminToken: config.server.adminToken, db, bindings: store.bindings, read: store.read,
           backend: verifier.backend, log: log.child({ part: 'checkers' }),
@@ -113,6 +124,7 @@ export class Daemon {
 
       // Before anything can append: every accepted link runs every hook in its transaction.
       for (const c of components) if (c.onAppend) store.onAppend(c.onAppend);
+      for (const c of components) if (c.onKvAppend) kv.onAppend(c.onKvAppend);
       for (const c of components) if (c.onChange) store.onChange(c.onChange);
       for (const c of components) c.metrics?.(registry);
       for (const c of components) {

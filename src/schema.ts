@@ -5,11 +5,13 @@
  * its migration here; its module alone queries those tables.
  */
 import { archiveMigration } from './archive/migration.js';
+import { kvArchive } from './archive/kv-migration.js';
 import { checkersMigration } from './checkers/migration.js';
+import { kv } from './kv/migration.js';
 import { mirrorMigration } from './mirror/migration.js';
 import { witnessMigration } from './mirror/witness-migration.js';
 import { MIGRATIONS as STORE_MIGRATIONS, type Migration } from './store/migrations.js';
 import { subkeysMigration } from './subkeys/migration.js';
 import { logMigration } from './log/migration.js';
 
-export const SCHEMA: readonly Migration[] = [...STORE_MIGRATIONS, archiveMigration, checkersMigration, mirrorMigration, witnessMigration, subkeysMigration, logMigration].sort((a, b) => a.version - b.version);
+export const SCHEMA: readonly Migration[] = [...STORE_MIGRATIONS, archiveMigration, checkersMigration, mirrorMigration, witnessMigration, subkeysMigration, logMigration, kv, kvArchive].sort((a, b) => a.version - b.version);

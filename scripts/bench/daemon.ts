@@ -72,7 +72,16 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = [], timeoutMs = 60_000): Promise<RunningDaemon> {
+/**
+ * `checkers` is the environment that points the checkers at the local fake platforms
+ * (./fakes.ts); without it they are off. Either way no platform URL may leave loopback.
+ */
+export async function startDaemon(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = [], checkers: Record<string, string> | null = null, timeoutMs = 60_000): Promise<RunningDaemon> {
+  if (checkers) {
+    for (const [k, v] of Object.entries(checkers)) {
+      if (/_(URL|TEMPLATE)$/.test(k) && !v.startsWith('http://127.0.0.1:')) throw new Error(`refusing to benchmark with ${k}=${v}: not a local fake`);
+    }
+  }
   const t0 = performance.now();
   // Benchmarks never leave loopback either: the tests' guard refuses any other connection or DNS lookup.
   const guard = ['--import', `${pathToFileURL(`${ROOT}test/setup/net-guard.mjs`).href}`];
@@ -87,12 +96,11 @@ export async function startDaemon(dataDir: string, env: Record<string, string> =
       PROOFKEEP_SERVER_LIMITS_BYTES_PER_MINUTE: '0',
       PROOFKEEP_SERVER_MAX_CONNECTIONS_PER_CLIENT: '0',
       ...env,
-      // Never let the benchmark's daemon reach real platforms: no background re-checks, no
-      // proof-post fetch on submit (checkers would call api.github.com and others).
-      PROOFKEEP_CHECKERS_ENABLED: 'false',
-      PROOFKEEP_CHECKERS_VERIFY_ON_SUBMIT: 'false',
+      // Never let the benchmark's daemon reach real platforms: its checkers are either pointed
+      // at the local fakes, or off (no background re-checks, no proof-post fetch on submit).
+      ...(checkers ?? { PROOFKEEP_CHECKERS_ENABLED: 'false', PROOFKEEP_CHECKERS_VERIFY_ON_SUBMIT: 'false' }),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
@@ -119,7 +127,7 @@ export async function startDaemon(dataDir: string, env: Record<string, string> =
   const rss = new RssSampler(child.pid!);
   // Belt and braces: refuse to benchmark a daemon whose checkers could go online.
   const health = (await (await fetch(`${url}/healthz`)).json()) as { checkers?: { scheduler?: boolean } };
-  if (health.checkers && health.checkers.scheduler !== false) {
+  if (!checkers && health.checkers && health.checkers.scheduler !== false) {
     child.kill('SIGKILL');
     throw new Error('the benchmark daemon has its checker scheduler on: refusing (it would contact real platforms)');
   }

@@ -4,8 +4,11 @@
  * open-loop read load on GET /v1/proof and GET /v1/proofchain. Every loop is bounded in count
  * and in time; all signing happens before the clock starts.
  */
+import { Agent, request as httpRequest } from 'node:http';
 import { Pool } from 'undici';
+import { postContent } from '../../src/api/templates.js';
 import { buildSignPayload, type Link } from '../../src/core/index.js';
+import type { Tweet } from '../lib/fake-platforms.js';
 import { fastSign, genAvatar, genChain, seeded, uuidFrom, type GenAvatar } from '../lib/gen.js';
 import { pct } from './daemon.js';
 
@@ -15,7 +18,7 @@ export interface Timed {
 }
 
 async function postJson(pool: Pool, path: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const text = await res.body.text();
   let json: unknown = text;
   try {
@@ -63,14 +66,16 @@ export async function bulkIngest(url: string, bodies: string[], links: number, c
 }
 
 /**
- * POST /v1/proof bodies for `clients` Avatars, `perClient` links each. Each client is the only
- * writer of its Avatar, so the payload /v1/proof/payload would issue (prev = current head) is
- * known in advance: signing happens here, not while timing.
+ * POST /v1/proof bodies for `clients` Avatars, `perClient` links each, and the tweets the fake
+ * twitter serves for them (the checkers fetch each on submit). Each client is the only writer of
+ * its Avatar, so the payload /v1/proof/payload would issue (prev = current head) is known in
+ * advance: signing happens here, not while timing.
  */
-export function proofBodies(clients: number, perClient: number, seed = 'bench-proof'): Array<Array<Record<string, unknown>>> {
+export function proofBodies(clients: number, perClient: number, seed = 'bench-proof'): { bodies: Array<Array<Record<string, unknown>>>; tweets: Array<[string, Tweet]> } {
   const bytes = seeded(seed);
   const createdAt = Math.floor(Date.now() / 1000) - 60;
-  return Array.from({ length: clients }, (_, c) => {
+  const tweets: Array<[string, Tweet]> = [];
+  const bodies = Array.from({ length: clients }, (_, c) => {
     const av = genAvatar(bytes);
     let prev: string | null = null;
     return Array.from({ length: perClient }, (_, i) => {
@@ -78,13 +83,31 @@ export function proofBodies(clients: number, perClient: number, seed = 'bench-pr
       const identity = `c${c}_${i}`;
       const payload = buildSignPayload({ action: 'create', created_at: String(createdAt), identity, platform: 'twitter', prev, uuid });
       const signature = fastSign(payload, av.secretKey);
+      const tweetId = String(1_900_000_000_000_000_000n + BigInt(c * 100000 + i));
+      const text = postContent({ platform: 'twitter', identity, avatar: av.id, signPayload: payload, uuid, createdAt: String(createdAt), prev })['default']!.replace('%SIG_BASE64%', signature);
+      tweets.push([tweetId, { text, authorId: String(10_000 + c * 1000 + i), username: identity }]);
       prev = signature;
-      return { action: 'create', platform: 'twitter', identity, public_key: av.id, proof_location: String(1_900_000_000_000_000_000n + BigInt(c * 100000 + i)), uuid, created_at: String(createdAt), extra: { signature } };
+      return { action: 'create', platform: 'twitter', identity, public_key: av.id, proof_location: tweetId, uuid, created_at: String(createdAt), extra: { signature } };
     });
+  });
+  return { bodies, tweets };
+}
+
+/** One-link POST /v1/links bodies: `clients` Avatars, each a chain of `perClient` links sent one by one. */
+export function oneLinkBodies(clients: number, perClient: number, seed = 'bench-one-link'): string[][] {
+  const bytes = seeded(seed);
+  return Array.from({ length: clients }, () => {
+    const avatar = genAvatar(bytes);
+    return genChain(avatar, perClient, bytes, { walletEvery: 10 }).map((l) => JSON.stringify({ links: [{ ...l, avatar: avatar.id }] }));
   });
 }
 
-export async function singleIngest(url: string, perClientBodies: Array<Array<Record<string, unknown>>>, timeLimitMs: number): Promise<Timed & { accepted: number; clients: number; p50ms: number; p99ms: number }> {
+/**
+ * Concurrent clients, each sending its own bodies in order (a chain's links depend on the
+ * previous one): POST /v1/proof answering 201, or one-link POST /v1/links answering 200 with
+ * `accepted: 1`.
+ */
+export async function singleIngest(url: string, perClientBodies: Array<Array<Record<string, unknown> | string>>, timeLimitMs: number, path: '/v1/proof' | '/v1/links' = '/v1/proof'): Promise<Timed & { accepted: number; clients: number; p50ms: number; p99ms: number }> {
   const pool = new Pool(url, { connections: perClientBodies.length });
   const lat: number[] = [];
   let accepted = 0;
@@ -94,9 +117,10 @@ export async function singleIngest(url: string, perClientBodies: Array<Array<Rec
       for (const body of bodies) {
         if (performance.now() - t0 > timeLimitMs) return;
         const s = performance.now();
-        const r = await postJson(pool, '/v1/proof', body);
+        const r = await postJson(pool, path, body);
         lat.push(performance.now() - s);
-        if (r.status !== 201) throw new Error(`POST /v1/proof answered ${r.status}: ${JSON.stringify(r.json).slice(0, 300)}`);
+        const ok = path === '/v1/proof' ? r.status === 201 : r.status === 200 && r.json?.accepted === 1;
+        if (!ok) throw new Error(`POST ${path} answered ${r.status}: ${JSON.stringify(r.json).slice(0, 300)}`);
         accepted++;
       }
     }),
@@ -105,6 +129,45 @@ export async function singleIngest(url: string, perClientBodies: Array<Array<Rec
   await pool.close();
   lat.sort((a, b) => a - b);
   return { seconds, linksPerSecond: accepted / seconds, accepted, clients: perClientBodies.length, p50ms: round(pct(lat, 50)), p99ms: round(pct(lat, 99)) };
+}
+
+/**
+ * Closed-loop GET throughput: `connections` keep-alive connections (node:http Agent; fetch costs
+ * the client several times the CPU), each sending its next request when the last one is answered.
+ */
+export async function keepAliveThroughput(url: string, paths: string[], connections: number, seconds: number): Promise<{ path: string; connections: number; requests: number; errors: number; requestsPerSecond: number; p50ms: number; p99ms: number }> {
+  const u = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const lat: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const get = (path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: u.hostname, port: u.port, path, agent }, (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      });
+      req.once('error', reject);
+      req.end();
+    });
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const path = paths[n++ % paths.length]!;
+        const s = performance.now();
+        const status = await get(path).catch(() => 0);
+        lat.push(performance.now() - s);
+        if (status !== 200) errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  agent.destroy();
+  lat.sort((a, b) => a - b);
+  return { path: paths[0]!.split('?')[0]!, connections, requests: lat.length, errors, requestsPerSecond: Math.round(lat.length / elapsed), p50ms: round(pct(lat, 50)), p99ms: round(pct(lat, 99)) };
 }
 
 export interface LoadResult {

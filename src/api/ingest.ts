@@ -90,7 +90,7 @@ function linkFromBody(body: ProofBody, identity: string, prev: string | null): L
 export function proofSubject(deps: ApiDeps, body: Pick<ProofBody, 'action' | 'platform' | 'identity' | 'public_key'>) {
   checkAction(body.action);
   checkPlatform(deps, body.platform);
-  const avatar = parsePublicKey(body.public_key);
+  const avatar = parsePublicKey(body.public_key, deps.verifier.backend);
   const identity = normalizeIdentity(body.platform, body.identity, true);
   const row = deps.store.avatarRow(avatar.id);
   return { action: body.action, avatar, identity, row, head: row?.head_signature ?? null };
@@ -221,7 +221,7 @@ export async function importLinks(deps: ApiDeps, body: unknown, signal: AbortSig
       return;
     }
     try {
-      const key = parsePublicKey(p.avatar);
+      const key = parsePublicKey(p.avatar, deps.verifier.backend);
       results[i]!.avatar = key.id;
       toVerify.push({ i, key, item: { avatar: key, link: p.link, allowLegacy: true } });
     } catch (err) {

@@ -8,6 +8,7 @@
  */
 import Arweave from 'arweave';
 import { ProofError } from '../core/index.js';
+import { offLoopSigning } from './rsa-sign.js';
 import type { Jwk } from './wallet.js';
 
 export interface Tag {
@@ -103,6 +104,9 @@ export class ArweaveClient {
       timeout: opts.timeoutMs,
       logging: false,
     });
+    // Signing in the thread pool, not on the API's event loop (./rsa-sign.ts).
+    const tx = this.ar.transactions as unknown as { crypto: Parameters<typeof offLoopSigning>[0] };
+    tx.crypto = offLoopSigning(tx.crypto);
   }
 
   private signal(outer?: AbortSignal): AbortSignal {

@@ -16,14 +16,17 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { ApiCapabilities, Component } from '../component.js';
+import type { KvAppendHook, KvStore } from '../kv/kv-store.js';
 import type { AppendHook } from '../store/index.js';
 import type { Reader } from '../store/read.js';
 import type { Db } from '../store/sqlite.js';
 import type { ArweaveClient } from './arweave.js';
+import type { IpfsStores } from './blocks.js';
 import type { ArchiveConfig } from './config.js';
 import type { Devnet } from './devnet.js';
 import { registerGateway } from './gateway.js';
 import type { IpfsNode } from './ipfs.js';
+import { KV_KIND, kvChains } from './kinds.js';
 import { OutboxStore } from './outbox-store.js';
 import { archiveRoutes } from './routes.js';
 import { loadWallet } from './wallet.js';
@@ -41,17 +44,25 @@ export interface ArchiveComponentOptions {
   read: Pick<Reader, 'avatarById' | 'avatarByKey' | 'chainPrefix'>;
   dataDir: string;
   log: Logger;
+  /** the KVService's store: its KV chains are archived too, through the same outbox code */
+  kv?: Pick<KvStore, 'avatarById' | 'avatarRow' | 'writes'>;
 }
 
 export class ArchiveComponent implements Component {
   readonly name = 'archive';
   readonly after = ['store'] as const;
   readonly outbox: OutboxStore;
+  /** the same outbox code over the KV chain tables (null without the KVService) */
+  readonly kvOutbox: OutboxStore | null;
   readonly onAppend?: AppendHook;
+  readonly onKvAppend?: KvAppendHook;
   readonly api: ApiCapabilities;
   ipfs: IpfsNode | null = null;
+  /** the IPFS node's on-disk stores, opened in start() so the gateway serves before the node runs */
+  stores: IpfsStores | null = null;
   devnet: Devnet | null = null;
   worker: ArchiveWorker | null = null;
+  kvWorker: ArchiveWorker | null = null;
   private arweaveInfo: Record<string, unknown> = { mode: 'disabled' };
 
   constructor(private readonly opts: ArchiveComponentOptions) {
@@ -59,6 +70,9 @@ export class ArchiveComponent implements Component {
     // Registered by the daemon before the API accepts anything: every accepted link gets its
     // job in its own append transaction (a 201 implies the job is durable).
     if (opts.config.enabled) this.onAppend = (ev) => this.outbox.enqueue(ev);
+    this.kvOutbox = opts.kv ? new OutboxStore(opts.db, kvChains(opts.kv), KV_KIND) : null;
+    const kvOutbox = this.kvOutbox;
+    if (opts.config.enabled && kvOutbox) this.onKvAppend = (ev) => kvOutbox.enqueue({ avatarId: ev.kvAvatarId, seq: ev.seq });
     this.api = opts.config.enabled
       ? {
           archiveInfo: {
@@ -81,7 +95,23 @@ export class ArchiveComponent implements Component {
     }
     // Checked now, not in the background: a world-readable or broken wallet must stop start-up.
     const jwk = cfg.arweave.enabled && cfg.arweave.walletFile ? loadWallet(cfg.arweave.walletFile) : null;
+    // The stores are quick to open (no Helia, no libp2p): done before "listening" so pinned
+    // blocks are served at once. Failing here is not fatal: the background start retries.
+    if (cfg.ipfs.enabled) await this.openStores().catch((err: Error) => (this.initError = err.message));
     this.init = this.startParts(jwk);
+  }
+
+  private ipfsDir(): string {
+    const { config: cfg, dataDir } = this.opts;
+    return cfg.ipfs.dir ? resolve(cfg.ipfs.dir) : join(dataDir, 'ipfs');
+  }
+
+  private async openStores(): Promise<IpfsStores> {
+    if (!this.stores) {
+      const { IpfsStores } = await import('./blocks.js');
+      this.stores = await IpfsStores.open(this.ipfsDir());
+    }
+    return this.stores;
   }
 
   /** Load and start IPFS, Arweave and the worker; retried with backoff until stop(). */
@@ -113,8 +143,9 @@ export class ArchiveComponent implements Component {
     const { config: cfg, dataDir, log } = this.opts;
     const signal = this.stopping.signal;
     if (cfg.ipfs.enabled) {
+      const stores = await this.openStores();
       const { IpfsNode } = await import('./ipfs.js');
-      this.ipfs = await IpfsNode.open({ dir: cfg.ipfs.dir ? resolve(cfg.ipfs.dir) : join(dataDir, 'ipfs'), listen: cfg.ipfs.listen });
+      this.ipfs = await IpfsNode.open({ dir: this.ipfsDir(), stores, listen: cfg.ipfs.listen });
       log.info({ multiaddrs: this.ipfs.multiaddrs() }, 'IPFS node started');
     }
     const kubo = cfg.ipfs.kubo.url ? new (await import('./kubo.js')).KuboPinner(cfg.ipfs.kubo.url, cfg.ipfs.kubo.timeoutMs) : null;
@@ -142,19 +173,28 @@ export class ArchiveComponent implements Component {
     }
     if (signal.aborted) throw new Error('stopping');
     const { ArchiveWorker } = await import('./worker.js');
-    this.worker = new ArchiveWorker(this.outbox, { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner }, cfg, log);
+    const targets = { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner };
+    this.worker = new ArchiveWorker(this.outbox, targets, cfg, log);
     this.worker.start();
+    if (this.kvOutbox) {
+      this.kvWorker = new ArchiveWorker(this.kvOutbox, targets, cfg, log.child({ chains: 'kv' }));
+      this.kvWorker.start();
+    }
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.init;
     await this.stopParts();
+    await this.stores?.close();
+    this.stores = null;
   }
 
   private async stopParts(): Promise<void> {
     await this.worker?.stop();
     this.worker = null;
+    await this.kvWorker?.stop();
+    this.kvWorker = null;
     await this.devnet?.stop();
     this.devnet = null;
     await this.ipfs?.stop();
@@ -172,7 +212,16 @@ export class ArchiveComponent implements Component {
         queue_depth: s.jobs,
         oldest_pending_age_ms: s.oldest_enqueued_at === null ? 0 : Date.now() - s.oldest_enqueued_at,
       }),
-      ipfs: this.ipfs ? { multiaddrs: this.ipfs.multiaddrs() } : { enabled: false },
+      ...(this.kvOutbox ? { kv: this.kvWorker?.health() ?? { queue_depth: this.kvOutbox.summary().jobs } } : {}),
+      ipfs: !this.opts.config.ipfs.enabled
+        ? { enabled: false }
+        : {
+            enabled: true,
+            // the gateway reads the stores; bitswap and pinning need the node
+            gateway: this.opts.config.ipfs.gateway && this.stores !== null,
+            node: this.ipfs !== null,
+            multiaddrs: this.ipfs ? this.ipfs.multiaddrs() : [],
+          },
       arweave: this.arweaveInfo,
     };
   }
@@ -207,7 +256,7 @@ export class ArchiveComponent implements Component {
   }
 
   routes(app: FastifyInstance): void {
-    archiveRoutes(app, this.opts.read, this.outbox);
-    if (this.opts.config.ipfs.gateway) registerGateway(app, () => this.ipfs);
+    archiveRoutes(app, this.opts.read, this.outbox, this.kvOutbox && this.opts.kv ? { store: this.opts.kv, outbox: this.kvOutbox } : undefined);
+    if (this.opts.config.ipfs.gateway) registerGateway(app, () => this.stores);
   }
 }

@@ -13,7 +13,7 @@ import { CID } from 'multiformats/cid';
 import * as jsonCodec from 'multiformats/codecs/json';
 import { sendError } from '../api/errors.js';
 import { ProofError, type ErrorCode } from '../core/index.js';
-import type { IpfsNode } from './ipfs.js';
+import type { BlockReader } from './blocks.js';
 
 const RAW = 'application/vnd.ipld.raw';
 const CAR = 'application/vnd.ipld.car';
@@ -47,10 +47,20 @@ export async function carBytes(cid: CID, block: Uint8Array): Promise<Uint8Array>
   return done;
 }
 
-export function registerGateway(app: FastifyInstance, node: () => IpfsNode | null): void {
+/** Seconds a client is asked to wait when the stores are not open yet (Retry-After). */
+const RETRY_AFTER_S = 5;
+
+/**
+ * `blocks()` is the on-disk store reader, open before the IPFS node runs (see ./blocks.ts), or
+ * null when even the stores could not be opened: only then is the answer 503.
+ */
+export function registerGateway(app: FastifyInstance, blocks: () => BlockReader | null): void {
   app.get<{ Params: { cid: string }; Querystring: { format?: string } }>('/ipfs/:cid', async (req, reply) => {
-    const ipfs = node();
-    if (!ipfs) return error(reply, 'UNAVAILABLE', 'the IPFS node is not running');
+    const ipfs = blocks();
+    if (!ipfs) {
+      reply.header('retry-after', String(RETRY_AFTER_S));
+      return error(reply, 'UNAVAILABLE', 'the IPFS block store is not open yet');
+    }
     let cid: CID;
     try {
       if (req.params.cid.length > 200) throw new Error('too long');

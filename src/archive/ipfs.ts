@@ -17,17 +17,16 @@ import { noise } from '@libp2p/noise';
 import { yamux } from '@libp2p/yamux';
 import { identify } from '@libp2p/identify';
 import type { Libp2p } from '@libp2p/interface';
-import { LevelBlockstore } from 'blockstore-level';
-import { LevelDatastore } from 'datastore-level';
 import { CID } from 'multiformats/cid';
 import * as jsonCodec from 'multiformats/codecs/json';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { collect, IpfsStores, type BlockReader } from './blocks.js';
 
 export interface IpfsNodeOptions {
-  /** directory for the level stores (created if missing) */
+  /** directory for the level stores (created if missing); ignored when `stores` is given */
   dir: string;
+  /** stores already open (the archive opens them first, for the gateway): the node then leaves closing them to their opener */
+  stores?: IpfsStores;
   /** libp2p listen multiaddrs; [] = no libp2p at all */
   listen: readonly string[];
 }
@@ -41,26 +40,16 @@ async function drain(it: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of it) void _;
 }
 
-export async function collect(chunks: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  if (chunks instanceof Uint8Array) return chunks;
-  const parts: Uint8Array[] = [];
-  for await (const c of chunks) parts.push(c);
-  return parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
-}
-
-export class IpfsNode {
+export class IpfsNode implements BlockReader {
   private constructor(
     readonly helia: Helia & { libp2p?: Libp2p },
-    private readonly blockstore: LevelBlockstore,
-    private readonly datastore: LevelDatastore,
+    private readonly stores: IpfsStores,
+    private readonly ownsStores: boolean,
   ) {}
 
   static async open(opts: IpfsNodeOptions): Promise<IpfsNode> {
-    mkdirSync(opts.dir, { recursive: true });
-    const blockstore = new LevelBlockstore(join(opts.dir, 'blocks'));
-    const datastore = new LevelDatastore(join(opts.dir, 'datastore'));
-    await blockstore.open();
-    await datastore.open();
+    const stores = opts.stores ?? (await IpfsStores.open(opts.dir));
+    const { blockstore, datastore } = stores;
     try {
       // createHeliaLight only knows dag-pb and raw: the json codec must be given or pinning a
       // json CID throws UnknownCodecError.
@@ -77,10 +66,9 @@ export class IpfsNode {
         );
       }
       await helia.start();
-      return new IpfsNode(helia, blockstore, datastore);
+      return new IpfsNode(helia, stores, !opts.stores);
     } catch (err) {
-      await blockstore.close().catch(() => undefined);
-      await datastore.close().catch(() => undefined);
+      if (!opts.stores) await stores.close();
       throw err;
     }
   }
@@ -138,8 +126,7 @@ export class IpfsNode {
       await this.helia.stop();
     } finally {
       // helia.stop() does not close the stores it was given.
-      await this.blockstore.close().catch(() => undefined);
-      await this.datastore.close().catch(() => undefined);
+      if (this.ownsStores) await this.stores.close();
     }
   }
 }

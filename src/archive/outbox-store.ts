@@ -3,11 +3,11 @@
  * store's reader). Every state change is one short synchronous transaction, so a crash leaves
  * either the old or the new state: the worker's steps are idempotent against both.
  */
-import type { Link } from '../core/index.js';
 import type { AppendEvent } from '../store/index.js';
 import type { Reader } from '../store/read.js';
 import type { Db } from '../store/sqlite.js';
-import type { SignedTx } from './arweave.js';
+import type { SignedTx, Tag } from './arweave.js';
+import { PROOF_KIND, proofChains, type ChainSource, type OutboxKind, type TagInput } from './kinds.js';
 
 export type IpfsStatus = 'pending' | 'pinned' | 'unpinned' | 'disabled';
 export type ArweaveStatus = 'pending' | 'signed' | 'posted' | 'confirmed' | 'disabled';
@@ -53,77 +53,86 @@ export interface PendingSummary {
 
 export class OutboxStore {
   private readonly s;
+  private readonly chains: ChainSource;
 
+  /**
+   * `chains`: the store's reader (proof chains) or a chain source of another kind, with `kind`
+   * naming that kind's tables and tags (KV chains: kinds.ts).
+   */
   constructor(
     db: Db,
-    private readonly chains: Pick<Reader, 'avatarById' | 'chainPrefix'>,
+    chains: Pick<Reader, 'avatarById' | 'chainPrefix'> | ChainSource,
+    readonly kind: OutboxKind = PROOF_KIND,
   ) {
+    this.chains = 'document' in chains ? chains : proofChains(chains);
+    const J = kind.jobs;
+    const V = kind.versions;
     this.s = {
-      enqueue: db.prepare('INSERT INTO archive_jobs (avatar_id, link_count, enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?)'),
+      enqueue: db.prepare(`INSERT INTO ${J} (avatar_id, link_count, enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?)`),
       due: db.prepare<[number, number, number], DueAvatar>(
         `SELECT avatar_id, MIN(enqueued_at) AS first_at, MAX(link_count) AS max_count, MAX(attempts) AS attempts
-         FROM archive_jobs WHERE state = 'pending' GROUP BY avatar_id
+         FROM ${J} WHERE state = 'pending' GROUP BY avatar_id
          HAVING MIN(enqueued_at) <= ? AND MAX(next_attempt_at) <= ? ORDER BY first_at LIMIT ?`,
       ),
       attempts: db.prepare<[number], { attempts: number | null }>(
-        "SELECT MAX(attempts) AS attempts FROM archive_jobs WHERE avatar_id = ? AND state = 'pending'",
+        `SELECT MAX(attempts) AS attempts FROM ${J} WHERE avatar_id = ? AND state = 'pending'`,
       ),
       fail: db.prepare(
-        "UPDATE archive_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE avatar_id = ? AND state = 'pending'",
+        `UPDATE ${J} SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE avatar_id = ? AND state = 'pending'`,
       ),
       complete: db.prepare(
-        "UPDATE archive_jobs SET state = 'done', done_at = ?, version_id = ?, last_error = '' WHERE avatar_id = ? AND state = 'pending' AND link_count <= ?",
+        `UPDATE ${J} SET state = 'done', done_at = ?, version_id = ?, last_error = '' WHERE avatar_id = ? AND state = 'pending' AND link_count <= ?`,
       ),
       summary: db.prepare<[], { jobs: number; avatars: number; oldest: number | null; failing: number }>(
         `SELECT COUNT(*) AS jobs, COUNT(DISTINCT avatar_id) AS avatars, MIN(enqueued_at) AS oldest,
            COUNT(DISTINCT CASE WHEN attempts > 0 THEN avatar_id END) AS failing
-         FROM archive_jobs WHERE state = 'pending'`,
+         FROM ${J} WHERE state = 'pending'`,
       ),
       pendingOf: db.prepare<[number], { jobs: number; next_attempt_at: number | null; attempts: number | null; last_error: string | null }>(
         `SELECT COUNT(*) AS jobs, MAX(next_attempt_at) AS next_attempt_at, MAX(attempts) AS attempts, MAX(last_error) AS last_error
-         FROM archive_jobs WHERE avatar_id = ? AND state = 'pending'`,
+         FROM ${J} WHERE avatar_id = ? AND state = 'pending'`,
       ),
-      version: db.prepare<[number, number], VersionRow>('SELECT * FROM archive_versions WHERE avatar_id = ? AND link_count = ?'),
-      versionById: db.prepare<[number], VersionRow>('SELECT * FROM archive_versions WHERE id = ?'),
-      versionsOf: db.prepare<[number], VersionRow>('SELECT * FROM archive_versions WHERE avatar_id = ? ORDER BY link_count'),
+      version: db.prepare<[number, number], VersionRow>(`SELECT * FROM ${V} WHERE avatar_id = ? AND link_count = ?`),
+      versionById: db.prepare<[number], VersionRow>(`SELECT * FROM ${V} WHERE id = ?`),
+      versionsOf: db.prepare<[number], VersionRow>(`SELECT * FROM ${V} WHERE avatar_id = ? ORDER BY link_count`),
       insertVersion: db.prepare(
-        `INSERT INTO archive_versions (avatar_id, link_count, head_uuid, cid, size, ipfs_status, kubo_status, arweave_status, created_at, updated_at)
+        `INSERT INTO ${V} (avatar_id, link_count, head_uuid, cid, size, ipfs_status, kubo_status, arweave_status, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (avatar_id, link_count) DO NOTHING`,
       ),
-      setIpfs: db.prepare('UPDATE archive_versions SET ipfs_status = ?, ipfs_pinned_at = COALESCE(?, ipfs_pinned_at), updated_at = ? WHERE id = ?'),
-      setKubo: db.prepare('UPDATE archive_versions SET kubo_status = ?, updated_at = ? WHERE id = ?'),
+      setIpfs: db.prepare(`UPDATE ${V} SET ipfs_status = ?, ipfs_pinned_at = COALESCE(?, ipfs_pinned_at), updated_at = ? WHERE id = ?`),
+      setKubo: db.prepare(`UPDATE ${V} SET kubo_status = ?, updated_at = ? WHERE id = ?`),
       signed: db.prepare(
-        "UPDATE archive_versions SET arweave_status = 'signed', tx_id = ?, tx_json = ?, previous_tx = ?, arweave_signed_at = ?, updated_at = ? WHERE id = ?",
+        `UPDATE ${V} SET arweave_status = 'signed', tx_id = ?, tx_json = ?, previous_tx = ?, arweave_signed_at = ?, updated_at = ? WHERE id = ?`,
       ),
       posted: db.prepare(
-        "UPDATE archive_versions SET arweave_status = 'posted', arweave_posted_at = ?, last_error = '', updated_at = ? WHERE id = ? AND arweave_status = 'signed'",
+        `UPDATE ${V} SET arweave_status = 'posted', arweave_posted_at = ?, last_error = '', updated_at = ? WHERE id = ? AND arweave_status = 'signed'`,
       ),
-      reposted: db.prepare('UPDATE archive_versions SET reposts = reposts + 1, arweave_posted_at = ?, updated_at = ? WHERE id = ?'),
-      confirmations: db.prepare('UPDATE archive_versions SET confirmations = ?, block_height = ?, updated_at = ? WHERE id = ?'),
+      reposted: db.prepare(`UPDATE ${V} SET reposts = reposts + 1, arweave_posted_at = ?, updated_at = ? WHERE id = ?`),
+      confirmations: db.prepare(`UPDATE ${V} SET confirmations = ?, block_height = ?, updated_at = ? WHERE id = ?`),
       confirmed: db.prepare(
-        "UPDATE archive_versions SET arweave_status = 'confirmed', confirmations = ?, block_height = ?, arweave_confirmed_at = ?, updated_at = ? WHERE id = ?",
+        `UPDATE ${V} SET arweave_status = 'confirmed', confirmations = ?, block_height = ?, arweave_confirmed_at = ?, updated_at = ? WHERE id = ?`,
       ),
       adopt: db.prepare(
-        "UPDATE archive_versions SET tx_id = ?, tx_json = NULL, arweave_status = 'posted', arweave_posted_at = ?, updated_at = ? WHERE id = ?",
+        `UPDATE ${V} SET tx_id = ?, tx_json = NULL, arweave_status = 'posted', arweave_posted_at = ?, updated_at = ? WHERE id = ?`,
       ),
-      touch: db.prepare('UPDATE archive_versions SET updated_at = ? WHERE id = ?'),
-      versionError: db.prepare('UPDATE archive_versions SET last_error = ?, updated_at = ? WHERE id = ?'),
-      inState: db.prepare<[number, string], VersionRow>('SELECT * FROM archive_versions WHERE avatar_id = ? AND arweave_status = ? ORDER BY link_count'),
+      touch: db.prepare(`UPDATE ${V} SET updated_at = ? WHERE id = ?`),
+      versionError: db.prepare(`UPDATE ${V} SET last_error = ?, updated_at = ? WHERE id = ?`),
+      inState: db.prepare<[number, string], VersionRow>(`SELECT * FROM ${V} WHERE avatar_id = ? AND arweave_status = ? ORDER BY link_count`),
       pinnedBefore: db.prepare<[number, number], VersionRow>(
-        "SELECT * FROM archive_versions WHERE avatar_id = ? AND link_count < ? AND (ipfs_status = 'pinned' OR kubo_status = 'pinned') ORDER BY link_count",
+        `SELECT * FROM ${V} WHERE avatar_id = ? AND link_count < ? AND (ipfs_status = 'pinned' OR kubo_status = 'pinned') ORDER BY link_count`,
       ),
       previousTx: db.prepare<[number, number], { tx_id: string }>(
-        'SELECT tx_id FROM archive_versions WHERE avatar_id = ? AND link_count < ? AND tx_id IS NOT NULL ORDER BY link_count DESC LIMIT 1',
+        `SELECT tx_id FROM ${V} WHERE avatar_id = ? AND link_count < ? AND tx_id IS NOT NULL ORDER BY link_count DESC LIMIT 1`,
       ),
       toConfirm: db.prepare<[number], VersionRow>(
-        "SELECT * FROM archive_versions WHERE arweave_status IN ('signed', 'posted') ORDER BY updated_at LIMIT ?",
+        `SELECT * FROM ${V} WHERE arweave_status IN ('signed', 'posted') ORDER BY updated_at LIMIT ?`,
       ),
-      unconfirmed: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM archive_versions WHERE arweave_status IN ('signed', 'posted')"),
+      unconfirmed: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${V} WHERE arweave_status IN ('signed', 'posted')`),
       lastTx: db.prepare<[number], { tx_id: string }>(
-        "SELECT tx_id FROM archive_versions WHERE avatar_id = ? AND arweave_status IN ('posted', 'confirmed') ORDER BY link_count DESC LIMIT 1",
+        `SELECT tx_id FROM ${V} WHERE avatar_id = ? AND arweave_status IN ('posted', 'confirmed') ORDER BY link_count DESC LIMIT 1`,
       ),
       txForSeq: db.prepare<[number, number], { tx_id: string }>(
-        "SELECT tx_id FROM archive_versions WHERE avatar_id = ? AND link_count > ? AND arweave_status IN ('posted', 'confirmed') ORDER BY link_count LIMIT 1",
+        `SELECT tx_id FROM ${V} WHERE avatar_id = ? AND link_count > ? AND arweave_status IN ('posted', 'confirmed') ORDER BY link_count LIMIT 1`,
       ),
     };
   }
@@ -161,12 +170,16 @@ export class OutboxStore {
   }
 
   avatar(avatarId: number): { id: number; avatar: string; public_key: string; link_count: number } | undefined {
-    return this.chains.avatarById(avatarId);
+    return this.chains.avatar(avatarId);
   }
 
-  /** The first `count` links of the Avatar's chain: the chain as it was at that version. */
-  links(avatarId: number, count: number): Link[] {
-    return this.chains.chainPrefix(avatarId, count);
+  /** The document of the Avatar's chain as it was at `count` entries, and its head uuid. */
+  document(avatarId: number, publicKey: string, count: number): { bytes: Uint8Array; headUuid: string; entries: number } {
+    return this.chains.document(avatarId, publicKey, count);
+  }
+
+  tags(v: TagInput): Tag[] {
+    return this.kind.tags(v);
   }
 
   version(avatarId: number, linkCount: number): VersionRow | undefined {

@@ -1,10 +1,12 @@
 /**
  * GET /v1/chain/:avatar/archive — an Avatar's archived versions, newest last: link count,
  * head uuid, CID, Arweave tx (+ Previous-Tx), IPFS / Kubo / Arweave statuses and times, plus
- * what is still pending. `:avatar` is attacker-controlled: any key spelling, else 400.
+ * what is still pending; GET /v1/kv/chain/:avatar/archive the same for the KV chain.
+ * `:avatar` is attacker-controlled: any key spelling, else 400.
  */
 import type { FastifyInstance } from 'fastify';
 import { parsePublicKey, ProofError } from '../core/index.js';
+import type { KvStore } from '../kv/kv-store.js';
 import type { Reader } from '../store/read.js';
 import type { OutboxStore, VersionRow } from './outbox-store.js';
 
@@ -33,22 +35,39 @@ export function versionJson(v: VersionRow): Record<string, unknown> {
   };
 }
 
-export function archiveRoutes(app: FastifyInstance, read: Pick<Reader, 'avatarByKey'>, outbox: OutboxStore): void {
+function archiveView(outbox: OutboxStore, row: { id: number; avatar: string }, count: Record<string, number>) {
+  const pending = outbox.pendingOf(row.id);
+  return {
+    avatar: row.avatar,
+    ...count,
+    versions: outbox.versionsOf(row.id).map(versionJson),
+    pending: {
+      jobs: pending.jobs,
+      attempts: pending.attempts,
+      next_attempt_at: pending.jobs ? iso(pending.next_attempt_at) : null,
+      last_error: pending.last_error,
+    },
+  };
+}
+
+export function archiveRoutes(
+  app: FastifyInstance,
+  read: Pick<Reader, 'avatarByKey'>,
+  outbox: OutboxStore,
+  kv?: { store: Pick<KvStore, 'avatarRow'>; outbox: OutboxStore },
+): void {
   app.get<{ Params: { avatar: string } }>('/v1/chain/:avatar/archive', async (req) => {
     const avatar = parsePublicKey(req.params.avatar);
     const row = read.avatarByKey(avatar.id);
     if (!row) throw new ProofError('NOT_FOUND', `no chain for avatar ${avatar.id}`);
-    const pending = outbox.pendingOf(row.id);
-    return {
-      avatar: row.avatar,
-      link_count: row.link_count,
-      versions: outbox.versionsOf(row.id).map(versionJson),
-      pending: {
-        jobs: pending.jobs,
-        attempts: pending.attempts,
-        next_attempt_at: pending.jobs ? iso(pending.next_attempt_at) : null,
-        last_error: pending.last_error,
-      },
-    };
+    return archiveView(outbox, row, { link_count: row.link_count });
+  });
+  if (!kv) return;
+  // The KV chain's versions; `links` in each version counts its KV writes.
+  app.get<{ Params: { avatar: string } }>('/v1/kv/chain/:avatar/archive', async (req) => {
+    const avatar = parsePublicKey(req.params.avatar);
+    const row = kv.store.avatarRow(avatar.id);
+    if (!row) throw new ProofError('NOT_FOUND', `no KV chain for avatar ${avatar.id}`);
+    return archiveView(kv.outbox, row, { write_count: row.write_count });
   });
 }

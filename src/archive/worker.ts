@@ -19,8 +19,7 @@ import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { CID } from 'multiformats/cid';
-import { chainDocumentBytes } from '../core/index.js';
-import { archiveTags, ArweaveRejected, type ArweaveClient, type SignedTx, type Tag } from './arweave.js';
+import { ArweaveRejected, type ArweaveClient, type SignedTx, type Tag } from './arweave.js';
 import { archiveRetryPolicy, type ArchiveConfig } from './config.js';
 import { retryDelayMs } from '../util/retry.js';
 import { documentCid, type IpfsNode } from './ipfs.js';
@@ -125,9 +124,13 @@ export class ArchiveWorker {
   }
 
   private document(avatarId: number, publicKey: string, count: number): Uint8Array {
-    const links = this.outbox.links(avatarId, count);
-    if (links.length !== count) throw new Error(`chain of avatar ${avatarId} has ${links.length} links, expected ${count}`);
-    return chainDocumentBytes(publicKey, links);
+    return this.documentAt(avatarId, publicKey, count).bytes;
+  }
+
+  private documentAt(avatarId: number, publicKey: string, count: number): { bytes: Uint8Array; headUuid: string } {
+    const d = this.outbox.document(avatarId, publicKey, count);
+    if (d.entries !== count) throw new Error(`${this.outbox.kind.name} chain of avatar ${avatarId} has ${d.entries} entries, expected ${count}`);
+    return d;
   }
 
   /** Archive the Avatar's newest version (finishing any earlier signed-but-unposted one first). */
@@ -146,14 +149,13 @@ export class ArchiveWorker {
       }
     }
 
-    const bytes = this.document(avatarId, avatar.public_key, target);
+    const { bytes, headUuid } = this.documentAt(avatarId, avatar.public_key, target);
     let v = this.outbox.version(avatarId, target);
     if (!v) {
-      const links = this.outbox.links(avatarId, target);
       v = this.outbox.insertVersion({
         avatarId,
         linkCount: target,
-        headUuid: links[links.length - 1]?.uuid ?? '',
+        headUuid,
         cid: (await documentCid(bytes)).toString(),
         size: bytes.length,
         ipfs: ipfs ? 'pending' : 'disabled',
@@ -177,7 +179,7 @@ export class ArchiveWorker {
       if (v.arweave_status === 'pending') {
         maybePosted = false;
         const previousTx = this.outbox.previousTx(avatarId, target);
-        const tags = archiveTags({ avatar: avatar.avatar, links: target, headUuid: v.head_uuid, cid: v.cid, previousTx });
+        const tags = this.outbox.tags({ avatar: avatar.avatar, links: target, headUuid: v.head_uuid, cid: v.cid, previousTx });
         const signed = await arweave.sign(bytes, tags, signal);
         this.outbox.recordSigned(v.id, signed, previousTx);
         v = this.outbox.versionById(v.id)!;
@@ -210,7 +212,7 @@ export class ArchiveWorker {
     this.archivedCount++;
     this.log.info(
       { avatar: avatar.avatar, links: target, jobs: done, cid: final.cid, tx: final.tx_id, ipfs: final.ipfs_status, arweave: final.arweave_status },
-      'archived chain version',
+      this.outbox.kind.name === 'kv' ? 'archived KV chain version' : 'archived chain version',
     );
     return final;
   }
@@ -275,8 +277,8 @@ export class ArchiveWorker {
       }
     }
     // Refused (expired anchor): before signing a new tx, make sure no tx for this version exists.
-    const tags: Tag[] = archiveTags({ avatar: avatar.avatar, links: v.link_count, headUuid: v.head_uuid, cid: v.cid, previousTx: v.previous_tx });
-    const key = tags.filter((t) => ['App-Name', 'Avatar', 'Links', 'IPFS-CID'].includes(t.name));
+    const tags: Tag[] = this.outbox.tags({ avatar: avatar.avatar, links: v.link_count, headUuid: v.head_uuid, cid: v.cid, previousTx: v.previous_tx });
+    const key = tags.filter((t) => this.outbox.kind.keyTags.includes(t.name));
     const found = (await arweave.findByTags(key, this.targets.arweaveOwner, this.ac.signal)).filter((id) => id !== v.tx_id);
     if (found[0]) {
       this.outbox.adopt(v.id, found[0]);

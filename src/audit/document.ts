@@ -5,6 +5,7 @@
  */
 import {
   isRecord,
+  looksLikeKvDocument,
   parseLink,
   parsePublicKey,
   ProofError,
@@ -14,6 +15,7 @@ import {
   type RecoveryBackend,
   type TimeWindow,
 } from '../core/index.js';
+import { auditKvDocument } from './kv-document.js';
 import type { AuditReport, SourceSummary } from './report.js';
 
 export interface ParsedDocument {
@@ -23,9 +25,9 @@ export interface ParsedDocument {
   positions: number[];
 }
 
-/** Is this JSON value shaped like a chain document (vs a feed link)? */
+/** Is this JSON value shaped like a chain document — proof or KV — (vs a feed link)? */
 export function looksLikeDocument(v: unknown): boolean {
-  return isRecord(v) && Array.isArray(v['links']) && isRecord(v['avatar']);
+  return (isRecord(v) && Array.isArray(v['links']) && isRecord(v['avatar'])) || looksLikeKvDocument(v);
 }
 
 /** Avatar id for reports even when the key does not parse. */
@@ -109,7 +111,12 @@ export function auditParsedDocument(parsed: ParsedDocument, judging: DocumentJud
   return result.verified;
 }
 
+/** A proof chain document, or a KV chain document (then null: its writes are not links). */
 export function auditDocument(doc: unknown, judging: DocumentJudging, report: AuditReport, summary: SourceSummary, line?: number): Link[] | null {
+  if (looksLikeKvDocument(doc)) {
+    auditKvDocument(doc as Record<string, unknown>, judging.backend, report, summary, line);
+    return null;
+  }
   const parsed = parseDocument(doc, report, summary, line);
   if (!parsed) {
     summary.avatars++;

@@ -114,7 +114,7 @@ export class LinkStreamAuditor {
   private stateFor(avatarRaw: unknown): AvatarState {
     let key: AvatarKey | null = null;
     try {
-      key = parsePublicKey(avatarRaw);
+      key = parsePublicKey(avatarRaw, this.verifier.backend);
     } catch {
       /* reported per link below */
     }

@@ -94,6 +94,17 @@ export class CheckStore {
     })();
   }
 
+  /**
+   * One scheduler pass's writes in one transaction (one fsync, not one per platform): the
+   * bindings reads hinted at move to the front, then each platform claims its free slots.
+   */
+  claimPass(hinted: number[], wants: ReadonlyArray<{ platform: string; limit: number; running: ReadonlySet<number> }>, now: number, leaseSeconds: number): number[][] {
+    return this.db.transaction(() => {
+      if (hinted.length > 0) this.queueEarly(hinted, now);
+      return wants.map((w) => this.claimDue(w.platform, now, w.limit, leaseSeconds, w.running));
+    })();
+  }
+
   /** Load what to check for a claimed binding; undefined when it is gone. */
   load(bindingId: number): DueCheck | undefined {
     const t = this.bindings.target(bindingId);
@@ -112,8 +123,31 @@ export class CheckStore {
 
   /** Record a result. Returns the binding's new status, or null when the binding moved on. */
   apply(check: { bindingId: number; linkId: number }, result: CheckResult, now: number, policy: VerdictPolicy): BindingStatus | null {
+    return this.db.transaction(() => this.applyOne(check, result, now, policy))();
+  }
+
+  /**
+   * Record several results in one durable transaction: one fsync for a batch of checks instead
+   * of one each, so a scheduler draining many bindings does not hold the event loop on commits.
+   * Should the batch fail, each is recorded on its own, so one bad result cannot lose the others.
+   */
+  applyMany(items: ReadonlyArray<{ check: { bindingId: number; linkId: number }; result: CheckResult; now: number }>, policy: VerdictPolicy): Array<BindingStatus | null | Error> {
+    try {
+      return this.db.transaction(() => items.map((i) => this.applyOne(i.check, i.result, i.now, policy)))();
+    } catch {
+      return items.map((i) => {
+        try {
+          return this.apply(i.check, i.result, i.now, policy);
+        } catch (err) {
+          return err as Error;
+        }
+      });
+    }
+  }
+
+  private applyOne(check: { bindingId: number; linkId: number }, result: CheckResult, now: number, policy: VerdictPolicy): BindingStatus | null {
     const { bindingId, linkId } = check;
-    return this.db.transaction((): BindingStatus | null => {
+    {
       if (this.bindings.statusOf(bindingId, linkId) === undefined) return null;
       if (result.kind === 'valid') {
         this.bindings.markValid(bindingId, linkId, result.altId ?? '', now, result.evidence);
@@ -133,7 +167,7 @@ export class CheckStore {
       this.s.transient.run(policy.nextAfterTransient(now, streak, result.retryAfterMs), result.code, result.reason.slice(0, 500), check.bindingId);
       if (streak >= policy.staleAfterFailures) this.bindings.markStale(bindingId, linkId, now);
       return this.bindings.statusOf(bindingId, linkId) ?? null;
-    })();
+    }
   }
 
   scheduleOf(bindingId: number): ScheduleRow | undefined {

@@ -8,9 +8,13 @@
 import { setMaxListeners } from 'node:events';
 import { retryDelayMs, type RetryPolicy } from '../util/retry.js';
 import { CHECKER_PLATFORMS, type CheckersConfig } from './config.js';
+import type { BindingStatus } from '../store/bindings.js';
 import type { CheckStore, VerdictPolicy } from './check-store.js';
 import type { CheckRunner } from './runner.js';
 import { CheckCancelled, type CheckResult } from './types.js';
+
+/** How long a check result may wait to share its commit with others (ms). */
+const GROUP_COMMIT_MS = 20;
 
 export interface SchedulerLog {
   warn(obj: object, msg: string): void;
@@ -92,7 +96,8 @@ export class Scheduler {
   kick(): void {
     if (!this.started || this.ac.signal.aborted || this.kicked) return;
     this.kicked = true;
-    this.schedule(0);
+    // Not at once: slots freed by one group commit (and a burst of them) refill in one pass.
+    this.schedule(GROUP_COMMIT_MS);
   }
 
   private schedule(ms: number): void {
@@ -111,28 +116,26 @@ export class Scheduler {
     const now = this.now();
     let claimed = 0;
     const hinted = this.deps.takeHints?.() ?? [];
-    if (hinted.length > 0) {
-      try {
-        store.queueEarly(hinted, now);
-      } catch (err) {
-        this.deps.log?.warn({ err }, 'queueing overdue bindings failed');
-      }
-    }
+    const wants: Array<{ platform: string; limit: number; running: Set<number> }> = [];
     for (const platform of runner.checkers.keys()) {
       if (!runner.canCheck(platform)) continue;
       const set = this.running.get(platform) ?? new Set<number>();
       this.running.set(platform, set);
       const free = Math.min(cfg.batchSize, cfg.maxInFlightPerPlatform - set.size);
-      if (free <= 0) continue;
-      let ids: number[];
+      if (free > 0) wants.push({ platform, limit: free, running: set });
+    }
+    if (hinted.length > 0 || wants.length > 0) {
+      let claims: number[][] = [];
       try {
-        ids = store.claimDue(platform, now, free, cfg.leaseSeconds, set);
+        claims = store.claimPass(hinted, wants, now, cfg.leaseSeconds);
       } catch (err) {
-        this.deps.log?.warn({ err, platform }, 'claiming due checks failed');
-        continue;
+        this.deps.log?.warn({ err }, 'claiming due checks failed');
       }
-      for (const id of ids) this.launch(platform, id, set);
-      claimed += ids.length;
+      claims.forEach((ids, i) => {
+        const w = wants[i]!;
+        for (const id of ids) this.launch(w.platform, id, w.running);
+        claimed += ids.length;
+      });
     }
     if (this.started && !this.ac.signal.aborted) this.schedule(cfg.tickMs);
     return claimed;
@@ -179,12 +182,42 @@ export class Scheduler {
       throw err;
     }
     if (result.kind === 'transient' && result.code === 'DISABLED') return;
-    const status = store.apply(due, result, this.now(), this.policy);
+    const status = await this.record(due, result);
     this.stats.checks++;
     this.stats[result.kind]++;
     if (result.kind === 'transient') this.deps.log?.debug?.({ bindingId, code: result.code, reason: result.reason }, 'transient check failure');
     else if (result.kind === 'invalid') this.deps.log?.info({ bindingId, platform: due.target.link.platform, code: result.code }, 'binding invalid');
     this.deps.onResult?.(bindingId, result, status, due.target.link.platform);
+  }
+
+  /** Results waiting for the next group commit (see `record`). */
+  private pending: Array<{ check: { bindingId: number; linkId: number }; result: CheckResult; now: number; done: (v: BindingStatus | null | Error) => void }> = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Results are recorded in groups: those arriving within GROUP_COMMIT_MS share one durable
+   * transaction, so many fast checks cost a few fsyncs a second on the event loop, not one each.
+   */
+  private async record(check: { bindingId: number; linkId: number }, result: CheckResult): Promise<BindingStatus | null> {
+    const v = await new Promise<BindingStatus | null | Error>((done) => {
+      this.pending.push({ check, result, now: this.now(), done });
+      this.flushTimer ??= setTimeout(() => this.flush(), GROUP_COMMIT_MS);
+    });
+    if (v instanceof Error) throw v;
+    return v;
+  }
+
+  private flush(): void {
+    this.flushTimer = null;
+    const batch = this.pending;
+    this.pending = [];
+    let out: Array<BindingStatus | null | Error>;
+    try {
+      out = this.deps.store.applyMany(batch, this.policy);
+    } catch (err) {
+      out = batch.map(() => err as Error);
+    }
+    batch.forEach((b, i) => b.done(out[i]!));
   }
 
   /** Resolves when the checks in flight now have finished (tests, admin). */

@@ -31,7 +31,10 @@ export interface ChainResult {
 }
 
 /** Order links by prev pointers; links that cannot be placed are returned with a problem. */
-export function orderChain(links: readonly Link[]): { ordered: Link[]; problems: ChainProblem[] } {
+/** Links (or KV writes mapped to prev/signature/uuid) ordered by their prev pointers. */
+export type Chained = Pick<Link, 'prev' | 'signature' | 'uuid'>;
+
+export function orderChain<T extends Chained>(links: readonly T[]): { ordered: T[]; problems: ChainProblem[] } {
   // A symbol, not a string: any string can be an (attacker-chosen) prev value.
   const GENESIS = Symbol('genesis');
   const children = new Map<string | symbol, number[]>();
@@ -43,7 +46,7 @@ export function orderChain(links: readonly Link[]): { ordered: Link[]; problems:
   });
   const problems: ChainProblem[] = [];
   const placed = new Set<number>();
-  const ordered: Link[] = [];
+  const ordered: T[] = [];
   const problem = (code: ErrorCode, message: string, i: number, unplaced = true) => {
     const l = links[i]!;
     problems.push({ code, message, index: i, unplaced, uuid: l.uuid, signature: l.signature });

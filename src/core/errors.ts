@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'BAD_UUID', // not a canonical UUID
   'BAD_CREATED_AT', // not unix seconds, or absurd (future beyond skew, too old)
   'BAD_PROOF_LOCATION', // proof_location malformed for its platform or too long
+  'BAD_PATCH', // KV patch not signable portably (non-integer or unsafe number, lone surrogate, too deep)
+  'NOT_BOUND', // KV write to a namespace the Avatar holds no binding for
   'UNVERIFIABLE', // a link with an empty signature (deployed service's GitHub/Steam bug)
   'BROKEN_ANCESTOR', // a link hanging off an unverifiable or invalid link
   'HISTORY_REWRITTEN', // a later archived version does not extend an earlier one

@@ -14,3 +14,6 @@ export * from './document.js';
 export * from './convert.js';
 export * from './restore.js';
 export * from './subkey.js';
+export * from './kv-json.js';
+export * from './kv.js';
+export * from './kv-chain.js';

@@ -3,7 +3,7 @@
  * uncompressed, any case — resolves to one canonical avatar id: 0x + the 33-byte compressed key.
  */
 import * as secp from '@noble/secp256k1';
-import { keccak256 } from './crypto.js';
+import { keccak256 as nobleKeccak, type Keccak256, type KeyDecompressor } from './crypto.js';
 import { fail } from './errors.js';
 import { bytesToHex, hexToBytes } from './encoding.js';
 
@@ -22,7 +22,18 @@ export interface AvatarKey {
 const CACHE_MAX = 4096;
 const cache = new Map<string, AvatarKey>();
 
-export function parsePublicKey(input: unknown): AvatarKey {
+/** What key parsing may take from a recovery backend: its decompression and its keccak. */
+export interface KeyBackend {
+  readonly decompress?: KeyDecompressor;
+  readonly keccak256?: Keccak256;
+}
+
+/**
+ * Parse any key spelling. `backend` only makes it faster (its decompression, its keccak for the
+ * address); the result, and the error for a bad key, are the same with any backend or none —
+ * which is also why one cache serves all callers.
+ */
+export function parsePublicKey(input: unknown, backend?: KeyBackend): AvatarKey {
   if (typeof input !== 'string') fail('BAD_PUBLIC_KEY', 'public key must be a hex string');
   if (input.length > 140) fail('BAD_PUBLIC_KEY', 'public key is too long');
   const cacheKey = input.toLowerCase();
@@ -34,31 +45,23 @@ export function parsePublicKey(input: unknown): AvatarKey {
   }
   let point: secp.Point;
   try {
-    point = pointOf(bytes);
+    point = pointOf(bytes, backend?.decompress);
   } catch (cause) {
     void cause;
     failPoint();
   }
-  const key = fromPoint(point);
+  const key = fromPoint(point, backend?.keccak256);
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
   cache.set(cacheKey, key);
   return key;
 }
 
 /**
- * Optional fast point decompression (libsecp256k1, ~100× faster than noble's square root here),
- * installed by src/crypto when the native backend is selected. Its answer is only a hint: noble
- * re-checks that the point is on the curve and compresses back to the input, else the reference
- * path below decides — so results, and errors for bad keys, are the same with or without it.
+ * A decompressor's answer (libsecp256k1's, ~100× faster than noble's square root here) is only a
+ * hint: noble re-checks that the point is on the curve and compresses back to the input, else
+ * the reference path decides — so results, and errors for bad keys, never depend on it.
  */
-export type KeyDecompressor = (compressed: Uint8Array) => Uint8Array | null;
-let decompressor: KeyDecompressor | null = null;
-
-export function setKeyDecompressor(fn: KeyDecompressor | null): void {
-  decompressor = fn;
-}
-
-function pointOf(bytes: Uint8Array): secp.Point {
+function pointOf(bytes: Uint8Array, decompressor: KeyDecompressor | undefined): secp.Point {
   if (bytes.length === 33 && decompressor) {
     try {
       const u = decompressor(bytes);
@@ -78,20 +81,20 @@ function failPoint(): never {
   fail('BAD_PUBLIC_KEY', 'public key is not a point on secp256k1');
 }
 
-function fromPoint(point: secp.Point): AvatarKey {
+function fromPoint(point: secp.Point, keccak: Keccak256 | undefined): AvatarKey {
   const compressed = point.toBytes(true);
   const uncompressed = point.toBytes(false);
   return {
     id: `0x${bytesToHex(compressed)}`,
     compressed,
     uncompressedHex: `0x${bytesToHex(uncompressed)}`,
-    address: addressOf(uncompressed),
+    address: addressOf(uncompressed, keccak),
   };
 }
 
 /** Ethereum address of an uncompressed (65-byte) public key. */
-export function addressOf(uncompressed: Uint8Array): string {
-  return `0x${bytesToHex(keccak256(uncompressed.subarray(1)).subarray(12))}`;
+export function addressOf(uncompressed: Uint8Array, keccak: Keccak256 = nobleKeccak): string {
+  return `0x${bytesToHex(keccak(uncompressed.subarray(1)).subarray(12))}`;
 }
 
 /** Canonical avatar id of any key spelling, or null when it does not parse. */

@@ -49,7 +49,7 @@ function compress(uncompressed: Uint8Array): Uint8Array {
 /** Recover the signer of a personal_sign signature; null when nothing recovers. */
 export function recoverSigner(backend: RecoveryBackend, payload: string, signature: string, what = 'signature') {
   const sig = decodeSignature(signature, what);
-  const pub = backend.recover(personalSignDigest(payload), sig.compact, sig.recovery);
+  const pub = backend.recover(personalSignDigest(payload, backend.keccak256), sig.compact, sig.recovery);
   return { sig, uncompressed: pub };
 }
 
@@ -60,7 +60,7 @@ function signedByAvatar(backend: RecoveryBackend, avatar: AvatarKey, payload: st
 
 function signedByAddress(backend: RecoveryBackend, address: string, payload: string, signature: string, what: string): { ok: boolean; canonical: string } {
   const { sig, uncompressed } = recoverSigner(backend, payload, signature, what);
-  return { ok: uncompressed !== null && addressOf(uncompressed) === address.toLowerCase(), canonical: sig.canonical };
+  return { ok: uncompressed !== null && addressOf(uncompressed, backend.keccak256) === address.toLowerCase(), canonical: sig.canonical };
 }
 
 function solanaSigned(address: string, payload: string, signature: string): boolean {
@@ -167,7 +167,7 @@ export type VerifyResult = { ok: true; link: Link } | Rejection;
  */
 export function verifyItem(item: VerifyItem, backend: RecoveryBackend): VerifyResult {
   try {
-    const key = typeof item.avatar === 'string' ? parsePublicKey(item.avatar) : item.avatar;
+    const key = typeof item.avatar === 'string' ? parsePublicKey(item.avatar, backend) : item.avatar;
     return { ok: true, link: verifyLink(key, item.link, { backend, allowLegacy: item.allowLegacy }) };
   } catch (err) {
     if (err instanceof ProofError) return { ok: false, code: err.code, message: err.message };

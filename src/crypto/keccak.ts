@@ -1,15 +1,16 @@
 /**
  * keccak-256 through the native addon of the `keccak` package (the Keccak team's reference C,
- * ~4× noble here). After recovery it is the largest cost of verifying a link. Installed into
- * core with `setKeccak` only after it reproduces noble's digests on inputs that cross every
- * sponge-block edge; otherwise core keeps noble's (the reference), with the reason logged.
+ * ~4× noble here). After recovery it is the largest cost of verifying a link. It joins the native
+ * recovery backend (src/crypto/select.ts) only after it reproduces noble's digests on inputs
+ * that cross every sponge-block edge; otherwise that backend carries noble's (the reference),
+ * with the reason logged. Nothing is installed process-wide.
  *
  * The addon is loaded through `node-gyp-build` on the package directory, not the package main:
  * the main silently falls back to a JS implementation when the addon does not load.
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { bytesEqual, keccakName, referenceKeccak256, setKeccak, type Keccak256 } from '../core/index.js';
+import { bytesEqual, referenceKeccak256, type Keccak256 } from '../core/index.js';
 
 /** The addon's sponge (keccak/src/addon.cc): initialize resets it completely. */
 interface KeccakState {
@@ -48,7 +49,6 @@ export function loadNativeKeccak(): Keccak256 {
     const out = sponge.squeeze(32);
     return new Uint8Array(out.buffer, out.byteOffset, 32); // a plain Uint8Array, like noble's
   };
-  Object.defineProperty(fn, 'name', { value: 'native' }); // what core's keccakName() reports
   cached = fn;
   return fn;
 }
@@ -74,22 +74,18 @@ export function keccakSelfTest(fn: Keccak256): string | null {
 }
 
 /**
- * Install the native keccak in core when it loads and passes its self-test; else keep noble's.
- * Returns the installed implementation's name and, when native was not installed, why.
+ * The native keccak when it loads and passes its self-test, else noble's; with its name
+ * ('native' or 'noble') and, when native was not chosen, why.
  */
-export function selectKeccak(load: () => Keccak256 = loadNativeKeccak): { name: string; reason?: string } {
+export function selectKeccak(load: () => Keccak256 = loadNativeKeccak): { fn: Keccak256; name: string; reason?: string } {
   let reason: string;
   try {
     const fn = load();
     const failed = keccakSelfTest(fn);
-    if (failed === null) {
-      setKeccak(fn);
-      return { name: keccakName() };
-    }
+    if (failed === null) return { fn, name: 'native' };
     reason = `native keccak failed its self-test: ${failed}`;
   } catch (err) {
     reason = (err as Error)?.message ?? String(err);
   }
-  setKeccak(null);
-  return { name: keccakName(), reason };
+  return { fn: referenceKeccak256, name: 'noble', reason };
 }

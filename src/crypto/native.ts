@@ -92,7 +92,8 @@ export function loadNativeBackend(): RecoveryBackend {
 }
 
 /**
- * Point decompression through libsecp256k1 for core `parsePublicKey` (setKeyDecompressor): a new
+ * Point decompression through libsecp256k1 for core `parsePublicKey` (carried by the native
+ * backend as its `decompress`): a new
  * Avatar key costs ~0.5 ms in noble (a modular square root in BigInt) — several recoveries' worth —
  * and ~50 µs this way. Null for anything the library rejects; core re-checks every answer.
  */

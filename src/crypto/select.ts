@@ -3,10 +3,12 @@
  * but only after it reproduces a known vector; a fallback to the pure-JS noble backend is
  * logged as a warning, never silent. `native` that cannot load or fails the self-test is a
  * start-up error: an operator who asked for it should not get 50× slower ingest unnoticed.
- * Selecting native also gives core key parsing libsecp256k1's point decompression (see keys.ts)
- * and, after its own self-test, the native keccak-256 (see keccak.ts).
+ * The native backend carries libsecp256k1's point decompression for key parsing (see core
+ * keys.ts) and, after its own self-test, the native keccak-256 (see keccak.ts): they travel with
+ * the backend object to whoever is given it. Nothing here changes a process-wide setting, so a
+ * second pool or an auditor in the same process cannot change the daemon's.
  */
-import { bytesEqual, bytesToHex, hexToBytes, nobleBackend, personalSignDigest, setKeccak, setKeyDecompressor, type RecoveryBackend } from '../core/index.js';
+import { bytesEqual, bytesToHex, hexToBytes, nobleBackend, personalSignDigest, type RecoveryBackend } from '../core/index.js';
 import { selectKeccak } from './keccak.js';
 import type { BackendMode } from './config.js';
 import { loadNativeBackend, loadNativeKeyDecompressor } from './native.js';
@@ -24,7 +26,7 @@ export interface SelectedBackend {
   mode: BackendMode;
   /** why `auto` did not get the native backend */
   fallbackReason?: string;
-  /** the keccak-256 installed in core: 'native' with the native backend when it passes its self-test, else 'noble' */
+  /** the backend's keccak-256: 'native' with the native backend when it passes its self-test, else 'noble' */
   keccak: string;
   /** why the native backend runs with noble's keccak */
   keccakReason?: string;
@@ -48,7 +50,7 @@ const toBig = (b: Uint8Array): bigint => BigInt(`0x${bytesToHex(b)}`);
  */
 export function selfTest(backend: RecoveryBackend): string | null {
   try {
-    const digest = personalSignDigest(VECTOR.message);
+    const digest = personalSignDigest(VECTOR.message, backend.keccak256);
     const sig = hexToBytes(VECTOR.signature)!;
     const compact = sig.subarray(0, 64);
     const rec = sig[64] as 0 | 1;
@@ -85,8 +87,6 @@ export function selfTest(backend: RecoveryBackend): string | null {
  */
 export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: () => RecoveryBackend = loadNativeBackend): SelectedBackend {
   if (mode === 'noble') {
-    setKeyDecompressor(null);
-    setKeccak(null);
     log?.info({ backend: 'noble', mode }, 'signature recovery: noble (pure JS), as configured');
     return { backend: nobleBackend, name: nobleBackend.name, mode, keccak: 'noble' };
   }
@@ -96,26 +96,25 @@ export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: (
     const native = loadNative();
     const failed = selfTest(native);
     if (failed === null) {
-      // Key parsing (a process-wide setting of core, like the backend choice itself) gets the
-      // same library for point decompression; core re-checks each answer with noble.
-      // Likewise keccak-256, the other hot spot, after its own self-test against noble. (A test
-      // seam's stand-in backend comes without the native libraries: noble's keccak then.)
-      let keccak: { name: string; reason?: string } = { name: 'noble' };
+      // The native libraries for the other two hot spots join the backend: point decompression
+      // (core re-checks each answer with noble) and keccak-256 after its own self-test. A test
+      // seam's stand-in backend keeps what it brings (noble's keccak when it brings none).
+      let keccak: { name: string; reason?: string } = { name: native.keccak256 ? native.name : 'noble' };
+      let backend = native;
       if (loadNative === loadNativeBackend) {
-        setKeyDecompressor(loadNativeKeyDecompressor());
-        keccak = selectKeccak();
-        if (keccak.reason) log?.warn({ reason: keccak.reason }, 'keccak-256: native addon not usable, using noble (slower, same results)');
-      } else setKeccak(null);
-      log?.info({ backend: native.name, mode, keccak: keccak.name }, 'signature recovery: native libsecp256k1');
-      return { backend: native, name: native.name, mode, keccak: keccak.name, ...(keccak.reason ? { keccakReason: keccak.reason } : {}) };
+        const k = selectKeccak();
+        keccak = k.reason ? { name: k.name, reason: k.reason } : { name: k.name };
+        if (k.reason) log?.warn({ reason: k.reason }, 'keccak-256: native addon not usable, using noble (slower, same results)');
+        backend = { name: native.name, recover: native.recover, keccak256: k.fn, decompress: loadNativeKeyDecompressor() };
+      }
+      log?.info({ backend: backend.name, mode, keccak: keccak.name }, 'signature recovery: native libsecp256k1');
+      return { backend, name: backend.name, mode, keccak: keccak.name, ...(keccak.reason ? { keccakReason: keccak.reason } : {}) };
     }
     problem = `native backend failed its self-test: ${failed}`;
   } catch (err) {
     problem = (err as Error)?.message ?? String(err);
   }
   if (mode === 'native') throw new Error(`crypto.backend is "native" but ${problem}`);
-  setKeyDecompressor(null);
-  setKeccak(null);
   log?.warn(
     { backend: 'noble', mode, reason: problem },
     'signature recovery: FALLING BACK to noble (pure JS, ~50x slower) because the native libsecp256k1 backend is not usable',

@@ -272,7 +272,7 @@ export class MirrorFollower {
     const rawAvatar = isRecord(raw) ? raw['avatar'] : undefined;
     const e: Entry = { id, raw, avatarLabel: typeof rawAvatar === 'string' ? rawAvatar.slice(0, 140) : '', key: null, link: null, error: null };
     try {
-      e.key = parsePublicKey(rawAvatar);
+      e.key = parsePublicKey(rawAvatar, this.verifier.backend);
       e.avatarLabel = e.key.id;
       // prev: the entry's own (proofkeep), else its signed payload, else (legacy) the previous
       // link of this Avatar: earlier in this page, else the stored head.

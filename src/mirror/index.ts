@@ -1,6 +1,7 @@
 /**
  * The mirror component: built when config `mirror.upstream` is set. It makes the daemon
- * read-only (write routes answer 403 READ_ONLY), follows the upstream feed in the background,
+ * read-only (write routes answer 403 READ_ONLY), follows the upstream feed (and a proofkeep
+ * upstream's KV feed) in the background,
  * lists quarantined links at GET /v1/mirror/faults, and reports its lag in /healthz and
  * /metrics. Owns the tables of ./migration.ts (queried in ./state.ts).
  */
@@ -14,8 +15,10 @@ import type { Store } from '../store/index.js';
 import type { Db } from '../store/sqlite.js';
 import type { MirrorConfig } from './config.js';
 import { MirrorFollower } from './follower.js';
+import { KvFollower, kvFeedKey } from './kv-follower.js';
 import { MirrorState } from './state.js';
 import { buildWitness, type WitnessPart } from './witness-part.js';
+import type { KvStore } from '../kv/kv-store.js';
 
 export { mirrorSection, type MirrorConfig } from './config.js';
 export { MirrorFollower } from './follower.js';
@@ -31,6 +34,8 @@ export interface MirrorDeps {
   store: Pick<Store, 'appendLinks' | 'avatarRow'>;
   verifier: BulkVerifier;
   log: Logger;
+  /** the KVService's store: a proofkeep upstream's KV feed is followed into it */
+  kv?: KvStore;
   /** where the witness key is generated when mirror.witnessKeyFile is empty */
   dataDir: string;
   /** server.adminToken: guards POST /v1/mirror/alarm/clear */
@@ -51,6 +56,9 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
   const upstream = normalizeUpstream(config.upstream);
   const state = new MirrorState(deps.db, upstream);
   const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log, { skewSeconds: deps.createdAtSkewSeconds });
+  // KV writes (a proofkeep upstream's /v1/kv/changes): own cursor and quarantine namespace.
+  const kvState = deps.kv ? new MirrorState(deps.db, kvFeedKey(upstream)) : null;
+  const kvFollower = deps.kv && kvState ? new KvFollower(deps.kv, () => deps.verifier.backend, kvState, { ...config, upstream }, log.child({ feed: 'kv' })) : null;
   // With the upstream's verifier key the mirror also witnesses its log; an alarm stops both loops.
   const witness: WitnessPart | null = config.upstreamVerifierKey === '' ? null : buildWitness({
     config: { ...config, upstream }, db: deps.db, dataDir: deps.dataDir, adminToken: deps.adminToken, log,
@@ -77,11 +85,13 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
       }
       follower.start();
       witness?.start();
-      log.info({ upstream, cursor: state.cursor() }, 'mirror: following upstream');
+      kvFollower?.start();
+      log.info({ upstream, cursor: state.cursor(), kv_cursor: kvState?.cursor() ?? null }, 'mirror: following upstream');
     },
     async stop() {
       await witness?.stop();
       await follower.stop();
+      await kvFollower?.stop();
     },
     health() {
       const s = follower.status;
@@ -99,6 +109,18 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
         next_retry_at: s.nextRetryAt === null ? null : Math.floor(s.nextRetryAt / 1000),
         faults: state.faultCount(),
         witness: witness?.health() ?? null,
+        ...(kvFollower && kvState
+          ? {
+              kv: {
+                cursor: kvState.cursor(),
+                upstream_has_kv: !kvFollower.status.absent,
+                caught_up: kvFollower.status.caughtUp,
+                behind: kvFollower.status.upstreamLatest === null ? null : Math.max(0, kvFollower.status.upstreamLatest - kvState.cursor()),
+                consecutive_failures: kvFollower.status.failures,
+                last_error: kvFollower.status.lastError,
+              },
+            }
+          : {}),
       };
     },
     metrics(registry: Registry) {

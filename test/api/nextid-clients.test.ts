@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAvatar } from '../helpers/avatar.js';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { FakePlatforms, TWITTER_TOKEN } from '../checkers/fake-platforms.js';
+import { FakePlatforms, TWITTER_TOKEN } from '../../scripts/lib/fake-platforms.js';
 
 let fake: FakePlatforms;
 let d: TestDaemon;

@@ -59,8 +59,8 @@ export interface GqlTx {
 }
 
 /** Every proofkeep transaction on an arlocal (or gateway), optionally of one Avatar. */
-export async function proofkeepTxs(url: string, avatar?: string): Promise<GqlTx[]> {
-  const tags = [`{name:"App-Name",values:["proofkeep"]}`];
+export async function proofkeepTxs(url: string, avatar?: string, appName = 'proofkeep'): Promise<GqlTx[]> {
+  const tags = [`{name:"App-Name",values:[${JSON.stringify(appName)}]}`];
   if (avatar) tags.push(`{name:"Avatar",values:[${JSON.stringify(avatar)}]}`);
   const out: GqlTx[] = [];
   let after = '';

@@ -31,7 +31,11 @@ describe('archive start-up', () => {
       });
       expect(failing.ready).toBe(false);
       expect(failing.queue_depth).toBeGreaterThan(0);
-      expect((await json(`${d.url}/ipfs/bagaaierakscm2yr5tbegsygwd5g2fks745wuhp7gucb6qg6d7wcipiw54wuq`)).status).toBe(503);
+      const unavailable = await json(`${d.url}/ipfs/bagaaierakscm2yr5tbegsygwd5g2fks745wuhp7gucb6qg6d7wcipiw54wuq`);
+      expect(unavailable.status).toBe(503);
+      expect(unavailable.body.code).toBe('UNAVAILABLE');
+      expect(Number(unavailable.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(failing.ipfs).toMatchObject({ enabled: true, gateway: false, node: false });
 
       rmSync(ipfsDir);
       await waitFor('archive ready after retry', async () => (await json(`${d.url}/healthz`)).body.archive.ready === true, 60_000);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { TestAvatar } from '../helpers/avatar.js';
-import { FakePlatforms, TWITTER_TOKEN } from './fake-platforms.js';
+import { FakePlatforms, TWITTER_TOKEN } from '../../scripts/lib/fake-platforms.js';
 
 const ADMIN = 'admin-secret-token';
 let fake: FakePlatforms;
@@ -19,7 +19,7 @@ beforeAll(async () => {
     'checkers.platforms.twitter.baseUrl': `${fake.base}/twitter`,
     'checkers.platforms.twitter.bearerToken': TWITTER_TOKEN,
     'checkers.platforms.twitter.limit.intervalCap': 100,
-    'checkers.requestTimeoutMs': 400,
+    'checkers.requestTimeoutMs': 3000, // only the hanging fault may time out
     // every other platform points nowhere reachable: nothing may leave 127.0.0.1
     'checkers.platforms.github.baseUrl': `${fake.base}/github`,
     'checkers.platforms.dns.dohUrl': `${fake.base}/dns/dns-query`,

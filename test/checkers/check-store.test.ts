@@ -73,3 +73,33 @@ it('overdue bindings read by a query move to the front; not-yet-due ones are lef
   expect(checks.claimDue('twitter', now, 100, 600)).toHaveLength(6);
   db.close();
 });
+
+it('a group of results recorded in one transaction: each as apply would, a binding that moved on skipped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pk-group-'));
+  dirs.push(dir);
+  const db = openDatabase({ file: join(dir, 'p.sqlite'), migrations: SCHEMA });
+  seed(db, 4);
+  const checks = new CheckStore(db, new Bindings(db));
+  const now = 2_000_000_000;
+  for (let i = 1; i <= 4; i++) checks.schedule(i, i, 'twitter', now, null);
+  const policy = { nextAfterVerdict: (t: number) => t + 1000, nextAfterTransient: (t: number) => t + 10, staleAfterFailures: 8 };
+  let transactions = 0;
+  const tx = db.transaction.bind(db);
+  (db as { transaction: Db['transaction'] }).transaction = ((fn: (...a: never[]) => unknown) => (transactions++, tx(fn))) as Db['transaction'];
+  const out = checks.applyMany(
+    [
+      { check: { bindingId: 1, linkId: 1 }, result: { kind: 'valid' }, now },
+      { check: { bindingId: 2, linkId: 2 }, result: { kind: 'invalid', code: 'POST_NOT_FOUND', reason: 'gone' }, now },
+      { check: { bindingId: 3, linkId: 3 }, result: { kind: 'transient', code: 'TIMEOUT', reason: 'slow' }, now },
+      { check: { bindingId: 4, linkId: 99 }, result: { kind: 'valid' }, now }, // the binding moved on to another link
+    ] as Parameters<CheckStore['applyMany']>[0],
+    policy,
+  );
+  expect(out).toEqual(['valid', 'invalid', 'valid', null]);
+  expect(transactions).toBe(1);
+  expect(db.prepare('SELECT status FROM bindings WHERE id = 2').get()).toEqual({ status: 'invalid' });
+  expect(checks.scheduleOf(1)!.next_check_at).toBe(now + 1000);
+  expect(checks.scheduleOf(3)!).toMatchObject({ next_check_at: now + 10, transient_streak: 1, last_error_code: 'TIMEOUT' });
+  expect(checks.scheduleOf(4)!.next_check_at).toBe(now);
+  db.close();
+});

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nobleBackend, parsePublicKey, type Link } from '../../src/core/index.js';
 import { parseProofTxt, unquoteTxt } from '../../src/checkers/platforms/dns.js';
 import { CheckRunner } from '../../src/checkers/runner.js';
-import { FakePlatforms } from './fake-platforms.js';
+import { FakePlatforms } from '../../scripts/lib/fake-platforms.js';
 import { testConfig } from './helpers.js';
 import { loadNextIdVectors } from '../core/helpers.js';
 

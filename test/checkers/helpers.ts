@@ -4,7 +4,7 @@ import { buildSignPayload, bytesToBase64, parsePublicKey, personalSign, type Ava
 import { checkersDefaults, type CheckersConfig } from '../../src/checkers/config.js';
 import type { Draft } from '../../src/config/fields.js';
 import type { Resolver } from '../../src/checkers/ssrf.js';
-import { DISCORD_TOKEN, TWITTER_TOKEN, type FakePlatforms } from './fake-platforms.js';
+import { DISCORD_TOKEN, TWITTER_TOKEN, type FakePlatforms } from '../../scripts/lib/fake-platforms.js';
 
 // Secret key published in NextDotID/docs (vectors: derived-chain-3-links); a second test key.
 export const AVATAR_SK = Buffer.from('9deba3488458c0314e5fef8920d3b117dd76415569cf270db8fd864896c02732', 'hex');
@@ -48,7 +48,9 @@ export function testConfig(fake: FakePlatforms, patch: (c: Draft<CheckersConfig>
   const c = structuredClone(checkersDefaults) as Draft<CheckersConfig>;
   const open = { intervalCap: 1000, intervalMs: 1000, concurrency: 8 };
   for (const p of Object.values(c.platforms)) p.limit = { ...open };
-  c.requestTimeoutMs = 400;
+  // Far above any answer of the local fake even on a loaded machine: only the 'timeout' fault
+  // (which never answers) may time out, never a normal answer.
+  c.requestTimeoutMs = 3000;
   c.maxRetryAfterSeconds = 5;
   c.platforms.twitter.baseUrl = `${fake.base}/twitter`;
   c.platforms.twitter.bearerToken = TWITTER_TOKEN;

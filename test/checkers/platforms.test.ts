@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { nobleBackend, type Link } from '../../src/core/index.js';
 import { CheckRunner } from '../../src/checkers/runner.js';
 import type { CheckResult } from '../../src/checkers/types.js';
-import { FakePlatforms, type Fault } from './fake-platforms.js';
+import { FakePlatforms, type Fault } from '../../scripts/lib/fake-platforms.js';
 import { AVATAR, OTHER_SK, postFor, signedLink, testConfig, testResolver } from './helpers.js';
 
 interface Case {

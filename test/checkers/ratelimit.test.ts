@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { nobleBackend } from '../../src/core/index.js';
 import { CheckRunner } from '../../src/checkers/runner.js';
-import { FakePlatforms } from './fake-platforms.js';
+import { FakePlatforms } from '../../scripts/lib/fake-platforms.js';
 import { AVATAR, postFor, signedLink, testConfig } from './helpers.js';
 
 let fake: FakePlatforms;
@@ -89,7 +89,12 @@ it('a cancelled check stops waiting in the queue and sends nothing', async () =>
   expect(await runner.run({ avatar: AVATAR, link, altId: null }, { signal: new AbortController().signal })).toMatchObject({ kind: 'valid' });
   const ac = new AbortController();
   const pending = runner.run({ avatar: AVATAR, link, altId: null }, { signal: ac.signal });
-  setTimeout(() => ac.abort(), 50);
+  // Abort once the check is really waiting for the window (running in the queue, nothing sent),
+  // not after a fixed delay a slow machine may not have reached yet.
+  const http = runner.http.get('minds')!;
+  while (http.queue.pending === 0) await new Promise((r) => setImmediate(r));
+  expect(fake.count('minds')).toBe(before + 1);
+  ac.abort();
   await expect(pending).rejects.toThrow(/cancelled/);
   expect(fake.count('minds')).toBe(before + 1);
   await runner.close();

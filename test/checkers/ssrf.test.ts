@@ -5,7 +5,7 @@ import { PlatformHttp } from '../../src/checkers/http.js';
 import { CheckRunner } from '../../src/checkers/runner.js';
 import { classifyAddress } from '../../src/checkers/ssrf.js';
 import { GuardRefused, PermanentFailure } from '../../src/checkers/types.js';
-import { FakePlatforms } from './fake-platforms.js';
+import { FakePlatforms } from '../../scripts/lib/fake-platforms.js';
 import { AVATAR, postFor, signedLink, testConfig, testResolver } from './helpers.js';
 
 describe('classifyAddress', () => {

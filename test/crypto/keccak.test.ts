@@ -1,19 +1,21 @@
 /**
  * The native keccak-256 against noble's, the reference: identical digests on many lengths and
- * contents, a self-test that catches a wrong implementation, and a selection that never installs
- * one that fails it.
+ * contents, a self-test that catches a wrong implementation, and a selection that never gives a
+ * backend one that fails it. It travels with the backend: nothing in core changes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   addressOf,
   bytesEqual,
   keccak256,
-  keccakName,
+  nobleBackend,
   personalSignDigest,
+  publicKeyOf,
   referenceKeccak256,
-  setKeccak,
   utf8,
+  verifyItem,
 } from '../../src/core/index.js';
+import { inlineVerifier } from '../../src/crypto/verifier.js';
 import { keccakSelfTest, loadNativeKeccak, selectKeccak } from '../../src/crypto/keccak.js';
 import { selectBackend } from '../../src/crypto/select.js';
 
@@ -29,8 +31,6 @@ function bytes(seed: number, n: number): Uint8Array {
   }
   return out;
 }
-
-afterEach(() => setKeccak(null));
 
 describe('native keccak-256', () => {
   const native = loadNativeKeccak();
@@ -61,24 +61,32 @@ describe('native keccak-256', () => {
     expect(keccakSelfTest(offByOneBlock)).toMatch(/136 bytes/);
     const sel = selectKeccak(() => offByOneBlock);
     expect(sel.name).toBe('noble');
+    expect(sel.fn).toBe(referenceKeccak256);
     expect(sel.reason).toMatch(/self-test/);
-    expect(keccakName()).toBe('noble');
     const missing = selectKeccak(() => {
       throw new Error('no addon');
     });
-    expect(missing).toEqual({ name: 'noble', reason: 'no addon' });
+    expect(missing).toEqual({ fn: referenceKeccak256, name: 'noble', reason: 'no addon' });
+    expect(selectKeccak().name).toBe('native');
   });
 
-  it('is what core uses after the native backend is selected, and not after noble is', () => {
+  it('travels with the native backend, and selecting another backend changes no other', () => {
     const sel = selectBackend('native');
     expect(sel.keccak).toBe('native');
-    expect(keccakName()).toBe('native');
+    const digests: Uint8Array[] = [];
+    const counting = { ...sel.backend, keccak256: (b: Uint8Array) => (digests.push(b), sel.backend.keccak256!(b)) };
     const msg = utf8('{"action":"create","identity":"<&>","platform":"twitter","prev":null}');
-    expect(bytesEqual(keccak256(msg), referenceKeccak256(msg))).toBe(true);
-    expect(personalSignDigest('x')).toEqual(native(utf8('\x19Ethereum Signed Message:\n1x')));
+    expect(bytesEqual(sel.backend.keccak256!(msg), referenceKeccak256(msg))).toBe(true);
+    expect(personalSignDigest('x', sel.backend.keccak256)).toEqual(native(utf8('\x19Ethereum Signed Message:\n1x')));
     expect(personalSignDigest('x')).toEqual(referenceKeccak256(utf8('\x19Ethereum Signed Message:\n1x')));
+    // the verifier hashes with the backend it is given: the link's payload went through it
+    const item = { avatar: `0x${Buffer.from(publicKeyOf(new Uint8Array(32).fill(1))).toString('hex')}`, link: { prev: null, action: 'create' as const, platform: 'twitter', identity: 'a', proof_location: null, created_at: 1, uuid: '8a6f7c34-8b1a-4c0e-9d38-2f1e5b7a9c01', signature: `${'A'.repeat(87)}=`, signature_payload: '', extra: {} }, allowLegacy: false };
+    verifyItem(item, counting);
+    expect(digests.length).toBeGreaterThan(0);
+    // a second selection (another pool in this process) leaves the first backend as it was
     expect(selectBackend('noble').keccak).toBe('noble');
-    expect(keccakName()).toBe('noble');
+    expect(sel.backend.keccak256).toBe(native);
+    expect(inlineVerifier(nobleBackend).backend.keccak256).toBe(referenceKeccak256);
   });
 
   it('derives the same Ethereum addresses as noble', () => {
@@ -87,8 +95,7 @@ describe('native keccak-256', () => {
     const uncompressed = new Uint8Array(65);
     uncompressed[0] = 4;
     uncompressed.set(bytes(99, 64), 1);
-    const viaNative = addressOf(uncompressed);
-    setKeccak(null);
-    expect(addressOf(uncompressed)).toBe(viaNative);
+    expect(addressOf(uncompressed, sel.backend.keccak256)).toBe(addressOf(uncompressed));
+    expect(addressOf(uncompressed)).toBe(`0x${Buffer.from(keccak256(uncompressed.subarray(1)).subarray(12)).toString('hex')}`);
   });
 });

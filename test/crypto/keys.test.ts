@@ -1,11 +1,11 @@
 /**
- * Core key parsing with libsecp256k1 point decompression (installed when the native backend is
- * selected) must give exactly what noble alone gives: the same AvatarKey for valid keys, the same
+ * Core key parsing with libsecp256k1 point decompression (carried by the native backend) must
+ * give exactly what noble alone gives: the same AvatarKey for valid keys, the same
  * BAD_PUBLIC_KEY for invalid ones — even when the decompressor lies.
  */
 import { createRequire } from 'node:module';
-import { afterEach, describe, expect, it } from 'vitest';
-import { bytesToHex, hexToBytes, parsePublicKey, ProofError, setKeyDecompressor } from '../../src/core/index.js';
+import { describe, expect, it } from 'vitest';
+import { bytesToHex, hexToBytes, parsePublicKey, ProofError, type KeyBackend } from '../../src/core/index.js';
 import { loadNativeKeyDecompressor } from '../../src/crypto/native.js';
 import { selectBackend } from '../../src/crypto/select.js';
 import { seeded } from '../../scripts/lib/gen.js';
@@ -13,9 +13,9 @@ import { seeded } from '../../scripts/lib/gen.js';
 const P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
 const addon = createRequire(import.meta.url)('secp256k1/bindings.js') as { publicKeyCreate(sk: Uint8Array, compressed: boolean): Uint8Array };
 
-function outcome(input: string): unknown {
+function outcome(input: string, backend?: KeyBackend): unknown {
   try {
-    const k = parsePublicKey(input);
+    const k = parsePublicKey(input, backend);
     return { id: k.id, compressed: bytesToHex(k.compressed), uncompressedHex: k.uncompressedHex, address: k.address };
   } catch (err) {
     if (err instanceof ProofError) return { code: err.code, message: err.message };
@@ -26,14 +26,11 @@ function outcome(input: string): unknown {
 // parsePublicKey caches by spelling: the reference run uses "0x…", the accelerated run the bare
 // hex, so neither answers from the other's cache.
 function compare(inputs: string[]): void {
-  setKeyDecompressor(null);
   const reference = inputs.map((h) => outcome(`0x${h}`));
-  setKeyDecompressor(loadNativeKeyDecompressor());
-  const fast = inputs.map((h) => outcome(h));
+  const native = { decompress: loadNativeKeyDecompressor() };
+  const fast = inputs.map((h) => outcome(h, native));
   expect(fast).toEqual(reference);
 }
-
-afterEach(() => setKeyDecompressor(null));
 
 describe('parsePublicKey with native decompression', () => {
   const bytes = seeded('keys-test');
@@ -50,7 +47,6 @@ describe('parsePublicKey with native decompression', () => {
   it('gives the same keys and the same errors as noble alone', () => {
     compare([...valid, ...invalid]);
     // Both outcomes occur among the small x values, so the invalid set really tests rejection.
-    setKeyDecompressor(null);
     const kinds = new Set(invalid.map((h) => ((outcome(h) as { code?: string }).code ? 'bad' : 'ok')));
     expect(kinds).toEqual(new Set(['ok', 'bad']));
   });
@@ -80,22 +76,18 @@ describe('parsePublicKey with native decompression', () => {
         return bytesToHex(addon.publicKeyCreate(sk, true));
       });
       const inputs = [...fresh, ...invalid];
-      setKeyDecompressor(null);
       const reference = inputs.map((h) => outcome(`0x${h}`));
-      setKeyDecompressor(liar);
-      expect(inputs.map(outcome)).toEqual(reference);
+      expect(inputs.map((h) => outcome(h, { decompress: liar }))).toEqual(reference);
     });
   });
 
-  it('parses the same after selecting the native backend and after selecting noble', () => {
+  it('parses the same with the native backend and with noble', () => {
     const fresh = Array.from({ length: 20 }, () => {
       const sk = bytes(32);
       sk[0] = (sk[0]! & 0x7f) | 1;
       return bytesToHex(addon.publicKeyCreate(sk, true));
     });
-    selectBackend('native');
-    const a = fresh.map((h) => outcome(h));
-    selectBackend('noble');
-    expect(fresh.map((h) => outcome(`0x${h}`))).toEqual(a);
+    const a = fresh.map((h) => outcome(h, selectBackend('native').backend));
+    expect(fresh.map((h) => outcome(`0x${h}`, selectBackend('noble').backend))).toEqual(a);
   });
 });

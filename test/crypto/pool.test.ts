@@ -148,6 +148,39 @@ describe('verify pool', () => {
     expect(await pool.verifyLinks(items)).toEqual(expected);
   });
 
+  it('a replacement that fails its self-test is tried again, then its place is retired; with none left it verifies inline', async () => {
+    // Workers start with the configured mode until `broken` is set; then with a mode no worker
+    // can select (its start-up self-test fails, as a broken native library would).
+    let broken = false;
+    const p = new VerifyPool({ mode: 'native', workers: 2, inlineBelow: 1, workerMode: () => (broken ? ('bogus' as never) : 'native') });
+    await p.start();
+    try {
+      const slots = (p as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots;
+      const waitFor = async (what: string, cond: () => boolean) => {
+        const deadline = Date.now() + 30_000;
+        while (!cond()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(p.health())}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      broken = true;
+      await slots[0]!.worker.terminate();
+      await waitFor('one place retired', () => p.health()['workersRetired'] === 1);
+      // Never a slot that stays empty: one worker ready, none starting, full results.
+      expect(p.health()).toMatchObject({ workers: 2, workersReady: 1, workerRestarts: 1, workersRetired: 1 });
+      expect(slots).toHaveLength(1);
+      expect(await p.verifyLinks(items)).toEqual(expected);
+      await slots[0]!.worker.terminate();
+      await waitFor('both places retired', () => p.health()['workersRetired'] === 2);
+      expect(p.health()).toMatchObject({ workersReady: 0, workersRetired: 2 });
+      // Nothing waits for a worker that will never come: the calling thread verifies.
+      expect(await p.verifyLinks(items)).toEqual(expected);
+      expect(await p.verifyOne(items[3]!)).toEqual(expected[3]);
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('stop rejects pending calls and later ones', async () => {
     const p = new VerifyPool({ mode: 'native', workers: 2 });
     await p.start();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { FakePlatforms, TWITTER_TOKEN } from '../checkers/fake-platforms.js';
+import { FakePlatforms, TWITTER_TOKEN } from '../../scripts/lib/fake-platforms.js';
 import { buildExplorer, hasChromium, launchBrowser, type TestBrowser } from './browser.js';
 import { startTamperProxy } from './tamper.js';
 

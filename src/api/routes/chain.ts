@@ -20,7 +20,7 @@ export function chainRoutes(app: FastifyInstance, deps: ApiDeps): void {
     // `public_key`: the parameter's name before Next.ID renamed it (its SDK still sends it).
     const key = req.query['avatar'] || req.query['public_key'];
     if (!key) fail('BAD_REQUEST', 'avatar is required');
-    const avatar = parsePublicKey(key);
+    const avatar = parsePublicKey(key, deps.verifier.backend);
     const page = pageParam(req.query['page']);
     const row = deps.store.avatarRow(avatar.id);
     if (!row) return { pagination: pagination(0, page), proof_chain: [] };
@@ -67,7 +67,7 @@ export function chainRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get<{ Params: { avatar: string } }>('/v1/chain/:avatar', async (req, reply) => {
-    const avatar = parsePublicKey(req.params.avatar);
+    const avatar = parsePublicKey(req.params.avatar, deps.verifier.backend);
     const row = deps.store.avatarRow(avatar.id);
     if (!row) throw new ProofError('NOT_FOUND', `no chain for avatar ${avatar.id}`);
     const doc = chainDocumentString(row.public_key, deps.store.read.chainLinks(row.id));

@@ -125,7 +125,7 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/proof/exists', async (req) => {
     const { platform, identity, public_key: publicKey } = req.query;
     if (!platform || !identity || !publicKey) fail('BAD_REQUEST', 'platform, identity and public_key are required');
-    const avatar = parsePublicKey(publicKey);
+    const avatar = parsePublicKey(publicKey, deps.verifier.backend);
     const row = deps.store.avatarRow(avatar.id);
     const b = row ? deps.store.read.binding(row.id, platform, queryIdentity(platform, identity)) : undefined;
     if (!b) throw new ProofError('NOT_FOUND', 'no such binding');

@@ -7,7 +7,9 @@
  * Memory: one parsed version at a time plus its successor (a long history is not held whole).
  * The gateway is not trusted; tx ids and tags from it are validated before use.
  */
-import { isRecord, linkJson, parseLink, parsePublicKey, prevKey, ProofError, type Link } from '../../core/index.js';
+import {
+  isRecord, kvWriteJson, linkJson, looksLikeKvDocument, parseKvWrite, parseLink, parsePublicKey, prevKey, ProofError, type Link,
+} from '../../core/index.js';
 import type { AuditContext } from '../context.js';
 import { auditDocument } from '../document.js';
 import { fetchBytes, fetchJson, joinUrl } from '../http.js';
@@ -44,6 +46,16 @@ function linkKey(raw: unknown): string {
   }
 }
 
+/** A KV write's identity for history comparison (signature spellings normalized). */
+function kvWriteKey(raw: unknown): string {
+  try {
+    const w = parseKvWrite(raw);
+    return kvWriteJson({ ...w, signature: prevKey(w.signature), previous: w.previous === null ? null : prevKey(w.previous) });
+  } catch {
+    return `raw:${JSON.stringify(raw)}`;
+  }
+}
+
 async function fetchVersion(id: string, ctx: AuditContext): Promise<Version> {
   const opts = ctx.signal ? { signal: ctx.signal } : {};
   const gw = ctx.config.arweaveGateway;
@@ -62,7 +74,9 @@ async function fetchVersion(id: string, ctx: AuditContext): Promise<Version> {
   } catch {
     doc = null;
   }
-  const links = isRecord(doc) && Array.isArray(doc['links']) ? (doc['links'] as unknown[]) : [];
+  // A KV chain document's writes are compared the same way as a proof chain's links.
+  const kv = looksLikeKvDocument(doc);
+  const links = kv ? ((doc as Record<string, unknown>)['writes'] as unknown[]) : isRecord(doc) && Array.isArray(doc['links']) ? (doc['links'] as unknown[]) : [];
   let avatar: string | null = null;
   try {
     avatar = isRecord(doc) && isRecord(doc['avatar']) ? parsePublicKey(doc['avatar']['public_key']).id : null;
@@ -74,7 +88,7 @@ async function fetchVersion(id: string, ctx: AuditContext): Promise<Version> {
     tags,
     doc,
     avatar,
-    keys: links.map(linkKey),
+    keys: links.map(kv ? kvWriteKey : linkKey),
     uuids: links.map((l) => (isRecord(l) && typeof l['uuid'] === 'string' ? l['uuid'].slice(0, 64) : '')),
   };
 }

@@ -7,10 +7,6 @@ import { getJson, qs } from './api.js';
 import { h, short, type Child } from './dom.js';
 import { timeEl } from './time.js';
 
-interface KvJson {
-  proofs: Array<{ platform: string; identity: string; content: unknown; arweave_id?: string }>;
-}
-
 interface SubkeyJson {
   subkeys: Array<{ avatar: string; algorithm: string; public_key: string; name: string; rp_id: string; created_at: number }>;
 }
@@ -18,22 +14,7 @@ interface SubkeyJson {
 const absent = (what: string) => h('p', { class: 'hint', 'data-absent': 'true' }, `${what} not available on this server.`);
 const failed = (what: string, r: { code: string; message: string }) => h('p', { class: 'banner warn' }, `${what} could not be loaded (${r.code}: ${r.message}).`);
 
-export async function kvSection(id: string, signal: AbortSignal): Promise<HTMLElement> {
-  const res = await getJson<KvJson>(`/v1/kv?${qs({ avatar: id })}`, signal);
-  const body: Child[] = [h('h2', { id: 'h-kv' }, 'Key-value data')];
-  if (res.kind === 'absent') body.push(absent('The KV service is'));
-  else if (res.kind === 'error') body.push(failed('KV data', res));
-  else if (!Array.isArray(res.body.proofs) || res.body.proofs.length === 0) body.push(h('p', null, 'No KV data stored.'));
-  else {
-    for (const ns of res.body.proofs) {
-      body.push(h('article', { class: 'kvns', 'data-namespace': `${ns.platform}/${ns.identity}` },
-        h('h3', null, 'Namespace ', h('span', { class: 'platform' }, String(ns.platform)), ' ', h('span', { class: 'identity' }, String(ns.identity))),
-        h('pre', { class: 'post', tabindex: 0, 'aria-label': 'KV content' }, JSON.stringify(ns.content, null, 2) ?? 'null'),
-        ns.arweave_id ? h('p', { class: 'hint' }, 'Arweave tx ', short(String(ns.arweave_id), 10, 4)) : null));
-    }
-  }
-  return h('section', { 'aria-labelledby': 'h-kv' }, body);
-}
+export { kvSection } from './kv-view.js';
 
 export async function subkeySection(id: string, signal: AbortSignal): Promise<HTMLElement> {
   const res = await getJson<SubkeyJson>(`/v1/subkey?${qs({ avatar: id })}`, signal);

@@ -1,4 +1,5 @@
 /**
+ * Shared by the tests (test/checkers, test/web) and the benchmark (scripts/bench/fakes-child.ts).
  * One local HTTP server on 127.0.0.1 that answers like each platform's real API (paths, status
  * codes, JSON shapes, rate-limit headers): twitter, github, keybase, DNS-over-HTTPS, discord,
  * minds under path prefixes, and ActivityPub servers (Mastodon/Pleroma/Misskey) by Host header.
