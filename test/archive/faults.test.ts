@@ -173,6 +173,10 @@ describe('archive under faults (real CLI, Helia, arlocal)', () => {
       arlocal = await startArlocal({ dir: join(dir, 'arlocal'), port: arlocalPort });
       startMining();
       await waitFor('drained after the outage', async () => (await health(s.url)).archive.queue_depth === 0, 180_000);
+      // A version signed during the outage and then superseded is posted (as the same signed tx)
+      // by the confirmation loop, which may come after the queue is empty: wait for it.
+      const archived = (v: { arweave_status: string; ipfs_status: string }) => ['posted', 'confirmed'].includes(v.arweave_status) && v.ipfs_status === 'pinned';
+      await waitFor('every version posted and pinned', async () => (await Promise.all(signers.map((a) => archiveOf(s.url, a)))).every((v) => v.versions.every(archived)), 180_000);
       for (const a of signers) {
         const view = await archiveOf(s.url, a);
         expect(view.link_count).toBe(3);
