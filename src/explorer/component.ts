@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { sendError } from '../api/errors.js';
 import type { Component } from '../component.js';
+import { ProofError } from '../core/index.js';
 import { defaultAssetsDir, loadAssets, type Assets } from './assets.js';
 import type { ExplorerConfig } from './config.js';
 import { esc } from './html.js';
@@ -79,7 +81,7 @@ export function explorerComponent(deps: { config: ExplorerConfig; log: Logger })
       app.get('/verify', async (_req, reply) => page(reply, { status: 200, title: 'Verify a chain document', html: NOJS_VERIFY }));
       app.get<{ Params: { name: string } }>('/assets/:name', async (req, reply) => {
         const a = assets?.files.get(req.params.name);
-        if (!a) return reply.status(404).send({ message: 'no such asset', code: 'NOT_FOUND' });
+        if (!a) return sendError(reply, new ProofError('NOT_FOUND', 'no such asset'));
         reply.header('content-type', a.type).header('etag', a.etag).header('x-content-type-options', 'nosniff')
           // The name carries the content hash: the same URL never serves other bytes.
           .header('cache-control', 'public, max-age=31536000, immutable');
