@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { prng } from '../helpers/prng.js';
 
 let d: TestDaemon;
 beforeAll(async () => {
@@ -16,13 +17,6 @@ beforeAll(async () => {
 });
 afterAll(async () => d?.stop());
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** (method, path) pairs from fastify's route tree, e.g. "/v1/kv/chain/:avatar". */
 export function registeredRoutes(tree: string): Array<{ method: string; path: string }> {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
 import { json, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { prng } from '../helpers/prng.js';
 
 let d: TestDaemon;
 beforeAll(async () => {
@@ -13,13 +14,6 @@ beforeAll(async () => {
 });
 afterAll(async () => d?.stop());
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe('fuzzed requests', () => {
   it('never answer 5xx, and every error names a known code', async () => {

@@ -7,6 +7,7 @@ import { ERROR_CODES } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { kvWrite } from '../helpers/kv.js';
+import { prng } from '../helpers/prng.js';
 
 let d: TestDaemon;
 beforeAll(async () => {
@@ -14,13 +15,6 @@ beforeAll(async () => {
 });
 afterAll(async () => d?.stop());
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe('fuzzed KV requests', () => {
   it('never answer 5xx, every error names a known code, and refused writes store nothing', async () => {
