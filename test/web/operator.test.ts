@@ -77,6 +77,10 @@ describe.skipIf(!hasChromium)('operator and reader views in Chromium', () => {
     await page.goto(`${origin.url}/avatar/${carol.id}`);
     await page.locator('article.binding[data-status="valid"]').waitFor();
     expect(await page.locator('article.binding .meaning').textContent()).toMatch(/proof tweet was found and is signed by this Avatar/);
+    // last and next check are times, local and relative (the scheduler set the next one)
+    const dd = (label: string) => page.locator('article.binding dl.kv dt', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]');
+    expect(await dd('last checked').locator('time').getAttribute('datetime')).toMatch(/^\d{4}-/);
+    expect(Date.parse((await dd('next check').locator('time').getAttribute('datetime'))!)).toBeGreaterThan(Date.now() - 60_000);
     // the tweet is deleted; an operator re-checks now
     fake.tweets.delete('4242');
     const res = await fetch(`${origin.url}/v1/admin/recheck`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ platform: 'twitter', identity: 'carol_tw', public_key: carol.id }) });
@@ -91,6 +95,12 @@ describe.skipIf(!hasChromium)('operator and reader views in Chromium', () => {
     expect(await card.locator('details.evidence').textContent()).toMatch(/Nothing was found there/);
     // the chain itself is still intact: a downgrade is about the post, not the signatures
     expect(await page.locator('[data-verdict]').getAttribute('data-verdict')).toBe('ok');
+    // the operator sees the checkers per platform, with the outcome the re-check just counted
+    await page.goto(`${origin.url}/status`);
+    const checkers = page.locator('section.card[data-component="checkers"]');
+    await checkers.locator('tr[data-platform="twitter"]').waitFor();
+    expect(await checkers.locator('tr[data-platform="twitter"] td').allTextContents()).toEqual(['twitter', 'ready', '0']);
+    expect(await checkers.textContent()).toMatch(/Since start: \d+ checks, \d+ valid, \d+ invalid/);
     await page.close();
   });
 
