@@ -145,6 +145,12 @@ describe.skipIf(!hasChromium)('operator and reader views in Chromium', () => {
     const row = card.locator('tr[data-code]').first();
     await row.waitFor();
     expect(await row.getAttribute('data-code')).toBe('PAYLOAD_MISMATCH');
+    // lag and how far behind, in words (the mirror is caught up with its liar by now)
+    const field = (label: string) => card.locator('dl.kv').first().locator('dt', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]');
+    await until('caught up', async () => (await field('caught up').textContent()) === 'yes');
+    expect(await field('lag').textContent()).toBe('none');
+    expect(await field('behind').textContent()).toBe('0');
+    expect(await card.locator('p').first().textContent()).toMatch(/: caught up; [1-9]\d* quarantined links?\./);
     // shortened on screen, whole in the title
     expect(await row.locator(`span[title="${uuidFrom('op-dave-1')}"]`).count()).toBe(1);
     // live: a new link at the origin reaches the mirror and the open page without a reload
