@@ -140,7 +140,7 @@ export class Store {
   private readonly counters = { commits: 0, appends: 0 };
   private readonly stmts;
   /** the batch's one durable transaction, and an item's savepoint inside it (prepared once) */
-  private readonly batchTx: (batch: Pending[], safe: boolean) => AppendOutcome[][];
+  private readonly batchTx: (batch: Pending[], ctxs: Array<AppendContext | undefined>, safe: boolean) => AppendOutcome[][];
   private readonly applyInSavepoint: (item: AppendItem, row: AvatarRow | undefined) => AppendOutcome;
 
   /** Takes over the connection (close() closes it); the tables must be migrated already. */
@@ -170,7 +170,7 @@ export class Store {
       ),
       advanceHead: db.prepare('UPDATE avatars SET head_link_id = ?, head_signature = ?, link_count = link_count + 1, updated_at = ? WHERE id = ?'),
     };
-    this.batchTx = db.transaction((batch: Pending[], safe: boolean) => this.applyBatch(batch, safe));
+    this.batchTx = db.transaction((batch: Pending[], ctxs: Array<AppendContext | undefined>, safe: boolean) => this.applyBatch(batch, ctxs, safe));
     this.applyInSavepoint = db.transaction((item: AppendItem, row: AvatarRow | undefined) => this.applyOne(item, row));
   }
 
@@ -246,14 +246,24 @@ export class Store {
     let outcomes: AppendOutcome[][];
     try {
       try {
-        outcomes = this.batchTx(batch, false);
+        // The fast pass notes rejections in overlays (one per request context, shared by its
+        // chunks), so an abandoned pass leaves each request's rejected set as it was.
+        const overlays = new Map<AppendContext, OverlayRejected>();
+        const ctxs = batch.map((p) => {
+          if (!p.ctx?.rejected) return p.ctx;
+          let o = overlays.get(p.ctx);
+          if (!o) overlays.set(p.ctx, (o = new OverlayRejected(p.ctx.rejected)));
+          return { ...p.ctx, rejected: o };
+        });
+        outcomes = this.batchTx(batch, ctxs, false);
+        for (const o of overlays.values()) o.commit();
       } catch (err) {
         if (!(err instanceof ItemFailed)) throw err;
         // An item the judge passed failed while being written (a hook refused it, e.g. a log
         // entry too large): the whole transaction rolled back, nothing of it stayed. The batch
         // runs again, each item in a savepoint of its own; every outcome is the same as before
         // but that item's (and what the rejected set then makes of later ones).
-        outcomes = this.batchTx(batch, true);
+        outcomes = this.batchTx(batch, batch.map((p) => p.ctx), true);
       }
     } catch (err) {
       this.log?.error({ err }, 'append commit failed; batch not stored');
@@ -271,14 +281,15 @@ export class Store {
    * written, so a rejected item needs no savepoint; `safe` gives each written item a SAVEPOINT
    * (only after a write failed, see flush). Without it, a write that throws aborts the batch.
    */
-  private applyBatch(batch: Pending[], safe: boolean): AppendOutcome[][] {
+  private applyBatch(batch: Pending[], ctxs: Array<AppendContext | undefined>, safe: boolean): AppendOutcome[][] {
     const outcomes: AppendOutcome[][] = batch.map(() => []);
     batch.forEach((p, i) => {
+      const ctx = ctxs[i];
       for (const item of p.items) {
         const row = this.stmts.avatar.get(item.avatar.id);
-        const rejected = this.judge(item, p.ctx, row);
+        const rejected = this.judge(item, ctx, row);
         if (rejected) {
-          p.ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
+          ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
           outcomes[i]!.push({ ok: false, error: new ProofError(rejected.code, rejected.message) });
           continue;
         }
@@ -294,7 +305,7 @@ export class Store {
           outcomes[i]!.push(this.applyInSavepoint(item, row));
         } catch (err) {
           // The nested transaction was a SAVEPOINT: rolled back, the batch goes on.
-          p.ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
+          ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
           outcomes[i]!.push({ ok: false, error: asProofError(err, this.log) });
         }
       }
@@ -360,6 +371,21 @@ export class Store {
     }
     this.flush();
     this.db.close();
+  }
+}
+
+/** A request's rejected set as one pass sees it: its own additions on top, kept only on commit(). */
+class OverlayRejected implements RejectedLinks {
+  private readonly added = new Map<string, [string, string]>();
+  constructor(private readonly base: RejectedLinks) {}
+  has(avatar: string, key: string): boolean {
+    return this.added.has(`${avatar}\u0000${key}`) || this.base.has(avatar, key);
+  }
+  add(avatar: string, key: string): void {
+    this.added.set(`${avatar}\u0000${key}`, [avatar, key]);
+  }
+  commit(): void {
+    for (const [avatar, key] of this.added.values()) this.base.add(avatar, key);
   }
 }
 
