@@ -22,7 +22,7 @@
 import { open } from 'node:fs/promises';
 import type { AppendEvent } from '../store/index.js';
 import type { Reader } from '../store/read.js';
-import type { Db } from '../store/sqlite.js';
+import { withoutFsync, type Db } from '../store/sqlite.js';
 import type { SignedTx, Tag } from './arweave.js';
 import { PROOF_KIND, proofChains, type ChainSource, type OutboxKind, type TagInput } from './kinds.js';
 
@@ -83,8 +83,7 @@ export class OutboxStore {
   private readonly db: Db;
   /** avatar id -> its pending jobs; insertion order ~ oldest first. Loaded on first use. */
   private pendingIndex: Map<number, Pending> | null = null;
-  private readonly relax: { on: { run(): unknown }; off: { run(): unknown } } | null;
-  /** the WAL file, fsynced by durable(); null when commits are not relaxed */
+  /** the WAL file, fsynced by durable(); null for a database without one */
   private readonly wal: string | null;
 
   /**
@@ -97,11 +96,8 @@ export class OutboxStore {
     readonly kind: OutboxKind = PROOF_KIND,
   ) {
     this.chains = 'document' in chains ? chains : proofChains(chains);
-    // Relaxed commits only where they can be made durable later: a WAL database on disk.
-    const level = db.pragma('synchronous', { simple: true }) as number;
-    const walMode = db.pragma('journal_mode', { simple: true }) === 'wal' && !db.memory;
-    this.relax = walMode && level > 1 ? { on: db.prepare('PRAGMA synchronous = NORMAL'), off: db.prepare(`PRAGMA synchronous = ${level}`) } : null;
-    this.wal = this.relax ? `${db.name}-wal` : null;
+    // Without a WAL (in memory, rollback journal) the step commits are not relaxed at all.
+    this.wal = db.pragma('journal_mode', { simple: true }) === 'wal' && !db.memory ? `${db.name}-wal` : null;
     this.db = db;
     const J = kind.jobs;
     const V = kind.versions;
@@ -177,15 +173,7 @@ export class OutboxStore {
 
   /** Run one step's write committed without an fsync (see the header). */
   private relaxed<T>(fn: () => T): T {
-    // The safety level cannot change inside a transaction: a write inside one (none of the
-    // worker's) just joins it.
-    if (!this.relax || this.db.inTransaction) return fn();
-    this.relax.on.run();
-    try {
-      return fn();
-    } finally {
-      this.relax.off.run();
-    }
+    return withoutFsync(this.db, fn);
   }
 
   /**

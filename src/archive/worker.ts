@@ -15,8 +15,8 @@
  * A failed run backs off (exponential + jitter, from config) and is retried forever: jobs are
  * never dropped. A separate loop tracks confirmations of posted transactions.
  *
- * The API's reads come first: before a run and before its heavier steps (signing, posting) the
- * worker waits for the event loop to have room (./pacer.ts), up to `pacing.maxWaitMs`.
+ * The API's reads come first: before a run and before signing the worker waits for the event
+ * loop to have room (./pacer.ts), up to `pacing.maxWaitMs`; a signed tx is posted at once.
  */
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
@@ -200,10 +200,9 @@ export class ArchiveWorker {
         await this.outbox.durable();
         v = this.outbox.versionById(v.id)!;
       }
-      if (v.arweave_status === 'signed') {
-        await this.pacer.turn(signal);
-        await this.postSigned(v, bytes, signal, maybePosted);
-      }
+      // Posted at once, never paced: a signed tx's anchor expires (50 blocks), and one that
+      // expired before its first post is refused for good.
+      if (v.arweave_status === 'signed') await this.postSigned(v, bytes, signal, maybePosted);
     }
 
     if (kubo && v.kubo_status === 'pending') {
