@@ -6,7 +6,7 @@
  *   node --import tsx scripts/bench/audit-child.ts DUMP MODE WORKERS [auditor]
  *
  * Mode "pool": core verifyLink of every link via src/crypto/pool (signatures only; chain rule
- * not applied). Mode "auditor": src/audit's runAudit with the pool as its verifier, when present.
+ * not applied). Mode "auditor": src/audit's runAudit (its own workers parse and verify), when present.
  * Prints one JSON line: {links, ok, failed, codes, seconds, maxRssMB, backend, workers, label}.
  */
 import { createReadStream, existsSync } from 'node:fs';
@@ -109,7 +109,7 @@ async function viaAuditor(): Promise<{ links: number; ok: number; failed: number
     ok: Number(totals.verified ?? 0),
     failed: Number(totals.problems ?? problems.length),
     codes,
-    label: 'src/audit runAudit (dump source, chain rule applied) with the worker pool as its verifier',
+    label: 'src/audit runAudit (dump source, chain rule applied): its workers parse and verify chunks of lines, the main thread orders',
   };
 }
 
