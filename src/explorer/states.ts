@@ -60,3 +60,20 @@ export function explainBinding(b: BindingState, formatTime: (unixSeconds: number
       return { label: b.status || 'Unknown', tone: 'neutral', meaning: 'This server reported a state this page does not know.' };
   }
 }
+
+/**
+ * What a witness alarm (a mirror's /healthz mirror.witness.alarm.kind) means for a reader of
+ * the log. The kinds are the witness's own (src/mirror/witness-state.ts AlarmKind).
+ */
+export function explainAlarm(kind: string): { label: string; meaning: string } {
+  switch (kind) {
+    case 'fork':
+      return { label: 'fork', meaning: 'The log signed two different checkpoints of the same size: it is showing two different histories at once.' };
+    case 'root_mismatch':
+      return { label: 'root mismatch', meaning: 'The log signed a checkpoint that does not match the entries it serves: the entries were rewritten, or the checkpoint belongs to another history.' };
+    case 'inconsistent':
+      return { label: 'inconsistent', meaning: 'The log signed a checkpoint that does not extend the one this witness cosigned before, and could not prove otherwise: its past was rewritten.' };
+    default:
+      return { label: kind || 'unknown', meaning: 'The witness raised an alarm of a kind this page does not know.' };
+  }
+}

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Component } from '../component.js';
 import { isWalletPlatform, ProofError } from '../core/index.js';
-import { evidenceHash, linkEntry, TlogError, type LogEntry } from '../core/tlog/index.js';
+import { evidenceHash, formatCosignerKey, linkEntry, TlogError, type LogEntry } from '../core/tlog/index.js';
 import type { AppendEvent, StoreChange, ValidityChange } from '../store/index.js';
 import type { Reader } from '../store/read.js';
 import type { Db } from '../store/sqlite.js';
@@ -57,7 +57,8 @@ export function logComponent(deps: LogDeps): LogComponent {
   if (generated) log.info({ keyFile, verifierKey: key.verifierKey }, 'generated a new log signing key');
   const tree = new LogTree(deps.db);
   const checkpoints = new Checkpointer(tree, key, origin, cfg.checkpointIntervalMs, log);
-  const witnesses = cfg.witnesses.length === 0 ? null : new WitnessSubmitter(tree, cfg.witnesses.map((w) => parseWitnessTarget(w)), log);
+  const targets = cfg.witnesses.map((w) => parseWitnessTarget(w));
+  const witnesses = targets.length === 0 ? null : new WitnessSubmitter(tree, targets, log);
   if (witnesses) checkpoints.onSigned = (c) => witnesses.submit(c);
 
   const append = (entry: LogEntry, refId: number | null): number => {
@@ -136,7 +137,10 @@ export function logComponent(deps: LogDeps): LogComponent {
       witnesses?.stop();
     },
     health() {
-      const cosigned = witnesses ? [...witnesses.status].map(([url, s]) => ({ url, ...s })) : undefined;
+      // Every configured witness, with its key so a reader (the explorer) can verify its cosignatures.
+      const cosigned = witnesses
+        ? targets.map((t) => ({ url: t.url, cosigner_key: formatCosignerKey(t.key), ...(witnesses.status.get(t.url) ?? { size: null, error: null }) }))
+        : undefined;
       return { origin, verifier_key: key.verifierKey, size: tree.size(), checkpoint: checkpoints.health(), ...(cosigned ? { witnesses: cosigned } : {}) };
     },
     routes(app) {

@@ -3,8 +3,6 @@
  * add-checkpoint) and publishes the cosigned checkpoint at /checkpoint.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,6 +10,7 @@ import {
   cosignerOf, ed25519NoteKey, formatCosignerKey, formatSignerKey, generateSeed, openCheckpoint, verifyCosignatures,
 } from '../../src/core/tlog/index.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startSwitchProxy, type SwitchProxy } from '../mirror/fork.js';
 import { health, populate, until } from '../mirror/helpers.js';
 
 const ORIGIN = 'origin.test/log';
@@ -22,22 +21,15 @@ const originDir = mkdtempSync(join(tmpdir(), 'proofkeep-origin-'));
 const mirrorDir = mkdtempSync(join(tmpdir(), 'proofkeep-witness-'));
 let origin: TestDaemon;
 let mirror: TestDaemon;
-let proxy: Server;
-let target = '';
+let proxy: SwitchProxy;
 
 beforeAll(async () => {
   writeFileSync(join(originDir, 'log.key'), `${formatSignerKey(ORIGIN, logSeed)}\n`, { mode: 0o600 });
   writeFileSync(join(mirrorDir, 'witness.key'), `${formatSignerKey(WITNESS, witnessSeed)}\n`, { mode: 0o600 });
   // The mirror must know its upstream's URL before the origin (which needs the mirror's URL) starts.
-  proxy = createServer((req, res) => {
-    void fetch(`${target}${req.url}`).then(async (r) => {
-      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/octet-stream' });
-      res.end(Buffer.from(await r.arrayBuffer()));
-    }).catch(() => res.writeHead(502).end());
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  proxy = await startSwitchProxy('http://127.0.0.1:9');
   mirror = await startDaemon({
-    'crypto.workers': 1, 'mirror.upstream': `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, 'mirror.pollIntervalMs': 50,
+    'crypto.workers': 1, 'mirror.upstream': proxy.url, 'mirror.pollIntervalMs': 50,
     'mirror.backoffBaseMs': 20, 'mirror.backoffMaxMs': 200, 'mirror.upstreamVerifierKey': ed25519NoteKey(ORIGIN, logSeed).verifierKey,
   }, { dir: mirrorDir, keepDir: true });
   const cosignerKey = (await health(mirror.url)).mirror.witness.cosigner_key as string;
@@ -46,12 +38,12 @@ beforeAll(async () => {
     'crypto.workers': 1, 'tlog.checkpointIntervalMs': 50, 'tlog.origin': ORIGIN, 'tlog.keyFile': join(originDir, 'log.key'),
     'tlog.witnesses': [`${cosignerKey} ${mirror.url}`],
   }, { dir: originDir, keepDir: true });
-  target = origin.url;
+  proxy.point(origin.url);
 }, 120_000);
 afterAll(async () => {
   await origin?.stop();
   await mirror?.stop();
-  await new Promise((r) => proxy?.close(r));
+  await proxy?.close();
   rmSync(originDir, { recursive: true, force: true });
   rmSync(mirrorDir, { recursive: true, force: true });
 });
@@ -70,5 +62,5 @@ it('publishes its checkpoint with the witness\'s verified cosignature', async ()
   // Still a valid checkpoint for clients that only know the log's key.
   expect(openCheckpoint(note, ORIGIN, [ed25519NoteKey(ORIGIN, logSeed).verifier]).checkpoint.size).toBe(size);
   const h = await health(origin.url);
-  expect(h.tlog.witnesses).toEqual([expect.objectContaining({ url: mirror.url, error: null })]);
+  expect(h.tlog.witnesses).toEqual([expect.objectContaining({ url: mirror.url, cosigner_key: formatCosignerKey(cosigner), size, error: null })]);
 });

@@ -4,40 +4,25 @@
  * raises a durable alarm with both signed notes when the upstream starts serving a forked log
  * (a second origin with the same key and another history, behind the same proxy URL).
  */
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openCheckpoint, parseCosignerKey, parseVerifierKey, verifyCosignatures } from '../../src/core/tlog/index.js';
 import { json, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startFork, startSwitchProxy, type SwitchProxy } from './fork.js';
 import { health, populate, until } from './helpers.js';
 
 let a: TestDaemon;
 let b: TestDaemon;
 let mirror: TestDaemon;
-let proxy: Server;
-let target = '';
+let proxy: SwitchProxy;
 let proxyUrl = '';
-const bDir = mkdtempSync(join(tmpdir(), 'proofkeep-fork-'));
 const ADMIN = 'witness-admin-token-0123456789';
 
 beforeAll(async () => {
   a = await startDaemon({ 'crypto.workers': 1, 'tlog.checkpointIntervalMs': 50 });
-  target = a.url;
   // The upstream URL the mirror knows: whatever this proxy forwards to.
-  proxy = createServer((req, res) => {
-    void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const r = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' }, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
-      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/octet-stream' });
-      res.end(Buffer.from(await r.arrayBuffer()));
-    })().catch(() => res.writeHead(502).end());
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startSwitchProxy(a.url);
+  proxyUrl = proxy.url;
   const vkey = (await health(a.url)).tlog.verifier_key as string;
   mirror = await startDaemon({
     'crypto.workers': 1, 'mirror.upstream': proxyUrl, 'mirror.pollIntervalMs': 50, 'mirror.backoffBaseMs': 20, 'mirror.backoffMaxMs': 200,
@@ -48,8 +33,7 @@ afterAll(async () => {
   await mirror?.stop();
   await b?.stop();
   await a?.stop();
-  await new Promise((r) => proxy?.close(r));
-  rmSync(bDir, { recursive: true, force: true });
+  await proxy?.close();
 });
 
 const addCheckpoint = (body: string) => fetch(`${mirror.url}/add-checkpoint`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
@@ -109,14 +93,9 @@ it('answers add-checkpoint per tlog-witness: 409 with its size, 400, 403, 404', 
 it('raises the alarm with both signed notes when the upstream serves a forked log, and stops following', async () => {
   const before = (await health(mirror.url)).mirror.witness.cosigned.size as number;
   // Same key, same origin, another history.
-  const keyFile = join(bDir, 'log.key');
-  copyFileSync(join(a.dir, 'log.key'), keyFile);
-  chmodSync(keyFile, 0o600);
+  b = await startFork(a, before);
   const origin = (await health(a.url)).tlog.origin as string;
-  b = await startDaemon({ 'crypto.workers': 1, 'tlog.checkpointIntervalMs': 50, 'tlog.keyFile': keyFile, 'tlog.origin': origin }, { dir: bDir, keepDir: true });
-  await populate(b.url, 'wb', 2, 8);
-  await until('fork signed', () => health(b.url), (x) => x.tlog.checkpoint?.size > before);
-  target = b.url;
+  proxy.point(b.url);
 
   const h = await until('alarm', () => health(mirror.url), (x) => x.mirror?.witness?.alarm !== null);
   expect(['root_mismatch', 'fork']).toContain(h.mirror.witness.alarm.kind);

@@ -26,12 +26,36 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<Fe
     /* not JSON: reported below */
   }
   if (res.ok && body !== null) return { kind: 'ok', body: body as T };
+  return failure(res.status, body);
+}
+
+/** A non-2xx answer: its {"message","code"} when it has one. */
+function failure(status: number, body: unknown): Fetched<never> {
   const b = (body ?? {}) as { code?: unknown; message?: unknown };
   const code = typeof b.code === 'string' ? b.code : 'UNKNOWN';
-  const message = typeof b.message === 'string' ? b.message : `HTTP ${res.status}`;
+  const message = typeof b.message === 'string' ? b.message : `HTTP ${status}`;
   // The daemon's not-found handler says "no route …": that part is not on this server.
-  if (res.status === 404 && code === 'NOT_FOUND' && message.startsWith('no route')) return { kind: 'absent' };
-  return { kind: 'error', status: res.status, code, message };
+  if (status === 404 && code === 'NOT_FOUND' && message.startsWith('no route')) return { kind: 'absent' };
+  return { kind: 'error', status, code, message };
+}
+
+/** A text resource (signed notes: /checkpoint, /v1/mirror/checkpoint), kept byte for byte. */
+export async function getText(path: string, signal?: AbortSignal): Promise<Fetched<string>> {
+  const timeout = AbortSignal.timeout(TIMEOUT_MS);
+  try {
+    const res = await fetch(path, { headers: { accept: 'text/plain' }, signal: signal ? AbortSignal.any([signal, timeout]) : timeout, credentials: 'omit' });
+    const text = await res.text();
+    if (res.ok) return { kind: 'ok', body: text };
+    let body: unknown = null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return failure(res.status, body);
+  } catch (err) {
+    return { kind: 'error', status: 0, code: 'UNAVAILABLE', message: `the server could not be reached (${(err as Error).message})` };
+  }
 }
 
 /** Query string from pairs, each value encoded (attacker-chosen search text included). */

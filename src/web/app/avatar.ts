@@ -3,7 +3,7 @@
  * here (verify.ts), and each binding the server lists is checked against that verified chain.
  */
 import { parsePublicKey } from '../../core/index.js';
-import { getJson, qs, type ArchiveJson, type BindingJson, type EvidenceJson, type Fetched, type ProofQueryJson } from './api.js';
+import { getJson, getText, qs, type ArchiveJson, type BindingJson, type EvidenceJson, type Fetched, type ProofQueryJson } from './api.js';
 import { chainList, verdictBanner } from './chain-view.js';
 import { clear, h, linkOrText, short, type Child } from './dom.js';
 import { explainBinding } from '../../explorer/states.js';
@@ -55,18 +55,8 @@ export async function renderAvatar(view: HTMLElement, rawKey: string, signal: Ab
   clear(view, parts);
 }
 
-async function fetchChain(id: string, signal: AbortSignal): Promise<Fetched<string>> {
-  // The raw text: verification must see the bytes, not a re-serialization.
-  try {
-    const res = await fetch(`/v1/chain/${encodeURIComponent(id)}`, { signal, credentials: 'omit' });
-    const text = await res.text();
-    if (res.ok) return { kind: 'ok', body: text };
-    const b = safeParse(text) as { code?: string; message?: string } | null;
-    return { kind: 'error', status: res.status, code: String(b?.code ?? 'UNKNOWN'), message: String(b?.message ?? `HTTP ${res.status}`) };
-  } catch (err) {
-    return { kind: 'error', status: 0, code: 'UNAVAILABLE', message: (err as Error).message };
-  }
-}
+// The raw text: verification must see the bytes, not a re-serialization.
+const fetchChain = (id: string, signal: AbortSignal): Promise<Fetched<string>> => getText(`/v1/chain/${encodeURIComponent(id)}`, signal);
 
 function safeParse(text: string): unknown {
   try {

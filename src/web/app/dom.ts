@@ -29,13 +29,14 @@ export function append(el: Node, children: Child[]): void {
 }
 
 /**
- * An href the page may emit: a same-origin path, or an absolute http(s) URL. Anything else —
+ * An href the page may emit: a same-origin path, an in-page #id, or an absolute http(s) URL. Anything else —
  * `javascript:`, `data:`, `vbscript:`, protocol-relative `//host`, control characters — is
  * refused (null), and the caller shows the text without a link.
  */
 export function safeHref(raw: string): string | null {
   if (raw.length > 4096 || /[\u0000-\u001f\u007f\s\\]/.test(raw)) return null;
   if (raw.startsWith('/') && !raw.startsWith('//')) return raw;
+  if (/^#[A-Za-z][\w-]*$/.test(raw)) return raw;
   let url: URL;
   try {
     url = new URL(raw);
@@ -61,4 +62,11 @@ export function clear(el: Element, ...children: Child[]): void {
 export function short(s: string, head = 10, tail = 6): HTMLElement {
   const text = s.length > head + tail + 1 ? `${s.slice(0, head)}…${s.slice(-tail)}` : s;
   return h('span', { class: 'mono', title: s }, text);
+}
+
+/** A health card: a titled section whose tone (and badge) says whether it needs attention. */
+export function card(title: string, state: 'good' | 'bad' | 'warn' | 'neutral', summary: Child, details?: Node | null, wide = false): HTMLElement {
+  return h('section', { class: `card ${state}${wide ? ' wide' : ''}`, 'aria-label': title, 'data-component': title.toLowerCase() },
+    h('h2', null, title, ' ', h('span', { class: `badge ${state}` }, { good: 'OK', bad: 'ALARM', warn: 'attention', neutral: 'off' }[state])),
+    h('p', null, summary), details ?? null);
 }

@@ -4,12 +4,13 @@
  * (added by newer components) are listed generically rather than hidden.
  */
 import { getJson } from './api.js';
-import { clear, h, short, type Child } from './dom.js';
+import { card, clear, h, short, type Child } from './dom.js';
 import { timeEl } from './time.js';
+import { originWitnesses, witnessCard } from './witness-view.js';
 
 type J = Record<string, unknown>;
 const REFRESH_MS = 5000;
-const KNOWN = new Set(['hello', 'platforms', 'version', 'read_only', 'started_at', 'crypto', 'store', 'archive', 'checkers', 'mirror', 'explorer', 'log', 'tlog', 'witness', 'metrics', 'subkeys', 'kv', 'store', 'crypto']);
+const KNOWN = new Set(['hello', 'platforms', 'version', 'read_only', 'started_at', 'crypto', 'store', 'archive', 'checkers', 'mirror', 'explorer', 'log', 'tlog', 'metrics', 'subkeys', 'kv']);
 
 const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string =>
@@ -18,12 +19,6 @@ const text = (v: unknown): string =>
 function kv(obj: J, keys?: string[]): HTMLElement {
   const entries = (keys ?? Object.keys(obj)).filter((k) => k in obj);
   return h('dl', { class: 'kv' }, entries.map((k) => [h('dt', null, k.replace(/_/g, ' ')), h('dd', null, isObj(obj[k]) ? kv(obj[k] as J) : text(obj[k]))]));
-}
-
-function card(title: string, state: 'good' | 'bad' | 'warn' | 'neutral', summary: Child, details?: Node | null, wide = false): HTMLElement {
-  return h('section', { class: `card ${state}${wide ? ' wide' : ''}`, 'aria-label': title, 'data-component': title.toLowerCase() },
-    h('h2', null, title, ' ', h('span', { class: `badge ${state}` }, { good: 'OK', bad: 'ALARM', warn: 'attention', neutral: 'off' }[state])),
-    h('p', null, summary), details ?? null);
 }
 
 async function archiveCard(a: unknown): Promise<HTMLElement> {
@@ -45,43 +40,50 @@ function checkersCard(c: unknown): HTMLElement {
 async function mirrorCard(m: unknown, signal: AbortSignal): Promise<HTMLElement | null> {
   if (!isObj(m) || m['upstream'] === undefined) return null;
   const faults = Number(m['faults'] ?? 0);
-  const lag = m['lag_seconds'];
-  const alarm = isObj(m['inconsistency']) || m['alarm'] === true;
-  const state = alarm ? 'bad' : faults > 0 || m['caught_up'] === false ? 'warn' : 'good';
+  const lag = typeof m['lag_seconds'] === 'number' ? (m['lag_seconds'] as number) : null;
+  const alarm = isObj(m['witness']) && isObj((m['witness'] as J)['alarm']);
+  const state = alarm ? 'bad' : faults > 0 || m['caught_up'] === false || m['last_error'] ? 'warn' : 'good';
+  const behind = typeof m['behind'] === 'number' ? ` by ${m['behind']} link${m['behind'] === 1 ? '' : 's'}` : '';
   const summary: Child[] = [
     `Mirroring ${text(m['upstream'])}: `,
-    m['caught_up'] === true ? 'caught up' : `behind${m['behind'] !== null && m['behind'] !== undefined ? ` by ${text(m['behind'])} links` : ''}${typeof lag === 'number' ? `, ${lag} s lag` : ''}`,
+    alarm ? 'following stopped, because the witness raised an alarm about the upstream’s log (below)'
+      : m['caught_up'] === true ? 'caught up' : `behind${behind}${lag !== null ? `, last caught up ${lag} s ago` : ', not caught up since it started'}`,
     `; ${faults} quarantined link${faults === 1 ? '' : 's'}.`,
   ];
-  const details: Child[] = [kv(m, ['cursor', 'caught_up', 'behind', 'lag_seconds', 'consecutive_failures', 'last_error', 'faults'])];
-  if (m['last_sync_at']) details.push(h('p', null, 'Last sync ', timeEl(Number(m['last_sync_at']))));
+  const dl = (pairs: Array<[string, Child]>) => h('dl', { class: 'kv' }, pairs.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
+  const details: Child[] = [dl([
+    // the cursor first: it moves with every page the mirror takes (the live test watches it)
+    ['cursor', text(m['cursor'])],
+    ['caught up', m['caught_up'] === true ? 'yes' : 'no'],
+    ['behind', m['behind'] === null || m['behind'] === undefined ? 'unknown (the upstream does not tell)' : text(m['behind'])],
+    ['lag', lag === null ? 'unknown' : lag === 0 ? 'none' : `${lag} s`],
+    ['last sync', timeEl(Number(m['last_sync_at']), 'not yet')],
+    ['consecutive failures', text(m['consecutive_failures'])],
+    ['last error', m['last_error'] ? text(m['last_error']) : 'none'],
+    ['next retry', timeEl(Number(m['next_retry_at']), 'none scheduled')],
+    ['quarantined links', String(faults)],
+  ])];
+  if (isObj(m['kv'])) details.push(h('p', null, 'Key-value feed: '), kv(m['kv'] as J));
   if (faults > 0) {
     const res = await getJson<{ faults: Array<{ avatar: string; uuid: string; code: string; message: string; quarantined_at: number }> }>('/v1/mirror/faults?count=20', signal);
     if (res.kind === 'ok') {
-      details.push(h('table', null, h('caption', null, 'Quarantined links (the upstream sent them; they failed verification here)'),
+      details.push(h('table', null, h('caption', null, `Quarantined links (the upstream sent them; they failed verification here)${faults > res.body.faults.length ? `: the first ${res.body.faults.length} of ${faults}` : ''}`),
         h('thead', null, h('tr', null, ['avatar', 'uuid', 'reason', 'when'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', null, res.body.faults.map((f) => h('tr', { 'data-code': f.code },
           h('td', null, short(String(f.avatar), 8, 4)), h('td', null, short(String(f.uuid), 8, 4)),
           h('td', null, `${f.code}: ${f.message}`), h('td', null, timeEl(f.quarantined_at)))))));
-    }
+    } else details.push(h('p', { class: 'banner warn' }, `The quarantined links could not be loaded (${res.kind === 'error' ? `${res.code}: ${res.message}` : 'no route'}).`));
   }
   return card('Mirror', state, summary, h('div', null, details), true);
 }
 
-function witnessCard(w: unknown): HTMLElement | null {
-  if (!isObj(w)) return null;
-  const alarm = w['inconsistent'] === true || isObj(w['inconsistency']) || (Array.isArray(w['alarms']) && w['alarms'].length > 0);
-  return card('Witness', alarm ? 'bad' : 'good',
-    alarm ? 'INCONSISTENCY: the upstream signed checkpoints that do not agree with each other or with its entries. Following has stopped until an operator acts.' : 'Checkpoints seen so far are consistent.',
-    kv(w), true);
-}
-
-function logCard(t: J): HTMLElement {
+async function logCard(t: J, signal: AbortSignal): Promise<HTMLElement> {
   const c = isObj(t['checkpoint']) ? (t['checkpoint'] as J) : null;
   const err = c?.['error'];
   return card('Log', err ? 'warn' : 'good',
     [`Verifiable log ${text(t['origin'])}: ${text(t['size'])} entries`, c ? `, last checkpoint at size ${text(c['size'])} signed ` : ', no checkpoint signed yet', c ? timeEl(Number(c['signed_at'])) : '', err ? ` (checkpoint error: ${text(err)})` : '', '.'],
-    h('dl', { class: 'kv' }, h('dt', null, 'verifier key'), h('dd', { class: 'mono wrap' }, text(t['verifier_key']))), true);
+    h('div', null, h('dl', { class: 'kv' }, h('dt', null, 'verifier key'), h('dd', { class: 'mono wrap' }, text(t['verifier_key']))),
+      await originWitnesses(t, signal)), true);
 }
 
 export async function renderHealth(view: HTMLElement, signal: AbortSignal): Promise<void> {
@@ -101,12 +103,15 @@ export async function renderHealth(view: HTMLElement, signal: AbortSignal): Prom
         await archiveCard(j['archive']),
         checkersCard(j['checkers']),
         await mirrorCard(j['mirror'], signal),
-        witnessCard(j['witness'] ?? (isObj(j['log']) ? (j['log'] as J)['witness'] : undefined)),
-        isObj(j['tlog']) ? logCard(j['tlog'] as J) : null,
+        await witnessCard(isObj(j['mirror']) ? (j['mirror'] as J)['witness'] : undefined, signal),
+        isObj(j['tlog']) ? await logCard(j['tlog'] as J, signal) : null,
         ...Object.keys(j).filter((k) => !KNOWN.has(k) && isObj(j[k])).map((k) => card(k, 'neutral', '', kv(j[k] as J))),
       ];
       if (signal.aborted) return;
+      // A reader's open <details> (a signed note) stays open across refreshes.
+      const open = new Set([...body.querySelectorAll('details[data-keep][open]')].map((d) => d.getAttribute('data-keep')));
       clear(body, cards.filter((c): c is HTMLElement => c !== null));
+      for (const d of body.querySelectorAll('details[data-keep]')) if (open.has(d.getAttribute('data-keep'))) (d as HTMLDetailsElement).open = true;
       status.replaceChildren('Refreshed live every few seconds; last update ', timeEl(Math.floor(Date.now() / 1000)), '.');
     }
     if (!signal.aborted) setTimeout(() => void tick(), document.hidden ? REFRESH_MS * 4 : REFRESH_MS);

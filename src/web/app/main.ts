@@ -15,12 +15,15 @@ const form = document.getElementById('search') as HTMLFormElement;
 const qInput = document.getElementById('q') as HTMLInputElement;
 const platformSelect = document.getElementById('platform') as HTMLSelectElement;
 let current: AbortController | null = null;
+/** path and query of the page on screen: a history step that changes only the #fragment keeps it */
+let shown = '';
 
 async function route(): Promise<void> {
   current?.abort();
   const ac = (current = new AbortController());
   const url = new URL(location.href);
   const path = url.pathname;
+  shown = path + url.search;
   let focusTarget = true;
   try {
     if (path.startsWith('/avatar/')) {
@@ -81,6 +84,9 @@ form.addEventListener('submit', (e) => {
   navigate(`/lookup?${params}`);
 });
 
-window.addEventListener('popstate', () => void route());
+window.addEventListener('popstate', () => {
+  // An in-page link (#witness-evidence) only scrolls: re-rendering would lose the target.
+  if (location.pathname + location.search !== shown) void route();
+});
 document.documentElement.classList.add('js');
 void route();
