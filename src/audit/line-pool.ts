@@ -29,6 +29,27 @@ interface Slot {
   inflight: Map<number, Job>;
 }
 
+/**
+ * The parent's node options minus a tsx loader: a built (.js) entry needs none, and under
+ * `--import tsx` (the bench's child, scripts run from source) every worker would otherwise load
+ * tsx and its hooks thread too — tens of MB and their start-up for nothing.
+ */
+export function withoutTsx(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  const isTsx = (v: string | undefined) => v !== undefined && /^tsx(\/|$)/.test(v);
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    if ((a === '--import' || a === '--loader' || a === '--require' || a === '-r') && isTsx(execArgv[i + 1])) {
+      i++;
+      continue;
+    }
+    const eq = /^(--import|--loader|--require)=(.*)$/.exec(a);
+    if (eq && isTsx(eq[2])) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 export class LinePool {
   private readonly size: number;
   private slots: Slot[] = [];
@@ -125,7 +146,7 @@ export class LinePool {
 
   private spawn(): Promise<void> {
     const { entry, eval: isEval } = workerEntry(import.meta.url, 'line-worker');
-    const worker = new Worker(entry, { eval: isEval, workerData: { mode: this.mode } satisfies LineWorkerInit });
+    const worker = new Worker(entry, { eval: isEval, workerData: { mode: this.mode } satisfies LineWorkerInit, ...(isEval ? {} : { execArgv: withoutTsx(process.execArgv) }) });
     const slot: Slot = { worker, inflight: new Map() };
     return new Promise<void>((resolve, reject) => {
       let ready = false;

@@ -123,3 +123,16 @@ describe('dump audit in chunks', () => {
     expect(pooled.toJSON()).toEqual(inline.toJSON());
   });
 });
+
+describe('line workers of built code', () => {
+  it('start without the parent\'s tsx loader, keeping its other options', async () => {
+    const { withoutTsx } = await import('../../src/audit/line-pool.js');
+    expect(withoutTsx(['--cpu-prof', '--cpu-prof-dir=/p', '--import', 'tsx', '--import=tsx/esm', '--require', './otel.js', '--loader', 'tsx', '-r', 'tsx/cjs'])).toEqual([
+      '--cpu-prof',
+      '--cpu-prof-dir=/p',
+      '--require',
+      './otel.js',
+    ]);
+    expect(withoutTsx(['--import', 'tsxtra'])).toEqual(['--import', 'tsxtra']);
+  });
+});
