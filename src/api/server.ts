@@ -10,6 +10,7 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
 import { installLimits } from './limits/index.js';
 import { apiMetrics, NO_INGEST_METRICS } from './metrics.js';
+import { lazyChildLogger } from './request-log.js';
 import { chainRoutes } from './routes/chain.js';
 import { linkRoutes } from './routes/links.js';
 import { proofRoutes } from './routes/proof.js';
@@ -26,6 +27,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     // Per-request logs would dominate at ingest rates; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // ... and each request's child logger is made only if the request logs (./request-log.ts).
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: deps.config.bodyLimit,
     // Who the client is, for limits, is decided in limits/client.ts (server.trustProxy).
     trustProxy: false,

@@ -16,14 +16,22 @@ export interface ProofQuery {
   order: 'asc' | 'desc';
 }
 
+export type ProofItemRow = Pick<
+  BindingRow,
+  'id' | 'platform' | 'identity' | 'alt_id' | 'created_at' | 'last_checked_at' | 'is_valid' | 'invalid_reason' | 'invalid_code' | 'status'
+>;
+
 export interface FeedRow extends LinkRow {
   avatar: string;
 }
 
+/** Up to this many matching Avatars are paged in memory (fetched by id); more are paged by SQL. */
+const SMALL_MATCH = 64;
+
 export class Reader {
   private readonly s;
   /** search statements by shape (identity counts, platform, order): a bounded set, ~400 at most */
-  private readonly search = new Map<string, { total: Database.Statement; page: Database.Statement }>();
+  private readonly search = new Map<string, { ids: Database.Statement; page: Database.Statement }>();
   private altIdsStmt: Database.Statement<[string], { link_id: number; alt_id: string }> | undefined;
 
   constructor(private readonly db: Database.Database) {
@@ -41,6 +49,9 @@ export class Reader {
         `SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.uuid = ? AND l.uuid <> '' ORDER BY l.id LIMIT ?`,
       ),
       bindingsOf: db.prepare<[number], BindingRow>('SELECT * FROM bindings WHERE avatar_id = ? ORDER BY created_at, id'),
+      proofItems: db.prepare<[number], ProofItemRow>(
+        'SELECT id, platform, identity, alt_id, created_at, last_checked_at, is_valid, invalid_reason, invalid_code, status FROM bindings WHERE avatar_id = ? ORDER BY created_at, id',
+      ),
       binding: db.prepare<[number, string, string], BindingRow>('SELECT * FROM bindings WHERE avatar_id = ? AND platform = ? AND identity = ?'),
       counts: db.prepare<[], { links: number | null; avatars: number | null }>(
         // Links and avatars are never deleted, so max(id) is their count without a table scan.
@@ -105,6 +116,11 @@ export class Reader {
     return this.s.bindingsOf.all(avatarId);
   }
 
+  /** The columns GET /v1/proof answers with (fewer columns: a cheaper row per binding). */
+  proofItems(avatarId: number): ProofItemRow[] {
+    return this.s.proofItems.all(avatarId);
+  }
+
   binding(avatarId: number, platform: string, identity: string): BindingRow | undefined {
     return this.s.binding.get(avatarId, platform, identity);
   }
@@ -147,14 +163,20 @@ export class Reader {
     if (!st) {
       const matching = `SELECT DISTINCT b.avatar_id FROM bindings b WHERE ${where.join(' AND ')}`;
       st = {
-        total: this.db.prepare(`SELECT count(*) AS n FROM (${matching})`),
+        ids: this.db.prepare(matching).pluck(),
         page: this.db.prepare(`SELECT a.* FROM avatars a WHERE a.id IN (${matching}) ORDER BY a.activated_at ${dir}, a.id ${dir} LIMIT ? OFFSET ?`),
       };
       this.search.set(shape, st);
     }
-    const total = (st.total.get(...params) as { n: number }).n;
-    const avatars = st.page.all(...params, q.limit, q.offset) as AvatarRow[];
-    return { total, avatars };
+    // One pass over the bindings gives both the total and, usually (an identity is held by one
+    // Avatar or a few), every matching Avatar: those are fetched by primary key and paged here,
+    // instead of a second search in SQL (the page query runs the same search again, then sorts).
+    const ids = st.ids.all(...params) as number[];
+    if (ids.length > SMALL_MATCH) return { total: ids.length, avatars: st.page.all(...params, q.limit, q.offset) as AvatarRow[] };
+    const rows = ids.map((id) => this.s.avatarById.get(id)).filter((r): r is AvatarRow => r !== undefined);
+    const sign = q.order === 'asc' ? 1 : -1;
+    rows.sort((a, b) => sign * (a.activated_at - b.activated_at || a.id - b.id));
+    return { total: ids.length, avatars: rows.slice(q.offset, q.offset + q.limit) };
   }
 
   /** Avatars by canonical id (GET /v1/proof?platform=nextid). */

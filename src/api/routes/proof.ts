@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   buildSignPayload, fail, isWalletPlatform, normalizeIdentity, parsePublicKey, ProofError, tryAvatarId,
 } from '../../core/index.js';
-import type { BindingRow } from '../../store/bindings.js';
+import type { ProofItemRow } from '../../store/read.js';
 import { clientGone } from '../abort.js';
 import type { ApiDeps } from '../deps.js';
 import { proofSubject, submitProof, type ProofBody } from '../ingest.js';
@@ -42,7 +42,7 @@ function queryIdentity(platform: string | undefined, identity: string): string {
   }
 }
 
-function proofItem(b: BindingRow) {
+function proofItem(b: ProofItemRow) {
   return {
     platform: b.platform,
     identity: b.identity,
@@ -108,7 +108,7 @@ export function proofRoutes(app: FastifyInstance, deps: ApiDeps): void {
           });
     const seen: number[] = [];
     const ids = found.avatars.map((a) => {
-      const bindings = deps.store.read.bindingsOf(a.id);
+      const bindings = deps.store.read.proofItems(a.id);
       for (const b of bindings) seen.push(b.id);
       return {
         avatar: a.avatar,
