@@ -99,7 +99,7 @@ try {
     log(`audit: generating a ${size.dump}-link dump (not timed)`);
     const dump = await writeFeedDump(file, size.dump, 10);
     const useAuditor = existsSync(join(ROOT, 'src/audit/index.ts')) && !flag('no-auditor');
-    log(`audit: verifying it in a child process (${useAuditor ? 'src/audit runAudit + pool' : 'core verifyLink via the pool'})`);
+    log(`audit: verifying it in a child process (${useAuditor ? 'src/audit runAudit: its workers parse and verify, the main thread orders' : 'core verifyLink via the pool'})`);
     const c = spawnSync(process.execPath, [...profArgs, '--import', 'tsx', join(ROOT, 'scripts/bench/audit-child.ts'), file, 'auto', '0', useAuditor ? 'auditor' : 'pool'], {
       cwd: ROOT,
       encoding: 'utf8',
