@@ -1,7 +1,8 @@
 /**
  * Screenshots of the explorer's main views for docs/ (npm run build:web first, or it builds):
  * node --import tsx scripts/explorer-screenshots.ts. Everything runs on 127.0.0.1: a daemon with
- * demo data, twitter faked, a mirror behind a lying proxy, Chromium headless.
+ * demo data, twitter faked, a mirror behind a lying proxy, a witnessing mirror whose upstream
+ * later forks its log (the mirror tests' fork setup), Chromium headless.
  */
 import { fileURLToPath } from 'node:url';
 import { TestAvatar, uuidFrom } from '../test/helpers/avatar.js';
@@ -9,6 +10,8 @@ import { post, startDaemon } from '../test/helpers/daemon.js';
 import { FakePlatforms, TWITTER_TOKEN } from './lib/fake-platforms.js';
 import { buildExplorer, launchBrowser } from '../test/web/browser.js';
 import { startTamperProxy } from '../test/web/tamper.js';
+import { startFork, startSwitchProxy } from '../test/mirror/fork.js';
+import { health, until } from '../test/mirror/helpers.js';
 
 const out = (name: string) => fileURLToPath(new URL(`../docs/explorer-${name}.png`, import.meta.url));
 const web = await buildExplorer();
@@ -52,6 +55,13 @@ const liar = await startTamperProxy(origin.url, (path, body) => {
   return undefined;
 });
 const mirror = await startDaemon({ 'explorer.assetsDir': web.dir, 'mirror.upstream': liar.url, 'mirror.pollIntervalMs': 100 });
+// A second mirror witnesses the origin's log through a proxy that can later point at a fork.
+const switcher = await startSwitchProxy(origin.url);
+const witness = await startDaemon({
+  'explorer.assetsDir': web.dir, 'mirror.upstream': switcher.url, 'mirror.pollIntervalMs': 100, 'mirror.backoffBaseMs': 50, 'mirror.backoffMaxMs': 500,
+  'mirror.upstreamVerifierKey': (await health(origin.url)).tlog.verifier_key, 'mirror.witnessName': 'mirror.example/witness',
+});
+let fork: Awaited<ReturnType<typeof startFork>> | null = null;
 const b = await launchBrowser();
 try {
   const page = await b.newPage();
@@ -74,14 +84,25 @@ try {
   await page.goto(`${mirror.url}/status`);
   await page.locator('tr[data-code]').first().waitFor();
   await page.screenshot({ path: out('health'), fullPage: true });
+  const size = (await until('the origin to sign its checkpoint', () => health(origin.url), (h) => h.tlog.checkpoint?.size === h.tlog.size)).tlog.size as number;
+  await until('the witness to cosign', () => health(witness.url), (h) => h.mirror.witness.cosigned?.size === size);
+  fork = await startFork(origin, size);
+  switcher.point(fork.url);
+  await until('the alarm', () => health(witness.url), (h) => h.mirror.witness.alarm !== null);
+  await page.goto(`${witness.url}/status`);
+  await page.locator('#witness-evidence details summary').first().click();
+  await page.locator('section.card[data-component="witness"]').screenshot({ path: out('alarm') });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${origin.url}/avatar/${bob.id}`);
   await page.locator('[data-verdict]').waitFor();
   await page.screenshot({ path: out('phone') });
   if (b.blocked.length) throw new Error(`requests left loopback: ${b.blocked.join(', ')}`);
-  console.log('wrote docs/explorer-{search,avatar,tampered,health,phone}.png');
+  console.log('wrote docs/explorer-{search,avatar,tampered,health,alarm,phone}.png');
 } finally {
   await b.close();
+  await witness.stop();
+  await fork?.stop();
+  await switcher.close();
   await mirror.stop();
   await liar.close();
   await origin.stop();

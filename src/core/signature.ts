@@ -25,15 +25,16 @@ export interface DecodedSignature {
 
 /** secp256k1 group order */
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-/** n >> 1, big-endian: s is high when it compares above these bytes */
-const HALF_N_BYTES = hexToBytes((N >> 1n).toString(16).padStart(64, '0'))!;
+const HALF_N = N >> 1n;
 
-/** s (32 bytes, big-endian) > (n >> 1), compared byte by byte (no BigInt on the hot path). */
-function isHighS(s: Uint8Array): boolean {
+/** n/2 big-endian, to compare s with n/2 bytewise (no BigInt per signature). */
+const HALF_N_BYTES = new Uint8Array(32);
+for (let i = 31, h = HALF_N; i >= 0; i--, h >>= 8n) HALF_N_BYTES[i] = Number(h & 255n);
+
+/** s > n/2 for a big-endian 32-byte s. */
+function aboveHalfN(s: Uint8Array): boolean {
   for (let i = 0; i < 32; i++) {
-    const a = s[i]!;
-    const b = HALF_N_BYTES[i]!;
-    if (a !== b) return a > b;
+    if (s[i]! !== HALF_N_BYTES[i]!) return s[i]! > HALF_N_BYTES[i]!;
   }
   return false;
 }
@@ -69,7 +70,7 @@ export function decodeSignature(input: unknown, what = 'signature'): DecodedSign
   // Already the stored form (base64, v in {0,1}, zero padding bits): the input is its own
   // canonical spelling, and re-encoding it would only build the same string again.
   const same = bytes === asB64 && v === recovery && (B64_ALPHABET.indexOf(input[86]!) & 3) === 0;
-  return { compact: canon.subarray(0, 64), recovery, canonical: same ? input : bytesToBase64(canon), highS: isHighS(canon.subarray(32, 64)) };
+  return { compact: canon.subarray(0, 64), recovery, canonical: same ? input : bytesToBase64(canon), highS: aboveHalfN(canon.subarray(32, 64)) };
 }
 
 /** The malleated twin (r, n−s, v^1) of a decoded signature, in stored form. */

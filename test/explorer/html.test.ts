@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { esc, linkOrText, safeHref } from '../../src/explorer/html.js';
-import { explainBinding } from '../../src/explorer/states.js';
+import { explainAlarm, explainBinding } from '../../src/explorer/states.js';
 
 describe('escaping (every value printed is attacker-controlled)', () => {
   it('escapes the five HTML-special characters, for text and quoted attributes alike', () => {
@@ -32,6 +32,13 @@ describe('plain-language states', () => {
     expect(explainBinding({ status: 'stale', platform: 'dns', invalid_code: '', last_checked_at: 0 }, at)).toMatchObject({ label: 'Stale', tone: 'warn' });
     expect(explainBinding({ status: 'unchecked', platform: 'dns', invalid_code: '', last_checked_at: null }, at)).toMatchObject({ label: 'Not checked', tone: 'neutral' });
     expect(explainBinding({ status: 'invalid', platform: 'x', invalid_code: 'SOMETHING_NEW', last_checked_at: 0 }, at).meaning).toMatch(/SOMETHING_NEW/);
+  });
+
+  it('say what each witness alarm kind means for the log\'s readers', () => {
+    expect(explainAlarm('fork').meaning).toMatch(/two different checkpoints of the same size/);
+    expect(explainAlarm('root_mismatch')).toMatchObject({ label: 'root mismatch', meaning: expect.stringMatching(/does not match the entries it serves/) });
+    expect(explainAlarm('inconsistent').meaning).toMatch(/does not extend the one this witness cosigned before/);
+    expect(explainAlarm('<b>new</b>')).toEqual({ label: '<b>new</b>', meaning: 'The witness raised an alarm of a kind this page does not know.' });
   });
 });
 

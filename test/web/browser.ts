@@ -75,3 +75,24 @@ export async function launchBrowser(opts: { javaScript?: boolean } = {}): Promis
     },
   };
 }
+
+/**
+ * The lowest WCAG contrast ratio of any element that directly holds text, against its effective
+ * background, and where it is (tag.class); [99, ''] when no text was measured.
+ */
+export async function lowestContrast(page: Page): Promise<[number, string]> {
+  return (await page.evaluate(`(() => {
+    const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+      .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const bg = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || c[3] > 0) return c; } return [255, 255, 255]; };
+    let min = 99, where = '';
+    for (const el of document.querySelectorAll('body *')) {
+      if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+      const a = lum(rgb(getComputedStyle(el).color)), b2 = lum(bg(el));
+      const ratio = (Math.max(a, b2) + 0.05) / (Math.min(a, b2) + 0.05);
+      if (ratio < min) { min = ratio; where = el.tagName + '.' + el.className; }
+    }
+    return [min, where];
+  })()`)) as [number, string];
+}

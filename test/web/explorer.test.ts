@@ -6,12 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { buildExplorer, hasChromium, launchBrowser, type TestBrowser } from './browser.js';
+import { until } from '../mirror/helpers.js';
+import { buildExplorer, hasChromium, launchBrowser, lowestContrast, type TestBrowser } from './browser.js';
 
 let web: Awaited<ReturnType<typeof buildExplorer>>;
 let d: TestDaemon;
 let b: TestBrowser;
 const alice = new TestAvatar('explorer-alice');
+// bound an identity that contains alice's twitter handle, on another platform
+const carol = new TestAvatar('explorer-carol');
 
 beforeAll(async () => {
   web = await buildExplorer();
@@ -24,6 +27,8 @@ beforeAll(async () => {
   links.push(alice.link({ prev: links[2]!.signature, platform: 'dns', identity: 'alice.example', uuid: uuidFrom('ex-a-3'), created_at: 1_700_000_300 }));
   const r = await post(`${d.url}/v1/links`, { links: links.map((l) => ({ avatar: alice.id, ...l })) });
   expect(r.body.accepted).toBe(4);
+  const c = carol.link({ prev: null, platform: 'dns', identity: 'alice_tw.example', uuid: uuidFrom('ex-c-0'), created_at: 1_700_000_400 });
+  expect((await post(`${d.url}/v1/links`, { links: [{ avatar: carol.id, ...c }] })).body.accepted).toBe(1);
   if (hasChromium) b = await launchBrowser();
 });
 
@@ -57,6 +62,26 @@ describe.skipIf(!hasChromium)('explorer in Chromium', () => {
     expect(await page.locator('section[aria-labelledby="h-log"] [data-absent]').count()).toBe(0);
     expect(await page.locator('section[aria-labelledby="h-log"] [data-log]').count()).toBe(1);
     expect(b.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('search by identity on one platform: the platform filter narrows the results', async () => {
+    const page = await b.newPage();
+    await page.goto(`${d.url}/`);
+    await page.getByLabel('Identity, Avatar key or uuid').fill('alice_tw');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('heading', { name: 'Search results' }).waitFor();
+    await page.locator('.results > li').first().waitFor();
+    expect((await page.locator('.results > li > a').allTextContents()).sort()).toEqual([alice.id, carol.id].sort());
+    await page.getByLabel('Platform').selectOption('twitter');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(`${d.url}/lookup?q=alice_tw&platform=twitter`);
+    await until('one result', () => page.locator('.results > li > a').count(), (n) => n === 1);
+    expect(await page.locator('.results > li > a').allTextContents()).toEqual([alice.id]);
+    await page.getByLabel('Platform').selectOption('dns');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(`${d.url}/lookup?q=alice_tw&platform=dns`);
+    await until('carol alone', () => page.locator('.results > li > a').allTextContents(), (t) => t.join() === carol.id);
     await page.close();
   });
 
@@ -95,20 +120,7 @@ describe.skipIf(!hasChromium)('explorer in Chromium', () => {
     // focus moved to the new page's heading, for screen readers
     expect(await page.evaluate('document.activeElement.tagName')).toBe('H1');
     // contrast of every element that directly holds text, against its effective background
-    const worst = (await page.evaluate(`(() => {
-      const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-      const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
-        .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
-      const bg = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || c[3] > 0) return c; } return [255, 255, 255]; };
-      let min = 99, where = '';
-      for (const el of document.querySelectorAll('body *')) {
-        if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
-        const a = lum(rgb(getComputedStyle(el).color)), b2 = lum(bg(el));
-        const ratio = (Math.max(a, b2) + 0.05) / (Math.min(a, b2) + 0.05);
-        if (ratio < min) { min = ratio; where = el.tagName + '.' + el.className; }
-      }
-      return [min, where];
-    })()`)) as [number, string];
+    const worst = await lowestContrast(page);
     expect(worst[1], 'some text was measured').not.toBe('');
     expect(worst[0], `lowest contrast at ${worst[1]}`).toBeGreaterThanOrEqual(4.5);
     expect(worst[0]).toBeLessThan(21.01);

@@ -16,6 +16,8 @@ let fake: FakePlatforms;
 let origin: TestDaemon;
 let mirror: TestDaemon;
 let liar: Awaited<ReturnType<typeof startTamperProxy>>;
+/** in front of the origin: shows carol's downgraded binding as valid (its log says otherwise) */
+let whitewash: Awaited<ReturnType<typeof startTamperProxy>>;
 let b: TestBrowser;
 const carol = new TestAvatar('explorer-operator-carol');
 const dave = new TestAvatar('explorer-operator-dave');
@@ -45,6 +47,13 @@ beforeAll(async () => {
     'checkers.platforms.keybase.urlTemplate': `${fake.base}/keybase/{identity}/NextID/{avatar}.json`,
     'checkers.platforms.activitypub.enabled': false,
     'server.adminToken': ADMIN,
+    'tlog.checkpointIntervalMs': 100,
+  });
+  whitewash = await startTamperProxy(origin.url, (path, body) => {
+    if (path !== '/v1/proof') return undefined;
+    const r = JSON.parse(body) as { ids: Array<{ proofs: Array<Record<string, unknown>> }> };
+    for (const a of r.ids) for (const p of a.proofs) if (p['identity'] === 'carol_tw') Object.assign(p, { status: 'valid', is_valid: true, invalid_code: '', invalid_reason: '' });
+    return JSON.stringify(r);
   });
   // The mirror follows the origin through a proxy that alters dave's second link in the feed.
   liar = await startTamperProxy(origin.url, (path, body) => {
@@ -61,6 +70,7 @@ afterAll(async () => {
   await b?.close();
   await mirror?.stop();
   await liar?.close();
+  await whitewash?.close();
   await origin?.stop();
   await fake?.close();
   web?.remove();
@@ -77,6 +87,10 @@ describe.skipIf(!hasChromium)('operator and reader views in Chromium', () => {
     await page.goto(`${origin.url}/avatar/${carol.id}`);
     await page.locator('article.binding[data-status="valid"]').waitFor();
     expect(await page.locator('article.binding .meaning').textContent()).toMatch(/proof tweet was found and is signed by this Avatar/);
+    // last and next check are times, local and relative (the scheduler set the next one)
+    const dd = (label: string) => page.locator('article.binding dl.kv dt', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]');
+    expect(await dd('last checked').locator('time').getAttribute('datetime')).toMatch(/^\d{4}-/);
+    expect(Date.parse((await dd('next check').locator('time').getAttribute('datetime'))!)).toBeGreaterThan(Date.now() - 60_000);
     // the tweet is deleted; an operator re-checks now
     fake.tweets.delete('4242');
     const res = await fetch(`${origin.url}/v1/admin/recheck`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ platform: 'twitter', identity: 'carol_tw', public_key: carol.id }) });
@@ -91,6 +105,30 @@ describe.skipIf(!hasChromium)('operator and reader views in Chromium', () => {
     expect(await card.locator('details.evidence').textContent()).toMatch(/Nothing was found there/);
     // the chain itself is still intact: a downgrade is about the post, not the signatures
     expect(await page.locator('[data-verdict]').getAttribute('data-verdict')).toBe('ok');
+    // the state shown is the one the server signed into its log, proven in the page
+    await until('the downgrade to be in a signed checkpoint', async () => {
+      const t = (await json(`${origin.url}/healthz`)).body.tlog;
+      return t.checkpoint?.size === t.size;
+    });
+    await page.reload();
+    const claim = page.locator('[data-claims] tr[data-platform="twitter"]');
+    await claim.waitFor();
+    expect(await claim.getAttribute('data-claim-state')).toBe('good');
+    expect(await claim.textContent()).toMatch(/the signed log agrees: invalid \(POST_NOT_FOUND\) \(checked .+; log entry \d+, proven in the checkpoint of size \d+\)/);
+    // a server that shows the downgraded binding as valid is contradicted by its own log
+    await page.goto(`${whitewash.url}/avatar/${carol.id}`);
+    await page.locator('article.binding[data-status="valid"]').waitFor();
+    const lie = page.locator('[data-claims="failed"]');
+    await lie.waitFor();
+    expect(await lie.locator('[role="alert"]').textContent()).toMatch(/1 binding state shown on this page disagrees/);
+    expect(await lie.locator('tr[data-platform="twitter"]').getAttribute('data-claim-state')).toBe('bad');
+    expect(await lie.locator('tr[data-platform="twitter"]').textContent()).toMatch(/the server shows valid, but its signed log says invalid \(POST_NOT_FOUND\)/);
+    // the operator sees the checkers per platform, with the outcome the re-check just counted
+    await page.goto(`${origin.url}/status`);
+    const checkers = page.locator('section.card[data-component="checkers"]');
+    await checkers.locator('tr[data-platform="twitter"]').waitFor();
+    expect(await checkers.locator('tr[data-platform="twitter"] td').allTextContents()).toEqual(['twitter', 'ready', '0']);
+    expect(await checkers.textContent()).toMatch(/Since start: \d+ checks, \d+ valid, \d+ invalid/);
     await page.close();
   });
 
@@ -107,6 +145,12 @@ describe.skipIf(!hasChromium)('operator and reader views in Chromium', () => {
     const row = card.locator('tr[data-code]').first();
     await row.waitFor();
     expect(await row.getAttribute('data-code')).toBe('PAYLOAD_MISMATCH');
+    // lag and how far behind, in words (the mirror is caught up with its liar by now)
+    const field = (label: string) => card.locator('dl.kv').first().locator('dt', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]');
+    await until('caught up', async () => (await field('caught up').textContent()) === 'yes');
+    expect(await field('lag').textContent()).toBe('none');
+    expect(await field('behind').textContent()).toBe('0');
+    expect(await card.locator('p').first().textContent()).toMatch(/: caught up; [1-9]\d* quarantined links?\./);
     // shortened on screen, whole in the title
     expect(await row.locator(`span[title="${uuidFrom('op-dave-1')}"]`).count()).toBe(1);
     // live: a new link at the origin reaches the mirror and the open page without a reload

@@ -16,7 +16,7 @@ import { ed25519NoteKey, formatSignerKey, generateSeed, signCheckpoint } from '.
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { startFork, startSwitchProxy, type SwitchProxy } from '../mirror/fork.js';
 import { health, populate, until } from '../mirror/helpers.js';
-import { buildExplorer, hasChromium, launchBrowser, type TestBrowser } from './browser.js';
+import { buildExplorer, hasChromium, launchBrowser, lowestContrast, type TestBrowser } from './browser.js';
 
 const ORIGIN = 'origin.explorer.test/log';
 const ADMIN = 'explorer-witness-admin-token';
@@ -117,6 +117,13 @@ describe.skipIf(!hasChromium)('witnessing on the health view in Chromium', () =>
     // Nothing was cosigned past the lie, and the feed stopped.
     expect(await card.locator('[data-field="cosigned-size"]').textContent()).toBe(String(size));
     expect(await page.locator('section.card[data-component="mirror"]').textContent()).toMatch(/following stopped/);
+    // the alarm view is readable: AA contrast everywhere, and the evidence link works from the keyboard
+    const worst = await lowestContrast(page);
+    expect(worst[0], `lowest contrast at ${worst[1]}`).toBeGreaterThanOrEqual(4.5);
+    await alarm.locator('a[href="#witness-evidence"]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#witness-evidence$/);
+    expect(await card.locator('#witness-evidence').isVisible()).toBe(true);
     expect(b.errors).toEqual([]);
     expect(b.blocked).toEqual([]);
     await page.close();

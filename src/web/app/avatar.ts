@@ -49,7 +49,7 @@ export async function renderAvatar(view: HTMLElement, rawKey: string, signal: Ab
   parts.push(h('section', { 'aria-labelledby': 'h-chain' }, h('h2', { id: 'h-chain' }, 'Proof chain'),
     h('p', { class: 'hint' }, 'Oldest first, in the order the prev pointers give (not the order the server listed them).'),
     verdict ? chainList(verdict) : h('p', null, 'Not available.')));
-  const [kv, subkeys, archive, log] = await Promise.all([kvSection(id, signal), subkeySection(id, signal), archiveSection(id, signal), logSection(id, verdict, signal)]);
+  const [kv, subkeys, archive, log] = await Promise.all([kvSection(id, signal), subkeySection(id, signal), archiveSection(id, signal), logSection(id, verdict, signal, entry?.proofs ?? [])]);
   if (signal.aborted) return;
   parts.push(kv, subkeys, archive, log);
   clear(view, parts);

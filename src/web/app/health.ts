@@ -31,10 +31,19 @@ async function archiveCard(a: unknown): Promise<HTMLElement> {
 function checkersCard(c: unknown): HTMLElement {
   if (!isObj(c)) return card('Checkers', 'neutral', 'No checker information.');
   const ready = Array.isArray(c['ready']) ? (c['ready'] as unknown[]).map(String) : [];
+  const inFlight = isObj(c['in_flight']) ? (c['in_flight'] as J) : {};
   const on = c['scheduler'] === true;
+  const platforms = [...new Set([...ready, ...Object.keys(inFlight)])].sort();
+  const totals = ['checks', 'valid', 'invalid', 'transient'].filter((k) => typeof c[k] === 'number').map((k) => `${c[k]} ${k}`).join(', ');
   return card('Checkers', on ? 'good' : 'neutral',
     on ? `Re-checking proof posts on ${ready.length ? ready.join(', ') : 'no platform'}.` : 'Scheduled re-checks are off on this server.',
-    kv(c));
+    h('div', null,
+      platforms.length ? h('table', { 'data-checkers': 'platforms' }, h('caption', null, 'Per platform'),
+        h('thead', null, h('tr', null, ['platform', 'checker', 'in flight'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, platforms.map((p) => h('tr', { 'data-platform': p },
+          h('td', null, p), h('td', null, ready.includes(p) ? 'ready' : 'not configured'), h('td', null, text(inFlight[p] ?? 0))))))
+        : h('p', { class: 'hint' }, 'No platform checker is configured.'),
+      totals ? h('p', null, `Since start: ${totals}.`) : null));
 }
 
 async function mirrorCard(m: unknown, signal: AbortSignal): Promise<HTMLElement | null> {

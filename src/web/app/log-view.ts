@@ -5,9 +5,10 @@
  * The key is the one the server publishes unless the reader pinned another (kept in this
  * browser): a server that swaps its key is then caught.
  */
-import { encodeEntry, linkEntry, parseVerifierKey, verifyTlogProof } from '../../core/tlog/index.js';
+import { encodeEntry, linkEntry, openCheckpoint, parseVerifierKey, verifyTlogProof, type NoteVerifier } from '../../core/tlog/index.js';
 import { bytesToBase64 } from '../../core/index.js';
-import { getJson, qs } from './api.js';
+import { getJson, getText, qs, type BindingJson } from './api.js';
+import { bindingClaims } from './claims-view.js';
 import { h, short, type Child } from './dom.js';
 import { timeEl } from './time.js';
 import type { DocumentVerdict } from './verify.js';
@@ -25,7 +26,21 @@ function pinned(origin: string): string | null {
   }
 }
 
-export async function logSection(id: string, verdict: DocumentVerdict | null, signal: AbortSignal): Promise<HTMLElement> {
+/** The binding states checked against the log's current signed checkpoint (claims-view.ts). */
+async function claimsPart(id: string, bindings: readonly BindingJson[], origin: string, verifier: NoteVerifier, signal: AbortSignal): Promise<Child> {
+  if (bindings.length === 0) return null;
+  const note = await getText('/checkpoint', signal);
+  if (note.kind !== 'ok') return h('p', { class: 'hint' }, 'No signed checkpoint yet: the binding states cannot be checked against the log.');
+  let cp;
+  try {
+    cp = openCheckpoint(note.body, origin, [verifier]).checkpoint;
+  } catch (err) {
+    return h('p', { class: 'banner bad', role: 'alert', 'data-claims': 'failed' }, `The log’s checkpoint failed its check in your browser: ${(err as Error).message}.`);
+  }
+  return bindingClaims(id, bindings, cp, signal);
+}
+
+export async function logSection(id: string, verdict: DocumentVerdict | null, signal: AbortSignal, bindings: readonly BindingJson[] = []): Promise<HTMLElement> {
   const body: Child[] = [h('h2', { id: 'h-log' }, 'Transparency log')];
   const health = await getJson<{ tlog?: LogHealth }>('/healthz', signal);
   const log = health.kind === 'ok' ? health.body.tlog : undefined;
@@ -58,9 +73,10 @@ export async function logSection(id: string, verdict: DocumentVerdict | null, si
       }
     } }, 'Pin this verifier key in this browser')));
   }
+  const claims = claimsPart(id, bindings, log.origin, verifier, signal);
   const links = (verdict?.chain ?? []).filter((c) => c.ok);
   if (links.length === 0) {
-    body.push(h('p', null, 'No verified link to look up in the log.'));
+    body.push(h('p', null, 'No verified link to look up in the log.'), await claims);
     return h('section', { 'aria-labelledby': 'h-log' }, body);
   }
   const rows = await Promise.all(links.map(async (c) => {
@@ -90,5 +106,6 @@ export async function logSection(id: string, verdict: DocumentVerdict | null, si
       h('td', null, `#${r.c.index} `, short(r.c.link.uuid || r.c.link.signature, 8, 4)),
       h('td', null, r.index === null ? '—' : String(r.index)),
       h('td', null, h('span', { class: `badge ${r.state}` }, r.state === 'good' ? '✓' : r.state === 'bad' ? '✗' : '…'), ' ', r.text))))));
+  body.push(await claims);
   return h('section', { 'aria-labelledby': 'h-log' }, body);
 }
