@@ -41,7 +41,7 @@ export interface ArchiveInfo {
 export interface ApiCapabilities {
   /** a mirror refuses writes with READ_ONLY */
   readOnly?: boolean;
-  /** fetch and check the proof post before accepting (checkers.verifyOnSubmit) */
+  /** fetch and check the proof post before accepting (checkers.verifyOnSubmit); `link` is verified already (its own signature) */
   submitCheck?: (args: { avatar: AvatarKey; link: Link; signal: AbortSignal }) => Promise<SubmitCheckResult>;
   /**
    * POST /v1/proof without extra.signature: fetch the proof post, return the signature in it

@@ -13,7 +13,7 @@ for (let a = 0; a < 20; a++) {
   const av = genAvatar(bytes);
   for (const link of genChain(av, 10, bytes)) items.push({ avatar: av.id, link, allowLegacy: false });
 }
-const pooled = new VerifyPool({ mode: 'native', workers: 2, inlineBelow: 1 });
+const pooled = new VerifyPool({ mode: 'native', workers: 2, coalesceBelow: 1 });
 const inline = new VerifyPool({ mode: 'native', workers: 1 });
 await pooled.start();
 await inline.start();

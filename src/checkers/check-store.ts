@@ -113,7 +113,7 @@ export class CheckStore {
   load(bindingId: number): DueCheck | undefined {
     const t = this.bindings.target(bindingId);
     if (!t) return undefined;
-    return { bindingId, linkId: t.linkId, target: { avatar: t.avatar, link: t.link, altId: t.altId } };
+    return { bindingId, linkId: t.linkId, target: { avatar: t.avatar, link: t.link, altId: t.altId, verified: true } };
   }
 
   /** Schedule a binding (inside the append transaction, or at backfill). */

@@ -27,7 +27,8 @@ export class SubmitChecks {
     if (link.action !== 'create' || isWalletPlatform(link.platform)) return { status: 'valid' };
     // No checker for the platform (or no token configured): accepted unchecked, checked later if one appears.
     if (!this.runner.canCheck(link.platform)) return { status: 'unchecked' };
-    return this.run(avatar, link, signal);
+    // The caller verified the link (API contract): a post carrying its very signature is not recovered again.
+    return this.run(avatar, link, signal, true);
   }
 
   /**
@@ -43,12 +44,12 @@ export class SubmitChecks {
         : `this proofkeep has no ${link.platform} checker configured to fetch the proof post`;
       throw new ProofError('SIGNATURE_REQUIRED', `extra.signature is required: ${why}`);
     }
-    const r = await this.run(avatar, link, signal);
+    const r = await this.run(avatar, link, signal, false);
     if (!r.signature) throw new ProofError('SIGNATURE_REQUIRED', `extra.signature is required: the ${link.platform} checker cannot read a signature from the post`);
     return { ...r, signature: r.signature };
   }
 
-  private async run(avatar: AvatarKey, link: Link, signal: AbortSignal): Promise<SubmitOutcome> {
+  private async run(avatar: AvatarKey, link: Link, signal: AbortSignal, verified: boolean): Promise<SubmitOutcome> {
     // A platform that told us to wait longer than we may take: say so now instead of hanging.
     const gated = this.runner.http.get(link.platform)?.gatedFor() ?? 0;
     if (gated > this.timeoutMs) {
@@ -57,7 +58,7 @@ export class SubmitChecks {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let r;
     try {
-      r = await this.runner.run({ avatar, link, altId: null }, { signal: AbortSignal.any([signal, timeout]), priority: 10 });
+      r = await this.runner.run({ avatar, link, altId: null, verified }, { signal: AbortSignal.any([signal, timeout]), priority: 10 });
     } catch (err) {
       if (err instanceof CheckCancelled) {
         const why = timeout.aborted ? `the proof check did not finish within ${this.timeoutMs} ms` : 'request cancelled';

@@ -23,6 +23,12 @@ export interface CheckTarget {
   link: Link;
   /** the platform's stable account id learnt by an earlier check ('' or null when unknown) */
   altId: string | null;
+  /**
+   * `link.signature` is known to verify over the link's payload with this Avatar's key: the
+   * link is stored (every path verifies before it appends) or the caller verified it (submit).
+   * A post carrying exactly that signature then needs no second recovery.
+   */
+  verified?: boolean;
 }
 
 export interface CheckContext {

@@ -30,11 +30,13 @@ export function base64ToBytes(b64: string): Uint8Array | null {
   const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((b64.length / 4) * 3 - pad);
   let o = 0;
+  // (Every link's signature and prev pass through here, several times: no allocation per group.)
   for (let i = 0; i < b64.length; i += 4) {
     // '=' maps to 0; the regex above has already refused anything outside the alphabet.
-    const v = (k: number) => B64_VALUES[b64.charCodeAt(i + k)]!;
-    const n = (v(0) << 18) | (v(1) << 12) | (v(2) << 6) | v(3);
-    for (const shift of [16, 8, 0]) if (o < out.length) out[o++] = (n >> shift) & 255;
+    const n = (B64_VALUES[b64.charCodeAt(i)]! << 18) | (B64_VALUES[b64.charCodeAt(i + 1)]! << 12) | (B64_VALUES[b64.charCodeAt(i + 2)]! << 6) | B64_VALUES[b64.charCodeAt(i + 3)]!;
+    out[o++] = (n >> 16) & 255;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
   }
   return out;
 }

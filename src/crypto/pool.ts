@@ -5,11 +5,10 @@
  *
  * Batches are cut into chunks; each worker has at most two chunks in flight (one computing, one
  * waiting), so a worker never idles on a round trip while the queue is non-empty. Small batches
- * run inline on the calling thread: a round trip to a worker costs more than a few recoveries.
+ * (one-link imports, short mirror pages) and single links travel together: those of one
+ * event-loop turn go to the workers as one batch, so the calling thread (the API's event loop)
+ * pays a share of a message instead of ~0.1 ms of recovery per link.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { verifyItem, type RecoveryBackend, type VerifyItem, type VerifyResult } from '../core/index.js';
 import type { BackendMode } from './config.js';
@@ -17,6 +16,7 @@ import { workerCount } from './config.js';
 import { selectBackend, type BackendLog, type SelectedBackend } from './select.js';
 import { toWire, verifyInline, type BulkVerifier } from './verifier.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
+import { workerEntry } from '../util/worker-entry.js';
 
 export type { VerifyItem, VerifyResult } from '../core/index.js';
 
@@ -24,8 +24,8 @@ export interface PoolOptions {
   mode: BackendMode;
   /** config `crypto.workers`: 0 = one per core, 1 = no workers (verify on the calling thread) */
   workers: number;
-  /** batches smaller than this run on the calling thread (default 16) */
-  inlineBelow?: number;
+  /** batches smaller than this are coalesced with concurrent small batches and single links (default 16) */
+  coalesceBelow?: number;
   /** most items per message to a worker (default 256) */
   maxChunk?: number;
   log?: BackendLog;
@@ -66,34 +66,6 @@ const MAX_INFLIGHT = 2;
  */
 const REPLACE_ATTEMPTS = 2;
 
-/** URL of tsx's ESM register API (the `import` condition of `tsx/esm/api`; the CJS one fails here). */
-function tsxEsmApi(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = require(pkgPath) as { exports?: Record<string, { import?: { default?: string } | string }> };
-  const imp = pkg.exports?.['./esm/api']?.import;
-  const rel = typeof imp === 'string' ? imp : imp?.default;
-  if (!rel) throw new Error('cannot locate tsx/esm/api to run the verify worker from TypeScript source');
-  return pathToFileURL(path.join(path.dirname(pkgPath), rel)).href;
-}
-
-/**
- * The worker entry next to this file. Built (dist/*.js): the .js file itself. From source
- * (tsx, vitest): the .ts file behind a small bootstrap that registers tsx in the worker first —
- * on Node 20 `execArgv: ['--import', 'tsx']` does not apply to a worker's .ts entry ("Unknown
- * file extension"), while registering tsx's ESM hooks from inside the worker does.
- */
-function workerEntry(): { entry: string | URL; eval: boolean } {
-  const self = fileURLToPath(import.meta.url);
-  if (!self.endsWith('.ts')) return { entry: new URL('./worker.js', import.meta.url), eval: false };
-  const target = new URL('./worker.ts', import.meta.url).href;
-  const tsxApi = tsxEsmApi();
-  return {
-    entry: `import(${JSON.stringify(tsxApi)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(target)}); })`,
-    eval: true,
-  };
-}
-
 /** The pooled implementation of the one verify contract (src/crypto/verifier.ts). */
 export class VerifyPool implements BulkVerifier {
   private readonly opts: Required<Omit<PoolOptions, 'log' | 'workerMode'>> & { log?: BackendLog; workerMode?: () => BackendMode };
@@ -110,7 +82,7 @@ export class VerifyPool implements BulkVerifier {
   private workerBackends = new Set<string>();
 
   constructor(opts: PoolOptions) {
-    this.opts = { inlineBelow: 16, maxChunk: 256, startTimeoutMs: 30_000, ...opts };
+    this.opts = { coalesceBelow: 16, maxChunk: 256, startTimeoutMs: 30_000, ...opts };
     // workers = 1 means "no pool": the calling thread verifies.
     this.size = opts.workers === 1 ? 0 : workerCount(opts.workers);
   }
@@ -181,6 +153,9 @@ export class VerifyPool implements BulkVerifier {
    * signal aborts, or a worker dies mid-batch — never for a bad link (that is an outcome).
    */
   verifyLinks(items: readonly VerifyItem[], signal?: AbortSignal): Promise<VerifyResult[]> {
+    if (items.length > 0 && items.length < this.opts.coalesceBelow && this.state === 'running' && !signal?.aborted) {
+      return Promise.all(items.map((it) => this.verifyOne(it)));
+    }
     return this.submit(items, signal, true);
   }
 
@@ -213,12 +188,11 @@ export class VerifyPool implements BulkVerifier {
     );
   }
 
-  private submit(items: readonly VerifyItem[], signal: AbortSignal | undefined, allowInline: boolean): Promise<VerifyResult[]> {
+  private submit(items: readonly VerifyItem[], signal: AbortSignal | undefined, bulk: boolean): Promise<VerifyResult[]> {
     if (this.state !== 'running') return Promise.reject(new Error(`verify pool is not running (${this.state})`));
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (items.length === 0) return Promise.resolve([]);
-    const noWorkers = this.size === 0 || this.retired >= this.size;
-    if (noWorkers || (allowInline && items.length < this.opts.inlineBelow)) return this.inline(items, signal);
+    if (this.size === 0 || this.retired >= this.size) return this.inline(items, signal);
 
     return new Promise<VerifyResult[]>((resolve, reject) => {
       const onAbort = () => this.fail(batch, signal!.reason);
@@ -232,10 +206,10 @@ export class VerifyPool implements BulkVerifier {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       // Enough chunks to keep every worker busy and balance uneven chunks, no smaller than the
-      // inline threshold (a message round trip must stay cheap next to the work it carries).
+      // coalescing threshold (a message round trip must stay cheap next to the work it carries).
       // (Coalesced single links are split evenly instead: offloading them is the point.)
-      const per = allowInline
-        ? Math.min(this.opts.maxChunk, Math.max(this.opts.inlineBelow, Math.ceil(items.length / (this.size * 4))))
+      const per = bulk
+        ? Math.min(this.opts.maxChunk, Math.max(this.opts.coalesceBelow, Math.ceil(items.length / (this.size * 4))))
         : Math.min(this.opts.maxChunk, Math.ceil(items.length / this.size));
       for (let start = 0; start < items.length; start += per) {
         this.queue.push({ id: this.nextId++, batch, start, items: items.slice(start, start + per).map(toWire) });
@@ -252,7 +226,7 @@ export class VerifyPool implements BulkVerifier {
   }
 
   private spawn(): Promise<void> {
-    const { entry, eval: isEval } = workerEntry();
+    const { entry, eval: isEval } = workerEntry(import.meta.url, 'worker');
     const mode = this.opts.workerMode?.() ?? this.opts.mode;
     const worker = new Worker(entry, { eval: isEval, workerData: { mode } satisfies WorkerInit });
     const slot: Slot = { worker, ready: false, inflight: new Map() };

@@ -6,6 +6,7 @@
  * LogTree (entries, tile hashes, proofs), Checkpointer (signed notes), and the pure code in
  * src/core/tlog (tree math from any hash source, note and checkpoint verification).
  */
+import { hash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -48,6 +49,9 @@ function resolveOrigin(configured: string, keyFile: string): string {
   return configured || keyNameIn(keyFile) || `${hostname().replace(/[\s+]/g, '-') || 'localhost'}/proofkeep`;
 }
 
+/** node's native SHA-256 for the evidence hash of validity entries (written inside the verdict's transaction). */
+const sha256 = (data: Uint8Array): Uint8Array => hash('sha256', data, 'buffer');
+
 export function logComponent(deps: LogDeps): LogComponent {
   const cfg = deps.config;
   const log = deps.log;
@@ -74,7 +78,7 @@ export function logComponent(deps: LogDeps): LogComponent {
     if (linkIndex === undefined) throw new Error(`binding ${ev.bindingId} has a link that is not in the log`);
     append({
       kind: 'validity', avatar: ev.avatar, platform: ev.platform, identity: ev.identity, link_index: linkIndex, change: ev.change,
-      outcome: ev.outcome, checked_at: ev.checkedAt, evidence_sha256: ev.evidence ? evidenceHash(ev.evidence) : null,
+      outcome: ev.outcome, checked_at: ev.checkedAt, evidence_sha256: ev.evidence ? evidenceHash(ev.evidence, sha256) : null,
     }, ev.linkId);
   };
 

@@ -5,11 +5,15 @@
  * amortized per entry, and nothing is recomputed at start-up. Sizes and indexes are always
  * re-read inside the transaction: a rolled-back append leaves no trace, in memory or on disk.
  */
+import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
-  consistencyProof, decodeEntry, encodeEntry, hashOfHashes, inclusionProof, leafHash, subtreeSource, tileWidth, TILE_WIDTH, treeHash,
+  consistencyProof, decodeEntry, encodeEntry, hashesWith, inclusionProof, subtreeSource, tileWidth, TILE_WIDTH, treeHash,
   type EntryKind, type Hash, type LogEntry, type SubtreeSource,
 } from '../core/tlog/index.js';
+
+/** The core's leaf and tile hashes over node's native SHA-256: every append hashes in its transaction. */
+const { leafHash, hashOfHashes } = hashesWith((data) => hash('sha256', data, 'buffer'));
 
 export interface EntryRow {
   idx: number;

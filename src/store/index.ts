@@ -3,7 +3,8 @@
  * against the Avatar's head re-read inside the transaction, so two concurrent appends on one
  * Avatar never both land. Concurrent appends share one durable commit (group commit), so
  * synchronous=FULL costs one fsync per batch, not per link; callers get their outcome only after
- * that commit returns.
+ * that commit returns. A batch is one transaction with no savepoint per item: every item is
+ * judged before anything of it is written, so a rejected one writes nothing by construction.
  */
 import type { Logger } from 'pino';
 import {
@@ -138,6 +139,9 @@ export class Store {
   /** group commit effect, for /healthz and tests: appends per durable commit */
   private readonly counters = { commits: 0, appends: 0 };
   private readonly stmts;
+  /** the batch's one durable transaction, and an item's savepoint inside it (prepared once) */
+  private readonly batchTx: (batch: Pending[], ctxs: Array<AppendContext | undefined>, safe: boolean) => AppendOutcome[][];
+  private readonly applyInSavepoint: (item: AppendItem, row: AvatarRow | undefined) => AppendOutcome;
 
   /** Takes over the connection (close() closes it); the tables must be migrated already. */
   constructor(
@@ -166,6 +170,8 @@ export class Store {
       ),
       advanceHead: db.prepare('UPDATE avatars SET head_link_id = ?, head_signature = ?, link_count = link_count + 1, updated_at = ? WHERE id = ?'),
     };
+    this.batchTx = db.transaction((batch: Pending[], ctxs: Array<AppendContext | undefined>, safe: boolean) => this.applyBatch(batch, ctxs, safe));
+    this.applyInSavepoint = db.transaction((item: AppendItem, row: AvatarRow | undefined) => this.applyOne(item, row));
   }
 
   /** Open a database file and the store on it (tools and tests; the daemon opens it itself). */
@@ -236,31 +242,29 @@ export class Store {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const outcomes: AppendOutcome[][] = batch.map(() => []);
-    const applyOne = this.db.transaction((item: AppendItem, row: AvatarRow | undefined) => this.applyOne(item, row));
     const started = performance.now();
+    let outcomes: AppendOutcome[][];
     try {
-      this.db.transaction(() => {
-        batch.forEach((p, i) => {
-          for (const item of p.items) {
-            // The judge first, before any write: a rejected item needs no savepoint.
-            const row = this.stmts.avatar.get(item.avatar.id);
-            const rejected = this.judge(item, p.ctx, row);
-            if (rejected) {
-              p.ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
-              outcomes[i]!.push({ ok: false, error: new ProofError(rejected.code, rejected.message) });
-              continue;
-            }
-            try {
-              outcomes[i]!.push(applyOne(item, row));
-            } catch (err) {
-              // The nested transaction was a SAVEPOINT: rolled back, the batch goes on.
-              p.ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
-              outcomes[i]!.push({ ok: false, error: asProofError(err, this.log) });
-            }
-          }
+      try {
+        // The fast pass notes rejections in overlays (one per request context, shared by its
+        // chunks), so an abandoned pass leaves each request's rejected set as it was.
+        const overlays = new Map<AppendContext, OverlayRejected>();
+        const ctxs = batch.map((p) => {
+          if (!p.ctx?.rejected) return p.ctx;
+          let o = overlays.get(p.ctx);
+          if (!o) overlays.set(p.ctx, (o = new OverlayRejected(p.ctx.rejected)));
+          return { ...p.ctx, rejected: o };
         });
-      })();
+        outcomes = this.batchTx(batch, ctxs, false);
+        for (const o of overlays.values()) o.commit();
+      } catch (err) {
+        if (!(err instanceof ItemFailed)) throw err;
+        // An item the judge passed failed while being written (a hook refused it, e.g. a log
+        // entry too large): the whole transaction rolled back, nothing of it stayed. The batch
+        // runs again, each item in a savepoint of its own; every outcome is the same as before
+        // but that item's (and what the rejected set then makes of later ones).
+        outcomes = this.batchTx(batch, batch.map((p) => p.ctx), true);
+      }
     } catch (err) {
       this.log?.error({ err }, 'append commit failed; batch not stored');
       for (const p of batch) p.reject(new ProofError('UNAVAILABLE', 'the index could not commit', { cause: err }));
@@ -270,6 +274,43 @@ export class Store {
     this.counters.appends += outcomes.reduce((n, o) => n + o.filter((x) => x.ok && !x.existed).length, 0);
     this.log?.debug({ requests: batch.length, ms: +(performance.now() - started).toFixed(2) }, 'group commit');
     batch.forEach((p, i) => p.resolve(outcomes[i]!));
+  }
+
+  /**
+   * One transaction for the whole batch. Every item is judged before anything of it is
+   * written, so a rejected item needs no savepoint; `safe` gives each written item a SAVEPOINT
+   * (only after a write failed, see flush). Without it, a write that throws aborts the batch.
+   */
+  private applyBatch(batch: Pending[], ctxs: Array<AppendContext | undefined>, safe: boolean): AppendOutcome[][] {
+    const outcomes: AppendOutcome[][] = batch.map(() => []);
+    batch.forEach((p, i) => {
+      const ctx = ctxs[i];
+      for (const item of p.items) {
+        const row = this.stmts.avatar.get(item.avatar.id);
+        const rejected = this.judge(item, ctx, row);
+        if (rejected) {
+          ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
+          outcomes[i]!.push({ ok: false, error: new ProofError(rejected.code, rejected.message) });
+          continue;
+        }
+        if (!safe) {
+          try {
+            outcomes[i]!.push(this.applyOne(item, row));
+          } catch (err) {
+            throw new ItemFailed(err);
+          }
+          continue;
+        }
+        try {
+          outcomes[i]!.push(this.applyInSavepoint(item, row));
+        } catch (err) {
+          // The nested transaction was a SAVEPOINT: rolled back, the batch goes on.
+          ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
+          outcomes[i]!.push({ ok: false, error: asProofError(err, this.log) });
+        }
+      }
+    });
+    return outcomes;
   }
 
   /**
@@ -330,6 +371,28 @@ export class Store {
     }
     this.flush();
     this.db.close();
+  }
+}
+
+/** A request's rejected set as one pass sees it: its own additions on top, kept only on commit(). */
+class OverlayRejected implements RejectedLinks {
+  private readonly added = new Map<string, [string, string]>();
+  constructor(private readonly base: RejectedLinks) {}
+  has(avatar: string, key: string): boolean {
+    return this.added.has(`${avatar}\u0000${key}`) || this.base.has(avatar, key);
+  }
+  add(avatar: string, key: string): void {
+    this.added.set(`${avatar}\u0000${key}`, [avatar, key]);
+  }
+  commit(): void {
+    for (const [avatar, key] of this.added.values()) this.base.add(avatar, key);
+  }
+}
+
+/** A judged item's write failed: aborts the batch's transaction (flush retries it with savepoints). */
+class ItemFailed extends Error {
+  constructor(cause: unknown) {
+    super('an append failed after the judge passed it', { cause });
   }
 }
 

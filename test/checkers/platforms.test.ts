@@ -104,6 +104,29 @@ describe.each(CASES)('$name', (c) => {
     if (!['keybase', 'dns'].includes(c.platform)) expect(r.altId).toBe(ACCOUNT_ID);
   });
 
+  it('a verified target whose post carries its very signature needs no recovery; any other signature is still recovered', async () => {
+    let recoveries = 0;
+    const counting = { ...nobleBackend, recover: (...args: Parameters<typeof nobleBackend.recover>) => (recoveries++, nobleBackend.recover(...args)) };
+    const own = new CheckRunner({ config: testConfig(fake), backend: counting, resolver });
+    try {
+      const link = make();
+      c.publish(fake, link, postFor(link), c.identity);
+      expect(await own.run({ avatar: AVATAR, link, altId: null, verified: true }, { signal: new AbortController().signal })).toMatchObject({ kind: 'valid' });
+      expect(recoveries).toBe(0);
+      // Not marked verified: recovered as before.
+      expect(await own.run({ avatar: AVATAR, link, altId: null }, { signal: new AbortController().signal })).toMatchObject({ kind: 'valid' });
+      expect(recoveries).toBeGreaterThan(0);
+      // Marked verified, but the post carries another signature: recovered, and it fails.
+      const forged = make({ sk: OTHER_SK, uuid: link.uuid }).signature;
+      c.publish(fake, link, postFor(link).replace(link.signature, forged), c.identity);
+      const before = recoveries;
+      expect(await own.run({ avatar: AVATAR, link, altId: null, verified: true }, { signal: new AbortController().signal })).toMatchObject({ kind: 'invalid', code: 'SIGNATURE_MISMATCH' });
+      expect(recoveries).toBeGreaterThan(before);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('deleted post → invalid POST_NOT_FOUND', async () => {
     const r = await run(make());
     expect(r).toMatchObject({ kind: 'invalid', code: 'POST_NOT_FOUND' });

@@ -75,7 +75,7 @@ describe('verify pool', () => {
   let expected: VerifyResult[];
 
   beforeAll(async () => {
-    pool = new VerifyPool({ mode: 'native', workers: 2, inlineBelow: 8 });
+    pool = new VerifyPool({ mode: 'native', workers: 2, coalesceBelow: 8 });
     await pool.start();
     items = mixedBatch();
     expected = items.map(reference);
@@ -99,9 +99,20 @@ describe('verify pool', () => {
     expect(pool.health()['verified']).toBeGreaterThanOrEqual(items.length);
   });
 
-  it('gives the same result inline (small batches) and concurrently', async () => {
+  it('gives the same result for small batches (coalesced, off the calling thread) and concurrently', async () => {
     const small = items.slice(0, 7);
-    expect(await pool.verifyLinks(small)).toEqual(expected.slice(0, 7));
+    // The calling thread's backend is never used for them: small batches go to the workers.
+    const internals = pool as unknown as { selected: { backend: { recover: (...a: unknown[]) => unknown } } };
+    const own = internals.selected.backend;
+    let here = 0;
+    internals.selected = { ...internals.selected, backend: { ...own, recover: (...a: unknown[]) => (here++, own.recover(...a)) } };
+    try {
+      expect(await pool.verifyLinks(small)).toEqual(expected.slice(0, 7));
+      expect(await Promise.all([pool.verifyLinks(items.slice(0, 3)), pool.verifyLinks(items.slice(3, 7)), pool.verifyOne(items[7]!)])).toEqual([expected.slice(0, 3), expected.slice(3, 7), expected[7]]);
+      expect(here).toBe(0);
+    } finally {
+      internals.selected = { ...internals.selected, backend: own };
+    }
     const parts = [items.slice(0, 100), items.slice(100, 103), items.slice(103)];
     const got = await Promise.all(parts.map((p) => pool.verifyLinks(p)));
     expect(got.flat()).toEqual(expected);
@@ -152,7 +163,7 @@ describe('verify pool', () => {
     // Workers start with the configured mode until `broken` is set; then with a mode no worker
     // can select (its start-up self-test fails, as a broken native library would).
     let broken = false;
-    const p = new VerifyPool({ mode: 'native', workers: 2, inlineBelow: 1, workerMode: () => (broken ? ('bogus' as never) : 'native') });
+    const p = new VerifyPool({ mode: 'native', workers: 2, coalesceBelow: 1, workerMode: () => (broken ? ('bogus' as never) : 'native') });
     await p.start();
     try {
       const slots = (p as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots;

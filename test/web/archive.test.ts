@@ -7,11 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 import { json, post, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { buildExplorer, hasChromium, launchBrowser, type TestBrowser } from './browser.js';
+import { startTamperProxy } from './tamper.js';
 
 const alice = new TestAvatar('explorer-archive-alice');
 let web: Awaited<ReturnType<typeof buildExplorer>>;
 let d: TestDaemon;
 let b: TestBrowser;
+/** in front of d: reports pending jobs for alice, with a hostile last error */
+let stuck: Awaited<ReturnType<typeof startTamperProxy>>;
+const HOSTILE_ERROR = '<img src=x onerror="window.__pwned=1">';
 
 async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 90_000): Promise<T> {
   const end = Date.now() + ms;
@@ -36,11 +40,18 @@ beforeAll(async () => {
     const a = await json(`${d.url}/v1/chain/${alice.id}/archive`);
     return a.body.versions?.some((v: { confirmations: number | null; cid: string | null }) => v.cid && (v.confirmations ?? 0) >= 1);
   });
+  stuck = await startTamperProxy(d.url, (path, body) => {
+    if (path !== `/v1/chain/${alice.id}/archive`) return undefined;
+    const a = JSON.parse(body) as { pending: Record<string, unknown> };
+    a.pending = { jobs: 2, attempts: 5, next_attempt_at: new Date(Date.now() + 7_200_000).toISOString(), last_error: HOSTILE_ERROR };
+    return JSON.stringify(a);
+  });
   if (hasChromium) b = await launchBrowser();
 });
 
 afterAll(async () => {
   await b?.close();
+  await stuck?.close();
   await d?.stop();
   web?.remove();
 });
@@ -61,6 +72,21 @@ describe.skipIf(!hasChromium)('archive state in Chromium', () => {
     await card.waitFor();
     expect(await card.textContent()).toMatch(/jobs? in the archive queue/);
     expect(b.blocked).toEqual([]);
+    expect(b.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows pending jobs with their attempts, last error (as text) and next attempt', async () => {
+    const page = await b.newPage();
+    await page.goto(`${d.url}/avatar/${alice.id}`);
+    expect(await page.locator('section[aria-labelledby="h-archive"] [data-pending]').textContent()).toBe('No archive jobs pending.');
+    await page.goto(`${stuck.url}/avatar/${alice.id}`);
+    const pending = page.locator('section[aria-labelledby="h-archive"] [data-pending="2"]');
+    await pending.waitFor();
+    expect(await pending.textContent()).toMatch(/^2 archive jobs pending \(5 attempts so far, last error: <img src=x onerror="window.__pwned=1">\), next attempt in 2 hours \(.+\)\.$/);
+    expect(await pending.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-/);
+    expect(await page.locator('#view img').count()).toBe(0);
+    expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
     expect(b.errors).toEqual([]);
     await page.close();
   });

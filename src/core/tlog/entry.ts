@@ -146,8 +146,9 @@ export function evidenceBytes(ev: { url: string; text: string | null; fetchedAt:
   return textEncoder.encode(`{"url":${JSON.stringify(ev.url)},"text":${JSON.stringify(ev.text)},"fetched_at":${field('validity', 'checked_at', ev.fetchedAt)}}`);
 }
 
-export function evidenceHash(ev: { url: string; text: string | null; fetchedAt: number }): string {
-  return toHex(sha256(evidenceBytes(ev)));
+/** `sha`: any SHA-256 (the daemon's log writer passes node's native one); noble's by default. */
+export function evidenceHash(ev: { url: string; text: string | null; fetchedAt: number }, sha: (data: Uint8Array) => Uint8Array = sha256): string {
+  return toHex(sha(evidenceBytes(ev)));
 }
 
 /** The log entry of an accepted proof link (a chain-document link of the Avatar `avatar`, 0x + compressed key). */

@@ -16,8 +16,29 @@ const NODE = new Uint8Array([1]);
 /** SHA-256 of the empty string: the root of the empty tree. */
 export const EMPTY_ROOT: Hash = sha256(new Uint8Array(0));
 
+/** Any SHA-256 implementation (core stays free of platform crypto: the daemon passes node's). */
+export type Sha256 = (data: Uint8Array) => Uint8Array;
+
+/**
+ * The leaf and tile hashes over a given SHA-256: the log's writer hashes every accepted change
+ * inside the append transaction, where node:crypto's native hash costs a fraction of noble's.
+ * leafHash and hashOfHashes below are these over noble's SHA-256 (browsers, clients).
+ */
+export function hashesWith(sha: Sha256): { leafHash(entry: Uint8Array): Hash; hashOfHashes(hashes: readonly Hash[]): Hash } {
+  const node = (left: Hash, right: Hash): Hash => sha(concat(NODE, left, right));
+  const ofHashes = (hashes: readonly Hash[]): Hash => {
+    if (hashes.length === 0) return EMPTY_ROOT;
+    if (hashes.length === 1) return hashes[0]!;
+    const k = splitPoint(hashes.length);
+    return node(ofHashes(hashes.slice(0, k)), ofHashes(hashes.slice(k)));
+  };
+  return { leafHash: (entry) => sha(concat(LEAF, entry)), hashOfHashes: ofHashes };
+}
+
+const NOBLE = hashesWith(sha256);
+
 export function leafHash(entry: Uint8Array): Hash {
-  return sha256(concat(LEAF, entry));
+  return NOBLE.leafHash(entry);
 }
 
 export function nodeHash(left: Hash, right: Hash): Hash {
@@ -45,10 +66,7 @@ export function splitPoint(n: number): number {
 
 /** Hash of `count` leaves given as hashes (the RFC 6962 MTH over already-hashed leaves). */
 export function hashOfHashes(hashes: readonly Hash[]): Hash {
-  if (hashes.length === 0) return EMPTY_ROOT;
-  if (hashes.length === 1) return hashes[0]!;
-  const k = splitPoint(hashes.length);
-  return nodeHash(hashOfHashes(hashes.slice(0, k)), hashOfHashes(hashes.slice(k)));
+  return NOBLE.hashOfHashes(hashes);
 }
 
 /**

@@ -111,8 +111,10 @@ async function archiveSection(id: string, signal: AbortSignal): Promise<HTMLElem
   else if (res.kind !== 'ok') body.push(h('p', null, res.kind === 'absent' ? 'Archiving is not available on this server.' : `Archive state: ${describe(res)}.`));
   else {
     const a = res.body;
-    body.push(h('p', null, a.pending.jobs > 0
-      ? `${a.pending.jobs} archive job${a.pending.jobs === 1 ? '' : 's'} pending (${a.pending.attempts} attempts${a.pending.last_error ? `, last error: ${a.pending.last_error}` : ''}).`
+    const p = a.pending;
+    body.push(h('p', { 'data-pending': p.jobs }, p.jobs > 0
+      ? [`${p.jobs} archive job${p.jobs === 1 ? '' : 's'} pending (${p.attempts} attempt${p.attempts === 1 ? '' : 's'} so far${p.last_error ? `, last error: ${p.last_error}` : ''})`,
+        p.next_attempt_at ? [', next attempt ', timeEl(isoSeconds(p.next_attempt_at), 'soon')] : '', '.']
       : 'No archive jobs pending.'));
     body.push(a.versions.length === 0 ? h('p', null, 'No version archived yet.') : h('table', null,
       h('caption', null, 'Archived versions of the chain document, newest last'),

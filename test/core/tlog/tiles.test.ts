@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   decodeBundle, decodeEntry, encodeBundle, encodeEntry, encodeTileIndex, evidenceHash, parseTilePath, tilePath, tilesOf, tileWidth,
@@ -62,5 +63,8 @@ describe('entry bytes', () => {
     const h = evidenceHash({ url: 'https://x', text: null, fetchedAt: 5 });
     expect(h).toMatch(/^[0-9a-f]{64}$/);
     expect(evidenceHash({ url: 'https://x', text: '', fetchedAt: 5 })).not.toBe(h);
+    // over node's SHA-256 (the daemon's log writer): the same hash
+    const ev = { url: 'https://x/1', text: 'Sig: ✓ "quoted"', fetchedAt: 1_700_000_000 };
+    expect(evidenceHash(ev, (d) => hash('sha256', d, 'buffer'))).toBe(evidenceHash(ev));
   });
 });
