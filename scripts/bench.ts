@@ -99,7 +99,7 @@ try {
     log(`audit: generating a ${size.dump}-link dump (not timed)`);
     const dump = await writeFeedDump(file, size.dump, 10);
     const useAuditor = existsSync(join(ROOT, 'src/audit/index.ts')) && !flag('no-auditor');
-    log(`audit: verifying it in a child process (${useAuditor ? 'src/audit runAudit + pool' : 'core verifyLink via the pool'})`);
+    log(`audit: verifying it in a child process (${useAuditor ? 'src/audit runAudit: its workers parse and verify, the main thread orders' : 'core verifyLink via the pool'})`);
     const c = spawnSync(process.execPath, [...profArgs, '--import', 'tsx', join(ROOT, 'scripts/bench/audit-child.ts'), file, 'auto', '0', useAuditor ? 'auditor' : 'pool'], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -288,32 +288,36 @@ function table(r: Record<string, any>): string {
   const y = r['yardstick'];
   const d = r['daemon'] ?? {};
   const off = r['archiveOff'] ?? {};
-  const rows: string[][] = [['measure (default configuration)', 'value', 'ratio', 'cpu-bound ratio', 'daemon / client cpu µs per op', 'target', 'peak RSS MB', 'archive off: value, ratio']];
-  rows.push(['yardstick: libsecp256k1 recoveries/s, 1 core', String(y.nativeRecoveriesPerSecond), '1.00', '1.00', '', '', '', '']);
-  rows.push(['noble recoveries/s, 1 core', String(y.nobleRecoveriesPerSecond), r2(y.nobleRecoveriesPerSecond / y.nativeRecoveriesPerSecond).toFixed(3), '', '', '', '', '']);
-  const us = (x: any, n: number) => (x.daemonCpuSeconds === undefined ? '' : `${r2((x.daemonCpuSeconds * 1e6) / n)} / ${r2((x.clientCpuSeconds * 1e6) / n)}`);
-  const tp = (name: string, x: any, target: string, rss: number, o?: any) =>
-    rows.push([name, String(x.linksPerSecond), String(x.ratio), String(x.cpuBoundRatio), us(x, x.accepted ?? x.links), target, String(rss), o ? `${o.linksPerSecond}, ${o.ratio}` : '']);
-  if (r['audit']) tp(`offline verification, ${r['audit'].links} links, links/s`, r['audit'], '>= 1.5, RSS < 300', r['audit'].maxRssMB);
-  if (d.bulk) tp('bulk ingest POST /v1/links, links/s', d.bulk, '>= 1.2', d.bulk.peakRssMB, off.bulk);
-  if (d.single) tp('POST /v1/proof, 32 clients, links/s', d.single, '>= 0.35', d.single.peakRssMB, off.single);
-  if (d.singleLinks) tp('one-link POST /v1/links, 32 clients, links/s', d.singleLinks, '>= 0.35', d.singleLinks.peakRssMB, off.singleLinks);
+  const rows: string[][] = [['measure (default configuration)', 'value', 'ratio', 'cpu-bound ratio', 'daemon / client cpu µs per op', 'target', 'met', 'peak RSS MB', 'archive off: value, ratio']];
+  const met = (ok: boolean) => (ok ? 'yes' : 'NO');
+  rows.push(['yardstick: libsecp256k1 recoveries/s, 1 core', String(y.nativeRecoveriesPerSecond), '1.00', '1.00', '', '', '', '', '']);
+  rows.push(['noble recoveries/s, 1 core', String(y.nobleRecoveriesPerSecond), r2(y.nobleRecoveriesPerSecond / y.nativeRecoveriesPerSecond).toFixed(3), '', '', '', '', '', '']);
+  const us = (x: any, n: number) =>
+    x.daemonCpuSeconds !== undefined ? `${r2((x.daemonCpuSeconds * 1e6) / n)} / ${r2((x.clientCpuSeconds * 1e6) / n)}` : x.cpuUsPerLink !== undefined ? `${x.cpuUsPerLink} (whole process)` : '';
+  const tp = (name: string, x: any, target: string, ok: boolean, rss: number, o?: any) =>
+    rows.push([name, String(x.linksPerSecond), String(x.ratio), String(x.cpuBoundRatio), us(x, x.accepted ?? x.links), target, met(ok), String(rss), o ? `${o.linksPerSecond}, ${o.ratio}` : '']);
+  const a = r['audit'];
+  if (a) tp(`offline audit of a ${a.links}-link dump, links/s`, a, '>= 1.5, RSS < 300', a.ratio >= 1.5 && a.maxRssMB < 300, a.maxRssMB);
+  if (d.bulk) tp('bulk ingest POST /v1/links, links/s', d.bulk, '>= 1.2', d.bulk.ratio >= 1.2, d.bulk.peakRssMB, off.bulk);
+  if (d.single) tp('POST /v1/proof, 32 clients, links/s', d.single, '>= 0.35', d.single.ratio >= 0.35, d.single.peakRssMB, off.single);
+  if (d.singleLinks) tp('one-link POST /v1/links, 32 clients, links/s', d.singleLinks, '>= 0.35', d.singleLinks.ratio >= 0.35, d.singleLinks.peakRssMB, off.singleLinks);
   if (d.readsDraining) {
     const x = d.readsDraining;
-    rows.push([`GET ${x.path} p50 / p99 ms @ ${x.achievedRps} req/s, archive draining (${x.archiveQueueAtStart} → ${x.archiveQueueAtEnd} jobs)`, `${x.p50ms} / ${x.p99ms}`, '', '', '', 'p99 < 10 ms', String(x.peakRssMB), '']);
+    // at 1,000 req/s: an open loop that fell behind did not measure the target's rate
+    const ok = x.p99ms < 10 && x.achievedRps >= 950 && x.errors === 0;
+    rows.push([`GET ${x.path} p50 / p99 ms @ ${x.achievedRps} req/s, archive draining (${x.archiveQueueAtStart} → ${x.archiveQueueAtEnd} jobs)`, `${x.p50ms} / ${x.p99ms}`, '', '', '', 'p99 < 10 ms @ 1000/s', met(ok), String(x.peakRssMB), '']);
   }
   if (d.reads) {
     for (const k of ['proof', 'proofExact', 'proofchain']) {
       const x = d.reads[k];
-      rows.push([`GET ${x.path} p50 / p99 ms @ ${x.achievedRps} req/s`, `${x.p50ms} / ${x.p99ms}`, '', '', '', '', String(x.peakRssMB), '']);
+      rows.push([`GET ${x.path} p50 / p99 ms @ ${x.achievedRps} req/s`, `${x.p50ms} / ${x.p99ms}`, '', '', '', '', '', String(x.peakRssMB), '']);
     }
     const t = d.reads.exactThroughput;
-    rows.push([`GET ${t.path}, ${t.connections} keep-alive connections, req/s`, String(t.requestsPerSecond), '', '', `${t.daemonCpuUsPerRequest} / ${t.clientCpuUsPerRequest}`, '>= 5000', String(t.peakRssMB), '']);
+    rows.push([`GET ${t.path}, ${t.connections} keep-alive connections, req/s`, String(t.requestsPerSecond), '', '', `${t.daemonCpuUsPerRequest} / ${t.clientCpuUsPerRequest}`, '>= 5000', met(t.requestsPerSecond >= 5000), String(t.peakRssMB), '']);
   }
-  if (r['startup']) {
-    rows.push([`start-up with ${r['startup'].links} links, ms`, String(r['startup'].startupMs), '', '', '', '< 2000', String(r['startup'].rssAfterStartMB), `${r['startup'].startupArchiveOffMs}`]);
-  }
-  if (r['daemon']) rows.push(['start-up, empty index, ms', String(d.startupEmptyMs), '', '', '', '', String(d.idleRssMB), off.startupEmptyMs === undefined ? '' : String(off.startupEmptyMs)]);
+  const st = r['startup'];
+  if (st) rows.push([`start-up with ${st.links} links, ms`, String(st.startupMs), '', '', '', '< 2000', met(st.startupMs < 2000), String(st.rssAfterStartMB), `${st.startupArchiveOffMs}`]);
+  if (r['daemon']) rows.push(['start-up, empty index, ms', String(d.startupEmptyMs), '', '', '', '', '', String(d.idleRssMB), off.startupEmptyMs === undefined ? '' : String(off.startupEmptyMs)]);
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((c, i) => c.padEnd(w[i]!)).join('  ')).join('\n');
 }

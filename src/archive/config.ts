@@ -15,6 +15,11 @@ export const archiveSection = section({
     perInterval: int(20, 'Most archive runs started per window.', 1),
   }),
   pollMs: int(250, 'How often the outbox is polled for due jobs, ms.', 10),
+  pacing: section({
+    maxLoopUtilization: num(0.5, 'Event-loop utilisation (0..1) above which archive steps wait for the API to leave room.', 0, 1),
+    windowMs: int(50, 'Window over which the event-loop utilisation is measured, ms.', 5, 10_000),
+    maxWaitMs: int(1000, 'Longest an archive step waits for room before it runs anyway (the archive always drains), ms.', 0, 600_000),
+  }),
   retry: section({
     initialMs: int(1000, 'Delay before the first retry of a failed archive run, ms.', 1),
     maxMs: int(300_000, 'Largest retry delay, ms (retries never stop: a job is never dropped).', 1),

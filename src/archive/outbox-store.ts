@@ -2,10 +2,27 @@
  * The archive's SQL: the tables of ./migration.ts and nothing else (chains are read through the
  * store's reader). Every state change is one short synchronous transaction, so a crash leaves
  * either the old or the new state: the worker's steps are idempotent against both.
+ *
+ * Which Avatars have pending jobs is also kept in memory (loaded once, then maintained by
+ * enqueue / fail / complete): the worker asks for due Avatars several times a second and the
+ * health and metrics routes for the queue's size, and with tens of thousands of pending jobs
+ * the GROUP BY over them took 15+ ms of the API's loop each time. The table stays the truth:
+ * the daemon is its only writer (one connection), and an Avatar's entry is re-read from it
+ * before each run (a job enqueued in a transaction that then rolled back is dropped there).
+ *
+ * Durability of the version steps. The connection commits with synchronous = FULL: an fsync,
+ * on the API's event loop, ~2 ms typically and tens of ms at times. The archive's step records
+ * need no fsync each: every step is idempotent (a lost one is redone), so they are committed
+ * without one (WAL, synchronous = NORMAL: a process crash loses nothing, a power loss at most
+ * the latest steps, redone after restart). The one that must survive power loss is the signed
+ * tx, before it is posted (else a version could get a second tx): `recordSigned` commits
+ * without the fsync too, then `durable()` fsyncs the WAL file in the thread pool, and the
+ * worker posts only after that.
  */
+import { open } from 'node:fs/promises';
 import type { AppendEvent } from '../store/index.js';
 import type { Reader } from '../store/read.js';
-import type { Db } from '../store/sqlite.js';
+import { withoutFsync, type Db } from '../store/sqlite.js';
 import type { SignedTx, Tag } from './arweave.js';
 import { PROOF_KIND, proofChains, type ChainSource, type OutboxKind, type TagInput } from './kinds.js';
 
@@ -51,9 +68,23 @@ export interface PendingSummary {
   failing_avatars: number;
 }
 
+/** An Avatar's pending jobs, as the table says (the in-memory index). */
+interface Pending {
+  firstAt: number;
+  nextAt: number;
+  maxCount: number;
+  attempts: number;
+  jobs: number;
+}
+
 export class OutboxStore {
   private readonly s;
   private readonly chains: ChainSource;
+  private readonly db: Db;
+  /** avatar id -> its pending jobs; insertion order ~ oldest first. Loaded on first use. */
+  private pendingIndex: Map<number, Pending> | null = null;
+  /** the WAL file, fsynced by durable(); null for a database without one */
+  private readonly wal: string | null;
 
   /**
    * `chains`: the store's reader (proof chains) or a chain source of another kind, with `kind`
@@ -65,14 +96,22 @@ export class OutboxStore {
     readonly kind: OutboxKind = PROOF_KIND,
   ) {
     this.chains = 'document' in chains ? chains : proofChains(chains);
+    // Without a WAL (in memory, rollback journal) the step commits are not relaxed at all.
+    this.wal = db.pragma('journal_mode', { simple: true }) === 'wal' && !db.memory ? `${db.name}-wal` : null;
+    this.db = db;
     const J = kind.jobs;
     const V = kind.versions;
     this.s = {
       enqueue: db.prepare(`INSERT INTO ${J} (avatar_id, link_count, enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?)`),
-      due: db.prepare<[number, number, number], DueAvatar>(
-        `SELECT avatar_id, MIN(enqueued_at) AS first_at, MAX(link_count) AS max_count, MAX(attempts) AS attempts
-         FROM ${J} WHERE state = 'pending' GROUP BY avatar_id
-         HAVING MIN(enqueued_at) <= ? AND MAX(next_attempt_at) <= ? ORDER BY first_at LIMIT ?`,
+      pendingAll: db.prepare<[], { avatar_id: number; first_at: number; next_at: number; max_count: number; attempts: number; jobs: number }>(
+        `SELECT avatar_id, MIN(enqueued_at) AS first_at, MAX(next_attempt_at) AS next_at, MAX(link_count) AS max_count,
+           MAX(attempts) AS attempts, COUNT(*) AS jobs
+         FROM ${J} WHERE state = 'pending' GROUP BY avatar_id ORDER BY first_at`,
+      ),
+      pendingOne: db.prepare<[number], { first_at: number | null; next_at: number | null; max_count: number | null; attempts: number | null; jobs: number }>(
+        `SELECT MIN(enqueued_at) AS first_at, MAX(next_attempt_at) AS next_at, MAX(link_count) AS max_count,
+           MAX(attempts) AS attempts, COUNT(*) AS jobs
+         FROM ${J} WHERE avatar_id = ? AND state = 'pending'`,
       ),
       attempts: db.prepare<[number], { attempts: number | null }>(
         `SELECT MAX(attempts) AS attempts FROM ${J} WHERE avatar_id = ? AND state = 'pending'`,
@@ -82,11 +121,6 @@ export class OutboxStore {
       ),
       complete: db.prepare(
         `UPDATE ${J} SET state = 'done', done_at = ?, version_id = ?, last_error = '' WHERE avatar_id = ? AND state = 'pending' AND link_count <= ?`,
-      ),
-      summary: db.prepare<[], { jobs: number; avatars: number; oldest: number | null; failing: number }>(
-        `SELECT COUNT(*) AS jobs, COUNT(DISTINCT avatar_id) AS avatars, MIN(enqueued_at) AS oldest,
-           COUNT(DISTINCT CASE WHEN attempts > 0 THEN avatar_id END) AS failing
-         FROM ${J} WHERE state = 'pending'`,
       ),
       pendingOf: db.prepare<[number], { jobs: number; next_attempt_at: number | null; attempts: number | null; last_error: string | null }>(
         `SELECT COUNT(*) AS jobs, MAX(next_attempt_at) AS next_attempt_at, MAX(attempts) AS attempts, MAX(last_error) AS last_error
@@ -137,14 +171,84 @@ export class OutboxStore {
     };
   }
 
+  /** Run one step's write committed without an fsync (see the header). */
+  private relaxed<T>(fn: () => T): T {
+    return withoutFsync(this.db, fn);
+  }
+
+  /**
+   * Every commit so far on disk: fsync of the WAL file in the thread pool (the event loop goes
+   * on). After a checkpoint the frames are in the database file, which the checkpoint synced.
+   */
+  async durable(): Promise<void> {
+    if (!this.wal) return;
+    let fh;
+    try {
+      fh = await open(this.wal, 'r');
+    } catch (err) {
+      // No WAL file: everything was checkpointed into the (synced) database and the WAL removed.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** Called by the store's append hook, inside the append transaction. */
   enqueue(ev: Pick<AppendEvent, 'avatarId' | 'seq'>, now = Date.now()): void {
     this.s.enqueue.run(ev.avatarId, ev.seq + 1, now, now);
+    const index = this.pendingIndex;
+    if (!index) return; // loaded from the table (this row included) on first use
+    const p = index.get(ev.avatarId);
+    if (p) {
+      p.jobs++;
+      p.maxCount = Math.max(p.maxCount, ev.seq + 1);
+      p.nextAt = Math.max(p.nextAt, now);
+    } else index.set(ev.avatarId, { firstAt: now, nextAt: now, maxCount: ev.seq + 1, attempts: 0, jobs: 1 });
   }
 
-  /** Avatars whose oldest pending job is older than the coalesce window and not backing off. */
-  due(now: number, coalesceMs: number, limit: number): DueAvatar[] {
-    return this.s.due.all(now - coalesceMs, now, limit);
+  private index(): Map<number, Pending> {
+    if (!this.pendingIndex) {
+      this.pendingIndex = new Map();
+      for (const r of this.s.pendingAll.all()) {
+        this.pendingIndex.set(r.avatar_id, { firstAt: r.first_at, nextAt: r.next_at, maxCount: r.max_count, attempts: r.attempts, jobs: r.jobs });
+      }
+    }
+    return this.pendingIndex;
+  }
+
+  /**
+   * Re-read one Avatar's pending jobs from the table into the index (an indexed query): after
+   * its run, and before one (so an entry the table does not back is dropped). Returns whether
+   * it has any. An Avatar with jobs left moves to the back of the index.
+   */
+  refresh(avatarId: number): boolean {
+    const index = this.index();
+    const r = this.s.pendingOne.get(avatarId)!;
+    index.delete(avatarId);
+    if (r.jobs === 0) return false;
+    index.set(avatarId, { firstAt: r.first_at!, nextAt: r.next_at!, maxCount: r.max_count!, attempts: r.attempts ?? 0, jobs: r.jobs });
+    return true;
+  }
+
+  /**
+   * Avatars whose oldest pending job is older than the coalesce window and not backing off,
+   * skipping those in `busy` (already running or queued): taken in the order they became
+   * pending (an Avatar with jobs left after a run goes to the back), returned oldest first.
+   */
+  due(now: number, coalesceMs: number, limit: number, busy: ReadonlySet<number> = new Set()): DueAvatar[] {
+    const out: DueAvatar[] = [];
+    if (limit <= 0) return out;
+    const cutoff = now - coalesceMs;
+    for (const [avatarId, p] of this.index()) {
+      if (p.firstAt > cutoff || p.nextAt > now || busy.has(avatarId)) continue;
+      out.push({ avatar_id: avatarId, first_at: p.firstAt, max_count: p.maxCount, attempts: p.attempts });
+      if (out.length >= limit) break;
+    }
+    return out.sort((a, b) => a.first_at - b.first_at);
   }
 
   attempts(avatarId: number): number {
@@ -152,16 +256,28 @@ export class OutboxStore {
   }
 
   fail(avatarId: number, nextAttemptAt: number, error: string): void {
-    this.s.fail.run(nextAttemptAt, error.slice(0, 500), avatarId);
+    this.relaxed(() => this.s.fail.run(nextAttemptAt, error.slice(0, 500), avatarId));
+    this.refresh(avatarId);
   }
 
   complete(avatarId: number, upToCount: number, versionId: number, now = Date.now()): number {
-    return this.s.complete.run(now, versionId, avatarId, upToCount).changes;
+    const n = this.relaxed(() => this.s.complete.run(now, versionId, avatarId, upToCount).changes);
+    this.refresh(avatarId);
+    return n;
   }
 
+  /** The queue as the index has it: no scan of the jobs table. */
   summary(): PendingSummary {
-    const r = this.s.summary.get()!;
-    return { jobs: r.jobs, avatars: r.avatars, oldest_enqueued_at: r.oldest, failing_avatars: r.failing };
+    let jobs = 0;
+    let oldest: number | null = null;
+    let failing = 0;
+    const index = this.index();
+    for (const p of index.values()) {
+      jobs += p.jobs;
+      if (oldest === null || p.firstAt < oldest) oldest = p.firstAt;
+      if (p.attempts > 0) failing++;
+    }
+    return { jobs, avatars: index.size, oldest_enqueued_at: oldest, failing_avatars: failing };
   }
 
   pendingOf(avatarId: number): { jobs: number; next_attempt_at: number | null; attempts: number; last_error: string } {
@@ -196,45 +312,45 @@ export class OutboxStore {
 
   insertVersion(v: { avatarId: number; linkCount: number; headUuid: string; cid: string; size: number; ipfs: IpfsStatus; kubo: IpfsStatus; arweave: ArweaveStatus }): VersionRow {
     const now = Date.now();
-    this.s.insertVersion.run(v.avatarId, v.linkCount, v.headUuid, v.cid, v.size, v.ipfs, v.kubo, v.arweave, now, now);
+    this.relaxed(() => this.s.insertVersion.run(v.avatarId, v.linkCount, v.headUuid, v.cid, v.size, v.ipfs, v.kubo, v.arweave, now, now));
     return this.version(v.avatarId, v.linkCount)!;
   }
 
   setIpfs(id: number, status: IpfsStatus): void {
     const now = Date.now();
-    this.s.setIpfs.run(status, status === 'pinned' ? now : null, now, id);
+    this.relaxed(() => this.s.setIpfs.run(status, status === 'pinned' ? now : null, now, id));
   }
 
   setKubo(id: number, status: IpfsStatus): void {
-    this.s.setKubo.run(status, Date.now(), id);
+    this.relaxed(() => this.s.setKubo.run(status, Date.now(), id));
   }
 
-  /** Persist the signed tx (and so its id) before it is posted. */
+  /** Persist the signed tx (and so its id) before it is posted: on disk once durable() resolves. */
   recordSigned(id: number, tx: SignedTx, previousTx: string | null): void {
     const now = Date.now();
-    this.s.signed.run(tx.id, JSON.stringify(tx.json), previousTx, now, now, id);
+    this.relaxed(() => this.s.signed.run(tx.id, JSON.stringify(tx.json), previousTx, now, now, id));
   }
 
   markPosted(id: number): void {
     const now = Date.now();
-    this.s.posted.run(now, now, id);
+    this.relaxed(() => this.s.posted.run(now, now, id));
   }
 
   markReposted(id: number): void {
     const now = Date.now();
-    this.s.reposted.run(now, now, id);
+    this.relaxed(() => this.s.reposted.run(now, now, id));
   }
 
   setConfirmations(id: number, confirmations: number, height: number): void {
-    this.s.confirmations.run(confirmations, height, Date.now(), id);
+    this.relaxed(() => this.s.confirmations.run(confirmations, height, Date.now(), id));
   }
 
   markConfirmed(id: number, confirmations: number, height: number): void {
     const now = Date.now();
-    this.s.confirmed.run(confirmations, height, now, now, id);
+    this.relaxed(() => this.s.confirmed.run(confirmations, height, now, now, id));
   }
 
-  /** A tx for this version was found on Arweave by its tags: it becomes the version's tx. */
+  /** A tx for this version was found on Arweave by its tags: it becomes the version's tx (a durable commit). */
   adopt(id: number, txId: string): void {
     const now = Date.now();
     this.s.adopt.run(txId, now, now, id);
@@ -242,11 +358,11 @@ export class OutboxStore {
 
   /** Rotate a checked version to the back of the confirmation queue. */
   touch(id: number): void {
-    this.s.touch.run(Date.now(), id);
+    this.relaxed(() => this.s.touch.run(Date.now(), id));
   }
 
   versionError(id: number, error: string): void {
-    this.s.versionError.run(error.slice(0, 500), Date.now(), id);
+    this.relaxed(() => this.s.versionError.run(error.slice(0, 500), Date.now(), id));
   }
 
   inState(avatarId: number, status: ArweaveStatus): VersionRow[] {

@@ -14,6 +14,9 @@
  *
  * A failed run backs off (exponential + jitter, from config) and is retried forever: jobs are
  * never dropped. A separate loop tracks confirmations of posted transactions.
+ *
+ * The API's reads come first: before a run and before signing the worker waits for the event
+ * loop to have room (./pacer.ts), up to `pacing.maxWaitMs`; a signed tx is posted at once.
  */
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
@@ -25,6 +28,7 @@ import { retryDelayMs } from '../util/retry.js';
 import { documentCid, type IpfsNode } from './ipfs.js';
 import type { KuboPinner } from './kubo.js';
 import type { OutboxStore, VersionRow } from './outbox-store.js';
+import { LoopPacer, type PacerClock } from './pacer.js';
 
 export interface ArchiveTargets {
   ipfs: IpfsNode | null;
@@ -50,13 +54,19 @@ export class ArchiveWorker {
   private stopped = false;
   /** versions archived by this process (for logs and tests) */
   archivedCount = 0;
+  readonly pacer: LoopPacer;
 
   constructor(
     private readonly outbox: OutboxStore,
     private readonly targets: ArchiveTargets,
     private readonly cfg: ArchiveConfig,
     private readonly log: Logger,
+    pacerClock?: PacerClock,
   ) {
+    this.pacer = new LoopPacer(
+      { maxUtilization: cfg.pacing.maxLoopUtilization, windowMs: cfg.pacing.windowMs, maxWaitMs: cfg.pacing.maxWaitMs },
+      pacerClock,
+    );
     // Every in-flight request of every run listens on this one signal.
     setMaxListeners(0, this.ac.signal);
     this.queue = new PQueue({
@@ -99,7 +109,7 @@ export class ArchiveWorker {
     const now = Date.now();
     let due;
     try {
-      due = this.outbox.due(now, this.cfg.coalesceMs, room + this.inFlight.size);
+      due = this.outbox.due(now, this.cfg.coalesceMs, room, this.inFlight);
     } catch (err) {
       this.log.error({ err: message(err) }, 'archive: reading the outbox failed');
       return;
@@ -114,6 +124,9 @@ export class ArchiveWorker {
   private async run(avatarId: number): Promise<void> {
     if (this.stopped && this.ac.signal.aborted) return;
     try {
+      await this.pacer.turn(this.ac.signal);
+      // The table is the truth: an index entry it does not back (a rolled-back enqueue) ends here.
+      if (!this.outbox.refresh(avatarId)) return;
       await this.archiveAvatar(avatarId, this.ac.signal);
     } catch (err) {
       const attempts = this.outbox.attempts(avatarId);
@@ -180,10 +193,15 @@ export class ArchiveWorker {
         maybePosted = false;
         const previousTx = this.outbox.previousTx(avatarId, target);
         const tags = this.outbox.tags({ avatar: avatar.avatar, links: target, headUuid: v.head_uuid, cid: v.cid, previousTx });
+        await this.pacer.turn(signal);
         const signed = await arweave.sign(bytes, tags, signal);
         this.outbox.recordSigned(v.id, signed, previousTx);
+        // On disk before anything is posted: a version never gets a second tx.
+        await this.outbox.durable();
         v = this.outbox.versionById(v.id)!;
       }
+      // Posted at once, never paced: a signed tx's anchor expires (50 blocks), and one that
+      // expired before its first post is refused for good.
       if (v.arweave_status === 'signed') await this.postSigned(v, bytes, signal, maybePosted);
     }
 
@@ -287,6 +305,7 @@ export class ArchiveWorker {
     const signed = await arweave.sign(bytes, tags, this.ac.signal);
     this.outbox.recordSigned(v.id, signed, v.previous_tx);
     this.outbox.markReposted(v.id);
+    await this.outbox.durable();
     await this.postSigned(this.outbox.versionById(v.id)!, bytes, this.ac.signal);
   }
 
@@ -298,6 +317,9 @@ export class ArchiveWorker {
       oldest_pending_age_ms: s.oldest_enqueued_at === null ? 0 : Math.max(0, Date.now() - s.oldest_enqueued_at),
       failing_avatars: s.failing_avatars,
       in_flight: this.inFlight.size,
+      // archive steps that waited for the API's loop to have room, and those that ran at maxWaitMs
+      paced_steps: this.pacer.waited,
+      forced_steps: this.pacer.forced,
       unconfirmed_txs: this.outbox.unconfirmed(),
     };
   }

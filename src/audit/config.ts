@@ -16,7 +16,9 @@ export const auditSection = section({
   maxBodyBytes: int(32 * 1024 * 1024, 'Largest document or page the auditor accepts from a remote, bytes.', 1024, 1024 * 1024 * 1024),
   maxArweaveVersions: int(100_000, 'Most Arweave versions followed back through Previous-Tx (cycles and hostile gateways stop here).', 1),
   maxServicePages: int(100_000, 'Most /v1/proofchain pages read for one Avatar.', 1),
-  batchSize: int(512, 'Links verified per batch on the dump path (what one worker-pool call gets).', 1, 100_000),
+  // Kept so that config files written for earlier releases still load; nothing reads it.
+  batchSize: int(512, 'Deprecated and ignored: dumps are now cut into chunks of `chunkBytes` that the workers parse and verify.', 1, 100_000),
+  chunkBytes: int(256 * 1024, 'Bytes of whole lines a dump worker parses and verifies at once (a few hundred feed links per 256 KiB); a longer line is one chunk.', 1024, 64 * 1024 * 1024),
 });
 
 export type AuditConfig = ConfigOf<typeof auditSection>;

@@ -13,8 +13,8 @@ import { auditCid, parseCid } from './sources/ipfs.js';
 import { auditServiceAvatar } from './sources/service.js';
 import type { BackendMode } from '../crypto/config.js';
 import { DEFAULT_CREATED_AT_SKEW_SECONDS, timeWindow } from '../core/index.js';
-import { VerifyPool } from '../crypto/pool.js';
-import type { BulkVerifier } from '../crypto/verifier.js';
+import { selectBackend } from '../crypto/select.js';
+import { LinePool } from './line-pool.js';
 
 export { AUDIT_DEFAULTS, type AuditConfig } from './config.js';
 export { AuditReport, type AuditProblem } from './report.js';
@@ -42,10 +42,8 @@ export interface AuditOptions {
   config?: Partial<AuditConfig>;
   /** signature recovery backend (config crypto.backend) */
   backend?: BackendMode;
-  /** worker threads for the bulk path: 0 = one per core, 1 = the calling thread (config crypto.workers) */
+  /** worker threads for dumps: 0 = one per core, 1 = the calling thread (config crypto.workers) */
   workers?: number;
-  /** replaces the verifier on the bulk path entirely (tests, embedders) */
-  verifier?: BulkVerifier;
   /** the run's clock (ms), for the created_at window; default Date.now */
   now?: () => number;
   progress?: Progress;
@@ -53,14 +51,24 @@ export interface AuditOptions {
 }
 
 export async function runAudit(sources: readonly AuditSource[], opts: AuditOptions = {}): Promise<AuditReport> {
-  // The pool selects (and self-tests) the backend; with workers = 1 it verifies in-thread.
-  const pool = new VerifyPool({ mode: opts.backend ?? 'auto', workers: opts.workers ?? 0 });
-  await pool.start();
+  // This thread's backend (documents, deferred dump links) is selected and self-tested here: a
+  // `native` that cannot load fails the run before any source. The dump workers start only
+  // when a dump comes, each choosing its backend by the same mode.
+  const mode = opts.backend ?? 'auto';
+  const backend = selectBackend(mode).backend;
+  let pool: LinePool | null = null;
+  let starting: Promise<LinePool> | null = null;
+  const lines = () =>
+    (starting ??= (async () => {
+      pool = new LinePool(mode, opts.workers ?? 0, backend);
+      await pool.start();
+      return pool;
+    })());
   try {
     const ctx: AuditContext = {
       report: new AuditReport(),
-      backend: pool.backend,
-      verifier: opts.verifier ?? pool,
+      backend,
+      lines,
       // A link dated beyond the clock skew is judged as the daemon judges it (BAD_CREATED_AT).
       window: timeWindow((opts.now ?? Date.now)(), DEFAULT_CREATED_AT_SKEW_SECONDS),
       config: { ...AUDIT_DEFAULTS, ...(opts.config ?? {}) },
@@ -86,6 +94,6 @@ export async function runAudit(sources: readonly AuditSource[], opts: AuditOptio
     }
     return ctx.report;
   } finally {
-    await pool.stop();
+    await (pool as LinePool | null)?.stop();
   }
 }

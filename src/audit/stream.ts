@@ -1,107 +1,145 @@
 /**
- * Streaming audit of feed links (`/v1/proofchain/changes` entries, one per dump line), with
- * bounded memory: per Avatar only a compact head state is kept for the whole run; the sets
- * needed for fork / duplicate-uuid detection live only while that Avatar's group of
- * consecutive links is being read (dumps are grouped by Avatar, a feed is in chain order).
+ * The ordering half of the streaming dump audit: chunk results (src/audit/lines.ts: parsed and
+ * verified elsewhere, in input order) are applied link by link to the Avatars' chains with the
+ * core's one judge — the same order and codes as submit, import and the mirror. Memory stays
+ * bounded: per Avatar only a compact head state is kept for the whole run; the sets needed for
+ * fork / duplicate-uuid detection live only while that Avatar's group of consecutive links is
+ * being applied (dumps are grouped by Avatar, a feed is in chain order).
  *
- * Per link, in input order, the core's one judge (`judgeLink`) against the Avatar's chain so
- * far: the same order and codes as submit, import and the mirror. The links' own verification
- * runs ahead in batches through the verify contract (a worker pool or the calling thread); the
- * judge then applies the verdicts in order.
+ * This thread never parses a feed link nor recovers a key, except for the rare legacy link
+ * whose `prev` is the previous link of its Avatar in an earlier chunk (`deferred`).
  */
 import {
   isRecord,
-  judgeLink,
+  judgePlace,
   linksFromProofchainItems,
   parsePublicKey,
   prevKey,
   ProofError,
-  type AvatarKey,
+  verifyItem,
+  type ChainEntry,
   type ChainView,
   type ErrorCode,
-  type Link,
+  type RecoveryBackend,
   type TimeWindow,
-  type VerifyItem,
-  type VerifyResult,
 } from '../core/index.js';
-import type { BulkVerifier } from '../crypto/verifier.js';
+import { FAIL_OWN, FAIL_UNREAD, PREV_LISTED, PREV_NULL, SPECIAL_DOCUMENT, type ChunkResult } from './lines.js';
 import type { AuditReport, SourceSummary } from './report.js';
 
 interface GroupSets {
   signatures: Set<string>;
   uuids: Set<string>;
-  /** canonical signatures of links rejected in this group: whatever hangs off them is broken */
+  /** prevKeys of links rejected in this group: whatever hangs off them is broken */
   rejected: Set<string>;
 }
 
 /** What survives for every Avatar across the whole run: O(avatars), not O(links). */
 interface AvatarState {
   id: string;
-  key: AvatarKey | null;
-  head: string | null;
+  /** prevKey of the last accepted link's signature */
+  headKey: string | null;
   /** links seen (input position of the next one) */
   seen: number;
   /** raw signature of the previous input link: the legacy `prev` fallback */
   lastSignature: string | null;
   sets: GroupSets | null;
-  /** rejected signatures kept while the group's other sets are dropped */
+  /** rejected keys kept while the group's other sets are dropped */
   rejected: Set<string> | null;
   /** its group of consecutive links has ended (another Avatar's link came) */
   closed: boolean;
-  /** its links in batches dispatched but not yet applied: its sets must live until then */
-  inflight: number;
 }
 
-interface Entry {
-  state: AvatarState;
-  index: number;
-  line: number | undefined;
-  link: Link | null;
-  error: { code: ErrorCode; message: string } | null;
-  uuid: string;
-  /** the raw signature string, so what hangs off an unreadable link is still recognised */
-  rawSignature: string | null;
-  verify: number; // index into the batch's verify items, or -1
+interface Failure {
+  stage: number;
+  code: ErrorCode;
+  message: string;
 }
 
-export interface FeedEntry {
-  avatar: unknown;
-  item: unknown;
-  line?: number;
+export interface StreamOptions {
+  /** created_at bounds (the run's clock); absent: no time check */
+  window?: TimeWindow;
+  /** for deferred legacy links only */
+  backend: RecoveryBackend;
+  /** a chain-document line, at its place in the input (1-based line) */
+  onDocument(text: string, line: number): void;
 }
 
 export class LinkStreamAuditor {
   private readonly states = new Map<string, AvatarState>();
-  private current: AvatarState | null = null;
-  private pending: FeedEntry[] = [];
-  /** dispatched batches in input order: verification of later ones overlaps applying earlier */
-  private inflight: Array<{ entries: Entry[]; outcomes: Promise<VerifyResult[]> }> = [];
+  private cur: AvatarState | null = null;
+  private sets: GroupSets = { signatures: new Set(), uuids: new Set(), rejected: new Set() };
+  /** groups that ended in the chunk being applied: their sets go when it is done */
+  private ended: AvatarState[] = [];
   private regrouped = 0;
+  private readonly view: Omit<ChainView, 'head'>;
+  /** scratch entry for the judge (it reads uuid and created_at; no isStored on this path) */
+  private readonly entry: ChainEntry = { prev: null, uuid: '', created_at: 0, signature: '' };
 
   constructor(
     private readonly report: AuditReport,
     private readonly summary: SourceSummary,
-    private readonly verifier: BulkVerifier,
-    private readonly batchSize = 512,
-    private readonly onLinks?: (n: number) => void,
-    /** batches verified at once: the workers verify while this thread parses and applies */
-    private readonly depth = 3,
-    /** created_at bounds (the run's clock); absent: no time check */
-    private readonly window?: TimeWindow,
-    private readonly signal?: AbortSignal,
-  ) {}
-
-  async push(entry: FeedEntry): Promise<void> {
-    this.pending.push(entry);
-    if (this.pending.length >= this.batchSize) {
-      this.dispatch();
-      while (this.inflight.length >= this.depth) await this.applyOldest();
-    }
+    private readonly opts: StreamOptions,
+  ) {
+    this.view = {
+      hasSignature: (k) => this.sets.signatures.has(k),
+      hasUuid: (u) => this.sets.uuids.has(u),
+      isRejected: (k) => this.sets.rejected.has(k),
+      ...(opts.window ? { window: opts.window } : {}),
+    };
   }
 
-  async end(): Promise<void> {
-    await this.flush();
-    this.current = null;
+  /** Apply one chunk's results; `firstLine` is the 1-based line number of its first line. */
+  apply(r: ChunkResult, firstLine: number): void {
+    let run = 0;
+    let special = 0;
+    let fail = 0;
+    let deferred = 0;
+    let listed = 0;
+    let prevSig: string | null = null;
+    for (let j = 0; j <= r.links; j++) {
+      while (special < r.specialAt.length && r.specialAt[special]! <= j) {
+        this.special(r.specialKind[special]!, firstLine + r.specialLine[special]!, r.specialText[special]!);
+        special++;
+      }
+      if (j === r.links) break;
+      if (j === 0 || j === r.runEnd[run - 1]) this.enter(r.runId[run++]!);
+      const s = this.cur!;
+      const line = firstLine + r.line[j]!;
+      const uuid = r.uuid[j]!;
+      if (deferred < r.deferred.length && r.deferred[deferred] === j) {
+        const d = this.resolve(s, r.deferredItem[deferred++]!);
+        this.link(s, line, uuid, d.createdAt, d.prevKey, d.sigKey, d.failure);
+        prevSig = d.sigKey;
+      } else {
+        let failure: Failure | null = null;
+        if (fail < r.fail.length && r.fail[fail] === j) {
+          failure = { stage: r.failStage[fail]!, code: r.failCode[fail]!, message: r.failMessage[fail]! };
+          fail++;
+        }
+        const kind = r.prevKind[j]!;
+        const pk = kind === PREV_NULL ? null : kind === PREV_LISTED ? r.prevKeys[listed++]! : prevSig;
+        const sk = r.sigKey[j]!;
+        this.link(s, line, uuid, r.createdAt[j]!, pk, sk, failure);
+        prevSig = sk;
+      }
+      if (j + 1 === r.runEnd[run - 1]) {
+        const last = r.runLast[run - 1];
+        if (last !== undefined) s.lastSignature = last;
+      }
+    }
+    // Groups that ended give up their sets: bounded memory. The rejected set (bad links only,
+    // usually empty) is kept so a resumed group still sees it.
+    for (const s of this.ended) {
+      if (s !== this.cur && s.sets) {
+        s.rejected = s.sets.rejected.size > 0 ? s.sets.rejected : null;
+        s.sets = null;
+      }
+    }
+    this.ended = [];
+  }
+
+  end(): void {
+    this.cur = null;
     this.summary.avatars += this.states.size;
     if (this.regrouped > 0) {
       this.report.warn(
@@ -111,128 +149,84 @@ export class LinkStreamAuditor {
     }
   }
 
-  private stateFor(avatarRaw: unknown): AvatarState {
-    let key: AvatarKey | null = null;
-    try {
-      key = parsePublicKey(avatarRaw, this.verifier.backend);
-    } catch {
-      /* reported per link below */
-    }
-    const id = key ? key.id : typeof avatarRaw === 'string' ? avatarRaw.slice(0, 140) : '(none)';
-    if (this.current && this.current.id === id) return this.current;
+  private special(kind: number, line: number, text: string): void {
+    if (kind === SPECIAL_DOCUMENT) return this.opts.onDocument(text, line);
+    this.report.problem(this.summary, { avatar: '(unknown)', index: -1, uuid: '', code: 'BAD_REQUEST', message: 'line is not JSON', line });
+    this.summary.links++;
+  }
+
+  private enter(id: string): void {
+    if (this.cur && this.cur.id === id) return;
     let s = this.states.get(id);
-    if (s) s.key = key; // released when its group ended
     if (!s) {
-      s = { id, key, head: null, seen: 0, lastSignature: null, sets: null, rejected: null, closed: false, inflight: 0 };
+      s = { id, headKey: null, seen: 0, lastSignature: null, sets: null, rejected: null, closed: false };
       this.states.set(id, s);
     } else if (s.closed) {
       this.regrouped++;
       s.closed = false;
     }
-    if (this.current) this.current.closed = true;
-    // The previous group keeps its sets until this batch is applied (see the end of flush()).
+    if (this.cur) {
+      this.cur.closed = true;
+      this.ended.push(this.cur);
+    }
     s.sets ??= { signatures: new Set(), uuids: new Set(), rejected: s.rejected ?? new Set() };
     s.rejected = null;
-    this.current = s;
-    return s;
+    this.cur = s;
+    this.sets = s.sets;
   }
 
-  /** Verify and apply everything buffered (callers flush before reporting a line out of band). */
-  async flush(): Promise<void> {
-    this.dispatch();
-    while (this.inflight.length > 0) await this.applyOldest();
-  }
-
-  /** Pass 1 of the buffered links (in order, cheap), then hand their signatures to `verify`. */
-  private dispatch(): void {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    // Pass 1 (in order, cheap): resolve Avatars, convert items to links.
-    const entries: Entry[] = [];
-    const items: VerifyItem[] = [];
-    for (const fe of batch) {
-      const state = this.stateFor(fe.avatar);
-      const raw = fe.item;
-      const rawSignature = isRecord(raw) && typeof raw['signature'] === 'string' ? raw['signature'] : null;
-      const e: Entry = { state, index: state.seen++, line: fe.line, link: null, error: null, uuid: '', rawSignature, verify: -1 };
-      e.uuid = isRecord(raw) && typeof raw['uuid'] === 'string' ? raw['uuid'].slice(0, 64) : '';
-      if (!state.key) {
-        e.error = { code: 'BAD_PUBLIC_KEY', message: 'avatar is not a secp256k1 public key' };
-      } else {
-        try {
-          // prev comes from the item, else its signed payload, else (legacy) the previous link.
-          e.link = linksFromProofchainItems([raw], state.lastSignature)[0]!;
-          e.verify = items.push({ avatar: state.key, link: e.link, allowLegacy: true }) - 1;
-        } catch (err) {
-          if (!(err instanceof ProofError)) throw err;
-          e.error = { code: err.code, message: err.message };
-        }
-      }
-      state.lastSignature = e.link ? e.link.signature : rawSignature;
-      state.inflight++;
-      entries.push(e);
+  /** A deferred legacy link: converted with its Avatar's last signature and verified here. */
+  private resolve(s: AvatarState, json: string): { createdAt: number; prevKey: string | null; sigKey: string | null; failure: Failure | null } {
+    const raw: unknown = JSON.parse(json);
+    const rawSignature = isRecord(raw) && typeof raw['signature'] === 'string' ? raw['signature'] : null;
+    let failure: Failure | null = null;
+    let link = null;
+    try {
+      link = linksFromProofchainItems([raw], s.lastSignature)[0]!;
+    } catch (err) {
+      if (!(err instanceof ProofError)) throw err;
+      failure = { stage: FAIL_UNREAD, code: err.code, message: err.message };
     }
-    // Pass 2: signatures, possibly in parallel elsewhere. Awaited in order by applyOldest; the
-    // no-op handler only keeps an early rejection from counting as unhandled meanwhile.
-    const outcomes = items.length > 0 ? this.verifier.verifyLinks(items, this.signal) : Promise.resolve([]);
-    outcomes.catch(() => undefined);
-    this.inflight.push({ entries, outcomes });
+    if (link) {
+      const own = verifyItem({ avatar: parsePublicKey(s.id, this.opts.backend), link, allowLegacy: true }, this.opts.backend);
+      if (!own.ok) failure = { stage: FAIL_OWN, code: own.code, message: own.message };
+    }
+    const sig = link ? link.signature : rawSignature;
+    s.lastSignature = sig;
+    return {
+      createdAt: link ? link.created_at : 0,
+      prevKey: link && link.prev !== null ? prevKey(link.prev) : null,
+      sigKey: sig === null ? null : prevKey(sig),
+      failure,
+    };
   }
 
-  /** Pass 3 (in order): the chain rule, for the oldest dispatched batch. */
-  private async applyOldest(): Promise<void> {
-    const { entries, outcomes: pending } = this.inflight.shift()!;
-    const outcomes = await pending;
-    for (const e of entries) {
-      this.apply(e, e.verify >= 0 ? outcomes[e.verify]! : null);
-      e.state.inflight--;
-    }
-    this.onLinks?.(entries.length);
-    // Groups that ended and have nothing left in flight give up their sets: bounded memory. The
-    // rejected set (bad links only, usually empty) is kept so a resumed group still sees it.
-    for (const e of entries) {
-      const s = e.state;
-      if (s !== this.current && s.inflight === 0 && s.sets) {
-        s.rejected = s.sets.rejected.size > 0 ? s.sets.rejected : null;
-        s.sets = null;
-        s.key = null;
-      }
-    }
-  }
-
-  private apply(e: Entry, outcome: VerifyResult | null): void {
-    const s = e.state;
-    const sets = (s.sets ??= { signatures: new Set(), uuids: new Set(), rejected: new Set() });
+  private link(s: AvatarState, line: number, uuid: string, createdAt: number, pk: string | null, sk: string | null, failure: Failure | null): void {
+    const sets = this.sets;
+    const index = s.seen++;
     this.summary.links++;
-    const problem = (code: ErrorCode, message: string) => {
-      this.report.problem(this.summary, {
-        avatar: s.id,
-        index: e.index,
-        uuid: e.uuid,
-        code,
-        message,
-        ...(e.line === undefined ? {} : { line: e.line }),
-      });
-      // '' too: the deployed service's links after an unsigned one carry prev ''.
-      const sig = e.link ? e.link.signature : e.rawSignature;
-      if (sig !== null) sets.rejected.add(prevKey(sig));
-    };
-    if (e.error || !e.link) return problem(e.error?.code ?? 'BAD_REQUEST', e.error?.message ?? 'unreadable link');
-    const link = e.link;
-    const view: ChainView = {
-      head: s.head,
-      hasSignature: (k) => sets.signatures.has(k),
-      hasUuid: (u) => sets.uuids.has(u),
-      isRejected: (k) => sets.rejected.has(k),
-      ...(this.window ? { window: this.window } : {}),
-    };
-    const own: VerifyResult = outcome ?? { ok: false, code: 'INTERNAL', message: 'not verified' };
-    const verdict = judgeLink(view, link, own);
-    if (!verdict.ok) return problem(verdict.code, verdict.message);
-    s.head = verdict.link.signature;
-    sets.signatures.add(prevKey(verdict.link.signature));
-    if (link.uuid !== '') sets.uuids.add(link.uuid);
-    this.summary.verified++;
+    let code: ErrorCode;
+    let message: string;
+    if (failure && failure.stage === FAIL_UNREAD) {
+      code = failure.code;
+      message = failure.message;
+    } else {
+      const e = this.entry;
+      e.uuid = uuid;
+      e.created_at = createdAt;
+      const placed = judgePlace(this.view, pk, s.headKey, e);
+      if (!placed && !failure) {
+        s.headKey = sk;
+        sets.signatures.add(sk!);
+        if (uuid !== '') sets.uuids.add(uuid);
+        this.summary.verified++;
+        return;
+      }
+      code = placed ? placed.code : failure!.code;
+      message = placed ? placed.message : failure!.message;
+    }
+    this.report.problem(this.summary, { avatar: s.id, index, uuid, code, message, line });
+    // '' too: the deployed service's links after an unsigned one carry prev ''.
+    if (sk !== null) sets.rejected.add(sk);
   }
 }

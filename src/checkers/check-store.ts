@@ -6,7 +6,7 @@
  * never written here.
  */
 import type { Bindings, BindingStatus } from '../store/bindings.js';
-import type { Db } from '../store/sqlite.js';
+import { withoutFsync, type Db } from '../store/sqlite.js';
 import type { CheckResult, CheckTarget, Evidence } from './types.js';
 
 export interface ScheduleRow {
@@ -99,10 +99,14 @@ export class CheckStore {
    * bindings reads hinted at move to the front, then each platform claims its free slots.
    */
   claimPass(hinted: number[], wants: ReadonlyArray<{ platform: string; limit: number; running: ReadonlySet<number> }>, now: number, leaseSeconds: number): number[][] {
-    return this.db.transaction(() => {
-      if (hinted.length > 0) this.queueEarly(hinted, now);
-      return wants.map((w) => this.claimDue(w.platform, now, w.limit, leaseSeconds, w.running));
-    })();
+    // No fsync of its own (leases and re-queues are redone if a power loss takes them): the
+    // scheduler's passes must not hold the API's event loop on the disk.
+    return withoutFsync(this.db, () =>
+      this.db.transaction(() => {
+        if (hinted.length > 0) this.queueEarly(hinted, now);
+        return wants.map((w) => this.claimDue(w.platform, now, w.limit, leaseSeconds, w.running));
+      })(),
+    );
   }
 
   /** Load what to check for a claimed binding; undefined when it is gone. */
@@ -127,13 +131,14 @@ export class CheckStore {
   }
 
   /**
-   * Record several results in one durable transaction: one fsync for a batch of checks instead
-   * of one each, so a scheduler draining many bindings does not hold the event loop on commits.
+   * Record several results in one transaction, committed without an fsync (see withoutFsync):
+   * a scheduler draining many bindings does not hold the event loop on commits.
    * Should the batch fail, each is recorded on its own, so one bad result cannot lose the others.
    */
   applyMany(items: ReadonlyArray<{ check: { bindingId: number; linkId: number }; result: CheckResult; now: number }>, policy: VerdictPolicy): Array<BindingStatus | null | Error> {
     try {
-      return this.db.transaction(() => items.map((i) => this.applyOne(i.check, i.result, i.now, policy)))();
+      // Committed without an fsync of its own: a result a power loss takes is checked again.
+      return withoutFsync(this.db, () => this.db.transaction(() => items.map((i) => this.applyOne(i.check, i.result, i.now, policy)))());
     } catch {
       return items.map((i) => {
         try {

@@ -52,7 +52,11 @@ export function parseExtra(v: unknown): Record<string, string> {
 /** A link in chain-document form (protocol: the chain document); created_at may also be a decimal string. */
 export function parseLink(input: unknown): Link {
   if (!isRecord(input)) fail('BAD_REQUEST', 'a link must be a JSON object');
-  const prevRaw = input['prev'];
+  return parseLinkWithPrev(input, input['prev']);
+}
+
+/** parseLink of `input` with `prevRaw` as its prev (no copy of the object to set it). */
+function parseLinkWithPrev(input: Record<string, unknown>, prevRaw: unknown): Link {
   if (prevRaw !== null && prevRaw !== undefined && typeof prevRaw !== 'string') fail('BAD_REQUEST', 'field "prev" must be a string or null');
   const prev = typeof prevRaw === 'string' ? prevRaw : null;
   if (prev !== null && prev.length > 200) fail('BAD_REQUEST', 'field "prev" is too long');
@@ -104,9 +108,13 @@ export function linksFromProofchainItems(items: readonly unknown[], previous: st
   let before = previous;
   return items.map((item) => {
     if (!isRecord(item)) fail('BAD_REQUEST', 'a proofchain item must be an object');
-    const fromPayload = typeof item['signature_payload'] === 'string' ? prevFromPayload(item['signature_payload']) : undefined;
-    const prev = 'prev' in item ? item['prev'] : fromPayload === undefined ? before : fromPayload;
-    const link = parseLink({ ...item, prev });
+    let prev: unknown;
+    if ('prev' in item) prev = item['prev'];
+    else {
+      const fromPayload = typeof item['signature_payload'] === 'string' ? prevFromPayload(item['signature_payload']) : undefined;
+      prev = fromPayload === undefined ? before : fromPayload;
+    }
+    const link = parseLinkWithPrev(item, prev);
     before = link.signature;
     return link;
   });

@@ -12,7 +12,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import * as secp from '@noble/secp256k1';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { concatBytes, utf8 } from './encoding.js';
+import { utf8 } from './encoding.js';
 
 /** A keccak-256 implementation: 32 bytes out for any input, never throws. */
 export type Keccak256 = (bytes: Uint8Array) => Uint8Array;
@@ -60,7 +60,12 @@ const PREFIX = utf8('\x19Ethereum Signed Message:\n');
 /** keccak256("\x19Ethereum Signed Message:\n" + byte length + message), with the given keccak. */
 export function personalSignDigest(message: string | Uint8Array, keccak: Keccak256 = keccak_256): Uint8Array {
   const bytes = typeof message === 'string' ? utf8(message) : message;
-  return keccak(concatBytes(PREFIX, utf8(String(bytes.length)), bytes));
+  const len = String(bytes.length); // ASCII digits
+  const out = new Uint8Array(PREFIX.length + len.length + bytes.length);
+  out.set(PREFIX, 0);
+  for (let i = 0; i < len.length; i++) out[PREFIX.length + i] = len.charCodeAt(i);
+  out.set(bytes, PREFIX.length + len.length);
+  return keccak(out);
 }
 
 /** personal_sign with RFC 6979: r‖s‖v with v in {0,1} — byte-identical to go-ethereum. */

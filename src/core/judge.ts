@@ -80,7 +80,15 @@ const reject = (code: ErrorCode, message: string): Rejection => ({ ok: false, co
  * its own verdict decides). Allocates nothing on success: this runs for every link of every path.
  */
 export function judgeChain(view: ChainView, entry: ChainEntry): Rejection | null {
-  const key = entry.prev === null ? null : prevKey(entry.prev);
+  return judgePlace(view, entry.prev === null ? null : prevKey(entry.prev), view.head === null ? null : prevKey(view.head), entry);
+}
+
+/**
+ * `judgeChain` for a caller that holds the entry's `prev` and the chain's head in `prevKey` form
+ * already (the auditor's ordering thread: its workers computed the keys). The same steps, the
+ * same codes: `judgeChain` is this with the keys computed on the spot.
+ */
+export function judgePlace(view: Omit<ChainView, 'head'>, key: string | null, headKey: string | null, entry: ChainEntry): Rejection | null {
   // A rejected entry may carry the signature of an accepted one (a bad copy of a good link): the
   // accepted one stands, so only a signature that is not in the chain marks an ancestor rejected.
   if (key !== null && view.isRejected?.(key) && !view.hasSignature(key)) return reject('BROKEN_ANCESTOR', 'link hangs off a link that was rejected');
@@ -95,9 +103,9 @@ export function judgeChain(view: ChainView, entry: ChainEntry): Rejection | null
     if (view.isStored?.(entry)) return null;
     return reject('DUPLICATE_UUID', `uuid ${entry.uuid} was already used by this avatar`);
   }
-  if (view.head === null) return key === null ? null : reject('PREV_MISMATCH', 'first link of an avatar must have prev = null');
+  if (headKey === null) return key === null ? null : reject('PREV_MISMATCH', 'first link of an avatar must have prev = null');
   if (key === null) return reject('FORK', 'avatar already has a first link (prev = null)');
-  if (key === prevKey(view.head)) return null;
+  if (key === headKey) return null;
   if (view.hasSignature(key)) return reject('FORK', 'prev points at a link that already has a successor');
   return reject('PREV_MISMATCH', "prev does not match the avatar's last link");
 }

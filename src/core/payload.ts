@@ -13,12 +13,18 @@ const GO_ESCAPES: Record<string, string> = {
   '\u2029': '\\u2029',
 };
 
+/** What JSON.stringify or Go would escape: quote, backslash, controls, surrogates, <>&, U+2028/9. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
+
 /**
  * A JSON string literal as Go's encoding/json writes it. Callers must have rejected control
  * characters and lone surrogates (validateText): for those, Go and JSON.stringify disagree
  * (Go writes U+FFFD for invalid UTF-16, and its escapes of \b \f changed across versions).
  */
 export function goJsonString(value: string): string {
+  // Most fields need no escape at all (neither JSON's nor Go's): quoted as they are.
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] ?? c);
 }
 

@@ -39,6 +39,9 @@ function aboveHalfN(s: Uint8Array): boolean {
   return false;
 }
 
+/** To read the 6-bit value of a signature's base64 character 86, whose two low bits are padding. */
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
 function toBig(bytes: Uint8Array): bigint {
   return BigInt(`0x${bytesToHex(bytes) || '0'}`);
 }
@@ -64,7 +67,10 @@ export function decodeSignature(input: unknown, what = 'signature'): DecodedSign
   else fail('BAD_SIGNATURE_ENCODING', `${what} has recovery byte ${v}, expected 0, 1, 27 or 28`);
   const canon = new Uint8Array(bytes);
   canon[64] = recovery;
-  return { compact: canon.subarray(0, 64), recovery, canonical: bytesToBase64(canon), highS: aboveHalfN(canon.subarray(32, 64)) };
+  // Already the stored form (base64, v in {0,1}, zero padding bits): the input is its own
+  // canonical spelling, and re-encoding it would only build the same string again.
+  const same = bytes === asB64 && v === recovery && (B64_ALPHABET.indexOf(input[86]!) & 3) === 0;
+  return { compact: canon.subarray(0, 64), recovery, canonical: same ? input : bytesToBase64(canon), highS: aboveHalfN(canon.subarray(32, 64)) };
 }
 
 /** The malleated twin (r, n−s, v^1) of a decoded signature, in stored form. */

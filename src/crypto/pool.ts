@@ -9,9 +9,6 @@
  * event-loop turn go to the workers as one batch, so the calling thread (the API's event loop)
  * pays a share of a message instead of ~0.1 ms of recovery per link.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { verifyItem, type RecoveryBackend, type VerifyItem, type VerifyResult } from '../core/index.js';
 import type { BackendMode } from './config.js';
@@ -19,6 +16,7 @@ import { workerCount } from './config.js';
 import { selectBackend, type BackendLog, type SelectedBackend } from './select.js';
 import { toWire, verifyInline, type BulkVerifier } from './verifier.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
+import { workerEntry } from '../util/worker-entry.js';
 
 export type { VerifyItem, VerifyResult } from '../core/index.js';
 
@@ -67,34 +65,6 @@ const MAX_INFLIGHT = 2;
  * stays empty while chunks wait for it.
  */
 const REPLACE_ATTEMPTS = 2;
-
-/** URL of tsx's ESM register API (the `import` condition of `tsx/esm/api`; the CJS one fails here). */
-function tsxEsmApi(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = require(pkgPath) as { exports?: Record<string, { import?: { default?: string } | string }> };
-  const imp = pkg.exports?.['./esm/api']?.import;
-  const rel = typeof imp === 'string' ? imp : imp?.default;
-  if (!rel) throw new Error('cannot locate tsx/esm/api to run the verify worker from TypeScript source');
-  return pathToFileURL(path.join(path.dirname(pkgPath), rel)).href;
-}
-
-/**
- * The worker entry next to this file. Built (dist/*.js): the .js file itself. From source
- * (tsx, vitest): the .ts file behind a small bootstrap that registers tsx in the worker first —
- * on Node 20 `execArgv: ['--import', 'tsx']` does not apply to a worker's .ts entry ("Unknown
- * file extension"), while registering tsx's ESM hooks from inside the worker does.
- */
-function workerEntry(): { entry: string | URL; eval: boolean } {
-  const self = fileURLToPath(import.meta.url);
-  if (!self.endsWith('.ts')) return { entry: new URL('./worker.js', import.meta.url), eval: false };
-  const target = new URL('./worker.ts', import.meta.url).href;
-  const tsxApi = tsxEsmApi();
-  return {
-    entry: `import(${JSON.stringify(tsxApi)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(target)}); })`,
-    eval: true,
-  };
-}
 
 /** The pooled implementation of the one verify contract (src/crypto/verifier.ts). */
 export class VerifyPool implements BulkVerifier {
@@ -256,7 +226,7 @@ export class VerifyPool implements BulkVerifier {
   }
 
   private spawn(): Promise<void> {
-    const { entry, eval: isEval } = workerEntry();
+    const { entry, eval: isEval } = workerEntry(import.meta.url, 'worker');
     const mode = this.opts.workerMode?.() ?? this.opts.mode;
     const worker = new Worker(entry, { eval: isEval, workerData: { mode } satisfies WorkerInit });
     const slot: Slot = { worker, ready: false, inflight: new Map() };

@@ -33,3 +33,32 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
   }
   return db;
 }
+
+/** per connection: the level to put back, or null when commits are not relaxed (no WAL, or already NORMAL or lower) */
+const relaxers = new WeakMap<Db, number | null>();
+
+/**
+ * Run `fn`'s writes committed without an fsync of their own (synchronous = NORMAL for them).
+ * With WAL a crash of the process loses none of them; a power loss may lose the latest, and
+ * the next fsynced commit makes them durable too (the WAL is written in order). For background
+ * records their writer redoes when lost (archive steps, checker leases and results), so that
+ * their commits do not hold the API's event loop on the disk. Never for anything a client was
+ * told is accepted. Inside an open transaction (where the level cannot change) `fn` joins it.
+ */
+export function withoutFsync<T>(db: Db, fn: () => T): T {
+  if (db.inTransaction) return fn();
+  let level = relaxers.get(db);
+  if (level === undefined) {
+    const now = db.pragma('synchronous', { simple: true }) as number;
+    level = db.pragma('journal_mode', { simple: true }) === 'wal' && now > 1 ? now : null;
+    relaxers.set(db, level);
+  }
+  if (level === null) return fn();
+  // Not a prepared statement run twice: SQLite applies this pragma when it is prepared.
+  db.pragma('synchronous = NORMAL');
+  try {
+    return fn();
+  } finally {
+    db.pragma(`synchronous = ${level}`);
+  }
+}

@@ -49,6 +49,17 @@ describe('config', () => {
     }
   });
 
+  it('a config file written for an earlier release still loads: audit.batchSize is kept, deprecated and ignored', () => {
+    const f = configFile({ audit: { batchSize: 1024 } });
+    try {
+      const c = loadConfig({ file: f.file });
+      expect(c.audit.batchSize).toBe(1024);
+      expect(c.audit.chunkBytes).toBe(256 * 1024);
+    } finally {
+      f.done();
+    }
+  });
+
   it('maps env names from the schema and parses their types', () => {
     expect(envName('store.groupCommitMs')).toBe('PROOFKEEP_STORE_GROUP_COMMIT_MS');
     const c = loadConfig({ env: { PROOFKEEP_STORE_GROUP_COMMIT_MS: '7', PROOFKEEP_SERVER_TRUST_PROXY: '10.0.0.1, fd00::/8', PROOFKEEP_SERVER_PLATFORMS: 'twitter, dns', PROOFKEEP_DATA_DIR: '/tmp/x' } });

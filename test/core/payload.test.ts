@@ -32,10 +32,25 @@ describe('goJsonString: Go encoding/json string escaping (protocol: the sign pay
     ['slash kept', 'a/b+c=', '"a/b+c="'],
     ['script tag', '</script>', '"\\u003c/script\\u003e"'],
     ['already-escaped text is not unescaped', '\\u003c', '"\\\\u003c"'],
+    ['control characters', 'a\nb\u0001', '"a\\nb\\u0001"'],
+    ['lone surrogate', 'a\ud800', '"a\\ud800"'],
+    ['DEL raw (neither escapes it)', 'a\u007f', '"a\u007f"'],
+    ['empty', '', '""'],
   ])('%s', (_name, input, expected) => {
     expect(goJsonString(input)).toBe(expected);
     // whatever the escaping, it is still JSON for the same string
     expect(JSON.parse(goJsonString(input))).toBe(input);
+  });
+});
+
+describe('goJsonString fast path (most fields need no escape)', () => {
+  it('equals the general rule on every character class', () => {
+    const general = (v: string) => JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    for (let c = 0; c < 0x3000; c++) {
+      const s = `x${String.fromCharCode(c)}y`;
+      expect(goJsonString(s), `U+${c.toString(16)}`).toBe(general(s));
+    }
+    for (const s of ['\ud83d\udc34', '\udc34', '\ud83d', 'plain_name', 'zoë']) expect(goJsonString(s)).toBe(general(s));
   });
 });
 

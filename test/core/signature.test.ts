@@ -118,6 +118,31 @@ describe('prevKey / samePrev', () => {
   });
 });
 
+describe('canonical form and high s without BigInt', () => {
+  it('a base64 spelling with non-zero padding bits decodes, and its canonical form is re-encoded', () => {
+    const s0 = b64(SIG0);
+    // character 86 holds 4 bits of v and 2 padding bits: set a padding bit
+    const ALPHA = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const odd = s0.slice(0, 86) + ALPHA[ALPHA.indexOf(s0[86]!) | 1] + s0.slice(87);
+    expect(odd).not.toBe(s0);
+    const d = decodeSignature(odd);
+    expect(d.canonical).toBe(s0);
+    expect(decodeSignature(s0).canonical).toBe(s0);
+    expect(prevKey(odd)).toBe(prevKey(s0));
+  });
+
+  it('highS agrees with s > n/2 around the boundary', () => {
+    const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const half = N >> 1n;
+    for (const s of [1n, half - 1n, half, half + 1n, N - 1n, 2n ** 255n, 2n ** 255n - 1n, half + 2n ** 200n, half - 2n ** 100n]) {
+      const sig = new Uint8Array(SIG0);
+      const hexS = s.toString(16).padStart(64, '0');
+      for (let i = 0; i < 32; i++) sig[32 + i] = parseInt(hexS.slice(2 * i, 2 * i + 2), 16);
+      expect(decodeSignature(b64(sig)).highS, hexS).toBe(s > half);
+    }
+  });
+});
+
 describe('malleated twins', () => {
   it('twinSignature gives (r, n-s, v^1): it recovers the same key, and prevKey treats both as one', async () => {
     const { personalSignDigest, nobleBackend, bytesToBase64, signatureForms } = await import('../../src/core/index.js');

@@ -4,11 +4,12 @@
  * memory stays bounded by the per-Avatar head state (see stream.ts), not by the file size.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isRecord, ProofError } from '../../core/index.js';
-import { auditDocument, looksLikeDocument } from '../document.js';
+import { ProofError } from '../../core/index.js';
+import { auditDocument } from '../document.js';
 import type { AuditContext } from '../context.js';
+import type { ChunkResult } from '../lines.js';
 import { LinkStreamAuditor } from '../stream.js';
 
 const DOC_EXTENSIONS = /\.(json|jsonl|ndjson)$/i;
@@ -73,61 +74,75 @@ export async function auditFile(path: string, ctx: AuditContext): Promise<void> 
 }
 
 /**
- * The lines of a JSON Lines stream, split at "\n" only (a trailing "\r" dropped). Not readline:
- * from Node 24 on it also breaks lines at U+2028 and U+2029, which JSON allows raw inside strings.
+ * The file in chunks of whole lines (each ends with "\n", but the file's last), read into fresh
+ * buffers so each can be transferred to a worker; `position` is where the chunk ends. A line
+ * longer than a chunk grows the next read (doubling: a huge document line costs O(n), not O(n²)).
  */
-async function* jsonLines(stream: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
-  let rest = '';
-  for await (const chunk of stream) {
-    rest += String(chunk);
-    let start = 0;
-    for (let i = rest.indexOf('\n'); i >= 0; i = rest.indexOf('\n', start)) {
-      yield rest.slice(start, rest[i - 1] === '\r' ? i - 1 : i);
-      start = i + 1;
+async function* lineChunks(fh: FileHandle, size: number, signal?: AbortSignal): AsyncGenerator<{ bytes: Uint8Array; position: number }> {
+  let carry = new Uint8Array(0);
+  let position = 0;
+  for (;;) {
+    if (signal?.aborted) return;
+    const want = Math.max(size, carry.length);
+    const buf = new Uint8Array(carry.length + want);
+    buf.set(carry);
+    const { bytesRead } = await fh.read(buf, carry.length, want, null);
+    position += bytesRead;
+    const total = carry.length + bytesRead;
+    if (bytesRead === 0) {
+      if (total > 0) yield { bytes: buf.subarray(0, total), position };
+      return;
     }
-    rest = rest.slice(start);
+    const nl = buf.lastIndexOf(10, total - 1);
+    if (nl < 0) {
+      carry = buf.subarray(0, total);
+      continue;
+    }
+    const rest = buf.slice(nl + 1, total); // copied out: the chunk's buffer is transferred
+    yield { bytes: buf.subarray(0, nl + 1), position: position - rest.length };
+    carry = rest;
   }
-  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }
 
-/** Stream a JSON Lines dump. Lines are attacker-controlled JSON; a bad line is one problem. */
+/**
+ * Stream a JSON Lines dump. Lines are attacker-controlled JSON; a bad line is one problem. The
+ * workers parse and verify chunks of lines; this thread reads bytes and applies the results in
+ * input order, a bounded number of chunks ahead.
+ */
 export async function auditJsonLines(path: string, ctx: AuditContext): Promise<void> {
   const summary = ctx.report.beginSource(path, 'file');
   const size = (await stat(path)).size;
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const progress = ctx.progress.start(path, size);
-  const links = new LinkStreamAuditor(ctx.report, summary, ctx.verifier, ctx.config.batchSize, (n) => progress.tick(n, stream.bytesRead), undefined, ctx.window, ctx.signal);
-  let lineNo = 0;
+  const links = new LinkStreamAuditor(ctx.report, summary, {
+    backend: ctx.backend,
+    window: ctx.window,
+    onDocument: (text, line) => auditDocument(JSON.parse(text), ctx, ctx.report, summary, line),
+  });
+  let fh: FileHandle | null = null;
   try {
-    for await (const line of jsonLines(stream)) {
-      lineNo++;
-      if (ctx.signal?.aborted) break;
-      if (line.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        await links.flush(); // keep the report in line order
-        ctx.report.problem(summary, { avatar: '(unknown)', index: -1, uuid: '', code: 'BAD_REQUEST', message: 'line is not JSON', line: lineNo });
-        summary.links++;
-        continue;
-      }
-      if (looksLikeDocument(value)) {
-        await links.flush();
-        auditDocument(value, ctx, ctx.report, summary, lineNo);
-        progress.tick(0, stream.bytesRead);
-      } else if (isRecord(value) && Array.isArray(value['links']) && value['avatar'] === undefined) {
-        // a whole /v1/proofchain/changes page on one line
-        for (const item of value['links'] as unknown[]) await links.push({ avatar: isRecord(item) ? item['avatar'] : undefined, item, line: lineNo });
-      } else {
-        await links.push({ avatar: isRecord(value) ? value['avatar'] : undefined, item: value, line: lineNo });
-      }
+    const pool = await ctx.lines();
+    fh = await open(path, 'r');
+    const queue: Array<{ result: Promise<ChunkResult>; position: number }> = [];
+    let nextLine = 1;
+    const applyOldest = async () => {
+      const { result, position } = queue.shift()!;
+      const r = await result;
+      links.apply(r, nextLine);
+      nextLine += r.lines;
+      progress.tick(r.links, position);
+    };
+    for await (const { bytes, position } of lineChunks(fh, ctx.config.chunkBytes, ctx.signal)) {
+      const result = pool.run(bytes);
+      result.catch(() => undefined); // awaited in order below; not unhandled meanwhile
+      queue.push({ result, position });
+      while (queue.length > pool.depth) await applyOldest();
     }
-    await links.end();
+    while (queue.length > 0) await applyOldest();
+    links.end();
   } catch (err) {
     ctx.report.error(path, err instanceof ProofError ? err.code : 'INTERNAL', (err as Error).message);
   } finally {
-    stream.destroy();
+    await fh?.close();
     progress.done();
     ctx.report.endSource(summary);
   }
