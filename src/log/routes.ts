@@ -24,6 +24,9 @@ export interface LogRouteDeps {
   cosignatures?(size: number): string;
 }
 
+/** At most this many entries per /v1/log/avatar answer (an Avatar's KV chain is bounded too). */
+const AVATAR_ENTRIES_LIMIT = 1000;
+
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function sizeParam(raw: string | undefined, name: string): number | undefined {
@@ -109,6 +112,26 @@ export function logRoutes(app: FastifyInstance, d: LogRouteDeps): void {
       return e?.kind === 'validity' ? { index, change: e.change, outcome: e.outcome, checked_at: e.checked_at } : { index };
     });
     return { link_index: link, validity, checkpoint_size: checkpointSize() };
+  });
+
+  /**
+   * An Avatar's KV writes and subkeys in the log, in order: each entry's index, kind and the
+   * fields a client needs to rebuild its bytes from the signed data it holds (a KV write is
+   * matched by uuid and signature; a subkey carries its signed payload and signature, which
+   * GET /v1/subkey does not). Prove each with /v1/log/inclusion.
+   */
+  app.get<Q>('/v1/log/avatar', async (req) => {
+    const raw = req.query['avatar'];
+    if (!raw) fail('BAD_REQUEST', 'avatar is required');
+    const avatar = parsePublicKey(raw);
+    const entries = d.tree.avatarEntries(avatar.id, AVATAR_ENTRIES_LIMIT).map(({ index, entry: e }) => {
+      if (e.kind === 'kv') return { index, kind: e.kind, platform: e.platform, identity: e.identity, uuid: e.uuid, created_at: e.created_at, signature: e.signature };
+      if (e.kind === 'subkey') {
+        return { index, kind: e.kind, algorithm: e.algorithm, public_key: e.public_key, rp_id: e.rp_id, name: e.name, created_at: e.created_at, sign_payload: e.sign_payload, signature: e.signature };
+      }
+      return { index, kind: e.kind };
+    });
+    return { avatar: avatar.id, entries, truncated: entries.length === AVATAR_ENTRIES_LIMIT, checkpoint_size: checkpointSize() };
   });
 
   /** Inclusion proof of any entry by index (what the explorer shows). */

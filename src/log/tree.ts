@@ -43,6 +43,11 @@ export class LogTree {
       hashes: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?'),
       entries: db.prepare<[number, number], EntryRow>('SELECT idx, kind, ref_id, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
       byRef: db.prepare<[string, number], { idx: number }>('SELECT idx FROM log_entries WHERE kind = ? AND ref_id = ? ORDER BY idx'),
+      // An Avatar's KV and subkey entries: the avatar is read from the entry's own bytes (kv/subkey
+      // rows carry another table's row id, which the log does not own). A scan over those kinds only.
+      ofAvatar: db.prepare<[string, number], EntryRow>(
+        "SELECT idx, kind, ref_id, entry FROM log_entries WHERE kind IN ('kv', 'subkey') AND ref_id IS NOT NULL AND json_extract(CAST(entry AS TEXT), '$.avatar') = ? ORDER BY idx LIMIT ?",
+      ),
       latest: db.prepare<[], CheckpointRow>('SELECT * FROM log_checkpoints ORDER BY size DESC LIMIT 1'),
       checkpointAt: db.prepare<[number], CheckpointRow>('SELECT * FROM log_checkpoints WHERE size = ?'),
       insertCheckpoint: db.prepare<[number, Uint8Array, string, number]>('INSERT INTO log_checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)'),
@@ -137,6 +142,11 @@ export class LogTree {
   /** Every entry of a kind about one row, in log order (validity entries of a binding's link). */
   indexesOf(kind: EntryKind, refId: number, limit = 1000): number[] {
     return this.s.byRef.all(kind, refId).slice(0, limit).map((r) => r.idx);
+  }
+
+  /** An Avatar's KV-write and subkey entries (avatar as 0x + compressed key), in log order. */
+  avatarEntries(avatar: string, limit = 1000): Array<{ index: number; entry: LogEntry }> {
+    return this.s.ofAvatar.all(avatar, limit).map((r) => ({ index: r.idx, entry: decodeEntry(toHash(r.entry)) }));
   }
 
   latestCheckpoint(): CheckpointRow | undefined {
