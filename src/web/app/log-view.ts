@@ -12,6 +12,7 @@ import { bindingClaims } from './claims-view.js';
 import { h, short, type Child } from './dom.js';
 import { timeEl } from './time.js';
 import type { DocumentVerdict } from './verify.js';
+import { writesLog } from './writes-log-view.js';
 
 interface LogHealth { origin: string; verifier_key: string; size: number; checkpoint: { size: number; signed_at: number } | null }
 interface Receipt { index: number; entry: string; tree_size: number | null; tlog_proof: string | null; checkpoint: string | null }
@@ -23,6 +24,17 @@ function pinned(origin: string): string | null {
     return localStorage.getItem(PIN(origin));
   } catch {
     return null;
+  }
+}
+
+/** The KV-write and subkey entries, proven against the current checkpoint once it verifies. */
+async function writesPart(id: string, origin: string, verifier: NoteVerifier, signal: AbortSignal): Promise<Child> {
+  const note = await getText('/checkpoint', signal);
+  if (note.kind !== 'ok') return writesLog(id, null, signal);
+  try {
+    return writesLog(id, openCheckpoint(note.body, origin, [verifier]).checkpoint, signal);
+  } catch (err) {
+    return h('p', { class: 'banner bad', role: 'alert', 'data-log-writes': 'failed' }, `The log’s checkpoint failed its check in your browser, so no KV or subkey entry can be proven: ${(err as Error).message}.`);
   }
 }
 
@@ -74,9 +86,10 @@ export async function logSection(id: string, verdict: DocumentVerdict | null, si
     } }, 'Pin this verifier key in this browser')));
   }
   const claims = claimsPart(id, bindings, log.origin, verifier, signal);
+  const writes = writesPart(id, log.origin, verifier, signal);
   const links = (verdict?.chain ?? []).filter((c) => c.ok);
   if (links.length === 0) {
-    body.push(h('p', null, 'No verified link to look up in the log.'), await claims);
+    body.push(h('p', null, 'No verified link to look up in the log.'), await claims, await writes);
     return h('section', { 'aria-labelledby': 'h-log' }, body);
   }
   const rows = await Promise.all(links.map(async (c) => {
@@ -106,6 +119,6 @@ export async function logSection(id: string, verdict: DocumentVerdict | null, si
       h('td', null, `#${r.c.index} `, short(r.c.link.uuid || r.c.link.signature, 8, 4)),
       h('td', null, r.index === null ? '—' : String(r.index)),
       h('td', null, h('span', { class: `badge ${r.state}` }, r.state === 'good' ? '✓' : r.state === 'bad' ? '✗' : '…'), ' ', r.text))))));
-  body.push(await claims);
+  body.push(await claims, await writes);
   return h('section', { 'aria-labelledby': 'h-log' }, body);
 }
