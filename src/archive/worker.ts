@@ -240,8 +240,40 @@ export class ArchiveWorker {
     const arweave = this.targets.arweave!;
     if (!checkFirst || (await arweave.status(v.tx_id!, signal)).state === 'not_found') {
       const signed: SignedTx = { id: v.tx_id!, json: JSON.parse(v.tx_json!) as Record<string, unknown> };
-      await arweave.post(signed, bytes, signal);
+      try {
+        await arweave.post(signed, bytes, signal);
+      } catch (err) {
+        // Refused for good and unknown to the gateway (its anchor expired while the gateway was
+        // down, say): posting it again can never succeed, so the version gets a new tx.
+        if (!(err instanceof ArweaveRejected)) throw err;
+        this.log.warn({ tx: v.tx_id, status: err.status }, 'arweave refused a signed tx that was never posted; signing a new one');
+        await this.resign(v, bytes, signal);
+        return;
+      }
     }
+    this.outbox.markPosted(v.id);
+  }
+
+  /**
+   * Give a version whose tx the gateway refuses a new tx — unless a tx for it is found by its
+   * tags (an earlier post that did land): then that one is adopted and nothing is signed.
+   * A refusal of the new tx too is thrown: the run backs off and comes back here.
+   */
+  private async resign(v: VersionRow, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+    const arweave = this.targets.arweave!;
+    const avatar = this.outbox.avatar(v.avatar_id)!;
+    const tags: Tag[] = this.outbox.tags({ avatar: avatar.avatar, links: v.link_count, headUuid: v.head_uuid, cid: v.cid, previousTx: v.previous_tx });
+    const key = tags.filter((t) => this.outbox.kind.keyTags.includes(t.name));
+    const found = (await arweave.findByTags(key, this.targets.arweaveOwner, signal)).filter((id) => id !== v.tx_id);
+    if (found[0]) {
+      this.outbox.adopt(v.id, found[0]);
+      return;
+    }
+    const signed = await arweave.sign(bytes, tags, signal);
+    this.outbox.recordSigned(v.id, signed, v.previous_tx);
+    // On disk before it is posted, as every signed tx is.
+    await this.outbox.durable();
+    await arweave.post(signed, bytes, signal);
     this.outbox.markPosted(v.id);
   }
 
@@ -294,19 +326,9 @@ export class ArchiveWorker {
         if (!(err instanceof ArweaveRejected)) throw err;
       }
     }
-    // Refused (expired anchor): before signing a new tx, make sure no tx for this version exists.
-    const tags: Tag[] = this.outbox.tags({ avatar: avatar.avatar, links: v.link_count, headUuid: v.head_uuid, cid: v.cid, previousTx: v.previous_tx });
-    const key = tags.filter((t) => this.outbox.kind.keyTags.includes(t.name));
-    const found = (await arweave.findByTags(key, this.targets.arweaveOwner, this.ac.signal)).filter((id) => id !== v.tx_id);
-    if (found[0]) {
-      this.outbox.adopt(v.id, found[0]);
-      return;
-    }
-    const signed = await arweave.sign(bytes, tags, this.ac.signal);
-    this.outbox.recordSigned(v.id, signed, v.previous_tx);
+    // Refused (expired anchor): a new tx, unless one for this version is found by its tags.
     this.outbox.markReposted(v.id);
-    await this.outbox.durable();
-    await this.postSigned(this.outbox.versionById(v.id)!, bytes, this.ac.signal);
+    await this.resign(v, bytes, this.ac.signal);
   }
 
   health(): Record<string, unknown> {

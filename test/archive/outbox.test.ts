@@ -25,8 +25,16 @@ class FlakyClient extends ArweaveClient {
   failNext = 0;
   crashAfterPost = 0;
   refuseNext = 0;
+  /** the next this many distinct txs posted are refused every time (an anchor that expired before the first post) */
+  refuseForever = 0;
+  readonly refused = new Set<string>();
   posts: string[] = [];
   override async post(signed: SignedTx, data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    if (this.refuseForever > 0 && !this.refused.has(signed.id)) {
+      this.refuseForever--;
+      this.refused.add(signed.id);
+    }
+    if (this.refused.has(signed.id)) throw new ArweaveRejected(signed.id, 400);
     if (this.refuseNext > 0) {
       this.refuseNext--;
       // what post() throws when a gateway answers 400 to a tx it does not have (expired anchor)
@@ -241,6 +249,22 @@ describe('archive outbox', () => {
     await devnet.mine();
     const txs = await proofkeepTxs(devnet.url, s.id);
     expect(txs.map((t) => t.id)).toEqual([after.tx_id]);
+    expect(tag(txs[0]!, 'IPFS-CID')).toBe(v.cid);
+  });
+
+  it('a signed tx the gateway refuses for good before its first post is replaced by a new one, never posted twice', async () => {
+    const s = new Signer('expired-anchor');
+    client.refuseForever = 1;
+    await append(s);
+    await waitFor('posted under a new tx', () => drained(s) && outbox.versionsOf(avatarId(s))[0]?.arweave_status === 'posted', 10_000);
+    const v = outbox.versionsOf(avatarId(s))[0]!;
+    const [refusedTx] = [...client.refused];
+    expect(refusedTx).toBeDefined();
+    expect(v.tx_id).not.toBe(refusedTx);
+    expect(client.posts.filter((id) => id === v.tx_id)).toHaveLength(1);
+    await devnet.mine();
+    const txs = await proofkeepTxs(devnet.url, s.id);
+    expect(txs.map((t) => t.id)).toEqual([v.tx_id]);
     expect(tag(txs[0]!, 'IPFS-CID')).toBe(v.cid);
   });
 });
