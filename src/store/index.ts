@@ -15,7 +15,7 @@ import { Bindings, type InitialBindingState, type ValidityChange } from './bindi
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { Reader } from './read.js';
 import type { AvatarRow } from './rows.js';
-import { openDatabase, type Db } from './sqlite.js';
+import { openDatabase, requireFsync, type Db } from './sqlite.js';
 
 export type { BindingRow, BindingStatus, BindingTarget, InitialBindingState } from './bindings.js';
 export { Bindings } from './bindings.js';
@@ -200,6 +200,9 @@ export class Store {
   changed(ev: StoreChange): void {
     if (!this.db.inTransaction) throw new Error('store.changed must run inside the change\'s transaction');
     for (const hook of this.changeHooks) hook(ev);
+    // What the hooks write (the log's entry) is served at once: the commit must be durable even
+    // when its writer relaxed it (the checkers' verdicts).
+    if (this.changeHooks.length > 0) requireFsync(this.db);
   }
 
   avatarRow(avatarId: string): AvatarRow | undefined {

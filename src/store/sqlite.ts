@@ -4,7 +4,7 @@
  * prepares statements on its own tables only. One connection, so an owner's in-transaction
  * append hook writes inside the store's transaction.
  */
-import { mkdirSync } from 'node:fs';
+import fs, { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, type Migration } from './migrate.js';
@@ -56,9 +56,38 @@ export function withoutFsync<T>(db: Db, fn: () => T): T {
   if (level === null) return fn();
   // Not a prepared statement run twice: SQLite applies this pragma when it is prepared.
   db.pragma('synchronous = NORMAL');
+  relaxing.add(db);
+  let out: T;
   try {
-    return fn();
+    out = fn();
   } finally {
+    relaxing.delete(db);
     db.pragma(`synchronous = ${level}`);
   }
+  // A relaxed commit that wrote what others are told (a log entry: mirrors and the checkpointer
+  // read it at once) is fsynced before anything else runs on this thread, so nothing served can
+  // vanish in a power loss. Rare (a binding changed state), so it is done here, synchronously.
+  if (mustSync.delete(db)) fsyncWal(db);
+  return out;
+}
+
+const relaxing = new WeakSet<Db>();
+const mustSync = new WeakSet<Db>();
+/** fsync the connection's WAL file (every frame written so far: the WAL is appended in order) */
+function fsyncWal(db: Db): void {
+  const fd = fs.openSync(`${db.name}-wal`, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Called inside a transaction whose writes others are told about before the next fsynced commit
+ * (the store's accepted changes, which the log records): under withoutFsync, that commit is
+ * fsynced after all. Elsewhere the commit is fsynced anyway, and this does nothing.
+ */
+export function requireFsync(db: Db): void {
+  if (relaxing.has(db)) mustSync.add(db);
 }

@@ -44,3 +44,57 @@ describe('withoutFsync', () => {
     mem.close();
   });
 });
+
+describe('requireFsync', () => {
+  it('makes a relaxed commit durable after all (the WAL is fsynced), and nothing else', async () => {
+    const { default: fs } = await import('node:fs');
+    const { requireFsync } = await import('../../src/store/sqlite.js');
+    const { vi } = await import('vitest');
+    const db = onDisk();
+    const spy = vi.spyOn(fs, 'fsyncSync');
+    try {
+      withoutFsync(db, () => db.transaction(() => db.prepare('INSERT INTO t VALUES (1)').run())());
+      expect(spy).not.toHaveBeenCalled();
+      withoutFsync(db, () => db.transaction(() => {
+        db.prepare('INSERT INTO t VALUES (2)').run();
+        requireFsync(db);
+      })());
+      expect(spy).toHaveBeenCalledTimes(1);
+      // outside withoutFsync the commit is fsynced by SQLite itself: nothing extra
+      db.transaction(() => {
+        db.prepare('INSERT INTO t VALUES (3)').run();
+        requireFsync(db);
+      })();
+      withoutFsync(db, () => db.prepare('INSERT INTO t VALUES (4)').run());
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+      db.close();
+    }
+  });
+});
+
+describe('the store\'s accepted changes', () => {
+  it('a change reported (and logged) inside a relaxed commit gets the commit fsynced', async () => {
+    const { default: fs } = await import('node:fs');
+    const { vi } = await import('vitest');
+    const { Store } = await import('../../src/store/index.js');
+    const { MIGRATIONS } = await import('../../src/store/migrations.js');
+    const dir = mkdtempSync(join(tmpdir(), 'proofkeep-nofsync-'));
+    dirs.push(dir);
+    const db = openDatabase({ file: join(dir, 'x.sqlite'), migrations: MIGRATIONS });
+    const store = new Store(db);
+    const seen: string[] = [];
+    store.onChange((ev) => seen.push(ev.kind));
+    const spy = vi.spyOn(fs, 'fsyncSync');
+    try {
+      const ev = { kind: 'kv' as const, id: 1, avatar: 'a', platform: 'p', identity: 'i', uuid: 'u', created_at: 1, sign_payload: '{}', signature: 's' };
+      withoutFsync(db, () => db.transaction(() => store.changed(ev))());
+      expect(seen).toEqual(['kv']);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+      await store.close();
+    }
+  });
+});
