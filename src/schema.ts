@@ -13,5 +13,6 @@ import { witnessMigration } from './mirror/witness-migration.js';
 import { MIGRATIONS as STORE_MIGRATIONS, type Migration } from './store/migrations.js';
 import { subkeysMigration } from './subkeys/migration.js';
 import { logMigration } from './log/migration.js';
+import { logAvatarIndex } from './log/avatar-index-migration.js';
 
-export const SCHEMA: readonly Migration[] = [...STORE_MIGRATIONS, archiveMigration, checkersMigration, mirrorMigration, witnessMigration, subkeysMigration, logMigration, kv, kvArchive].sort((a, b) => a.version - b.version);
+export const SCHEMA: readonly Migration[] = [...STORE_MIGRATIONS, archiveMigration, checkersMigration, mirrorMigration, witnessMigration, subkeysMigration, logMigration, logAvatarIndex, kv, kvArchive].sort((a, b) => a.version - b.version);
