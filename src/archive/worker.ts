@@ -16,7 +16,7 @@
  * never dropped. A separate loop tracks confirmations of posted transactions.
  *
  * The API's reads come first: before a run and before signing the worker waits for the event
- * loop to have room (./pacer.ts), up to `pacing.maxWaitMs`; a signed tx is posted at once.
+ * loop to have room (src/util/pacer.ts), up to `pacing.maxWaitMs`; a signed tx is posted at once.
  */
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
@@ -28,7 +28,7 @@ import { retryDelayMs } from '../util/retry.js';
 import { documentCid, type IpfsNode } from './ipfs.js';
 import type { KuboPinner } from './kubo.js';
 import type { OutboxStore, VersionRow } from './outbox-store.js';
-import { LoopPacer, type PacerClock } from './pacer.js';
+import { LoopPacer, type PacerClock } from '../util/pacer.js';
 
 export interface ArchiveTargets {
   ipfs: IpfsNode | null;

@@ -32,6 +32,7 @@ export const checkersSection = section({
   batchSize: int(200, 'Due bindings read from SQLite per platform per tick.', 1, 10000),
   maxInFlightPerPlatform: int(64, 'Checks queued or running per platform at once (memory bound).', 1, 10000),
   tickMs: int(1000, 'Scheduler poll period in ms.', 10),
+  maxLoopUtilization: num(0.5, 'Event-loop utilisation (0..1) above which the background re-checks run one at a time per platform, so reads keep their latency (submit checks are not slowed).', 0, 1),
   leaseSeconds: int(600, 'A check interrupted by a crash is retried after this long.', 10),
   backoffBaseSeconds: int(300, 'First retry delay after a transient failure; doubles per failure.', 1),
   backoffMaxSeconds: int(12 * 3600, 'Longest retry delay after transient failures.', 1),

@@ -12,6 +12,7 @@ import { isWalletPlatform, type RecoveryBackend } from '../core/index.js';
 import type { Bindings } from '../store/bindings.js';
 import type { Reader } from '../store/read.js';
 import type { Db } from '../store/sqlite.js';
+import { LoopPacer } from '../util/pacer.js';
 import { CheckStore } from './check-store.js';
 import type { CheckersConfig } from './config.js';
 import { checkerRoutes } from './routes.js';
@@ -60,8 +61,10 @@ export function checkersComponent(deps: CheckersDeps): CheckersComponent {
   const outcomes = new Counter({ name: 'proofkeep_checks_total', help: 'Proof post checks by platform and outcome (valid, invalid, transient)', labelNames: ['platform', 'outcome'] as const, registers: [] });
   // What reads served, folded into the next scheduling pass: memory only, bounded.
   const hints = new Set<number>();
+  const pacer = new LoopPacer({ maxUtilization: cfg.maxLoopUtilization, windowMs: 50, maxWaitMs: 0 });
   const scheduler = new Scheduler({
     cfg, store: checks, runner, log, now,
+    busy: () => pacer.busy(),
     takeHints: () => {
       const ids = [...hints];
       hints.clear();
@@ -121,6 +124,8 @@ export function checkersComponent(deps: CheckersDeps): CheckersComponent {
         valid: scheduler.stats.valid,
         invalid: scheduler.stats.invalid,
         transient: scheduler.stats.transient,
+        // passes that ran one background check at a time per platform: the API's loop was busy
+        paced_passes: scheduler.stats.pacedPasses,
       };
     },
     metrics(registry: Registry) {

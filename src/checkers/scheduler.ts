@@ -50,6 +50,8 @@ export interface SchedulerStats {
   transient: number;
   inFlight: Record<string, number>;
   maxInFlight: number;
+  /** passes that ran one check at a time per platform because the event loop was busy */
+  pacedPasses: number;
 }
 
 export class Scheduler {
@@ -60,7 +62,7 @@ export class Scheduler {
   private active = new Set<Promise<void>>();
   private started = false;
   readonly policy: VerdictPolicy;
-  readonly stats: SchedulerStats = { checks: 0, valid: 0, invalid: 0, transient: 0, inFlight: {}, maxInFlight: 0 };
+  readonly stats: SchedulerStats = { checks: 0, valid: 0, invalid: 0, transient: 0, inFlight: {}, maxInFlight: 0, pacedPasses: 0 };
 
   constructor(
     private readonly deps: {
@@ -73,6 +75,11 @@ export class Scheduler {
       onResult?: (bindingId: number, result: CheckResult, status: string | null, platform: string) => void;
       /** bindings reads have served since the last pass (in memory): overdue ones go first */
       takeHints?: () => number[];
+      /**
+       * whether the API's event loop is busy (src/util/pacer.ts): then each platform runs one
+       * background check at a time, so re-checks cannot make reads wait behind them
+       */
+      busy?: () => boolean;
     },
   ) {
     this.policy = verdictPolicy(deps.cfg);
@@ -117,11 +124,14 @@ export class Scheduler {
     let claimed = 0;
     const hinted = this.deps.takeHints?.() ?? [];
     const wants: Array<{ platform: string; limit: number; running: Set<number> }> = [];
+    const busy = this.deps.busy?.() ?? false;
+    if (busy) this.stats.pacedPasses++;
     for (const platform of runner.checkers.keys()) {
       if (!runner.canCheck(platform)) continue;
       const set = this.running.get(platform) ?? new Set<number>();
       this.running.set(platform, set);
-      const free = Math.min(cfg.batchSize, cfg.maxInFlightPerPlatform - set.size);
+      const cap = busy ? 1 : cfg.maxInFlightPerPlatform;
+      const free = Math.min(cfg.batchSize, cap - set.size);
       if (free > 0) wants.push({ platform, limit: free, running: set });
     }
     if (hinted.length > 0 || wants.length > 0) {

@@ -44,6 +44,8 @@ function makeConfig(extra: Record<string, unknown> = {}) {
       'checkers.backoffBaseSeconds': 60,
       'checkers.intervalSeconds': 3600,
       'checkers.jitter': 0.1,
+      // pacing off unless a test is about it: how busy the test's own loop is must not decide
+      'checkers.maxLoopUtilization': 1,
       ...extra,
     },
   });
@@ -66,6 +68,27 @@ function openAll(dir: string, clock: Clock, config = makeConfig()) {
 
 type Row = { status: string; is_valid: number; invalid_code: string; invalid_reason: string; last_checked_at: number | null; alt_id: string };
 const binding = (db: Db): Row => db.prepare('SELECT status, is_valid, invalid_code, invalid_reason, last_checked_at, alt_id FROM bindings').get() as Row;
+
+/**
+ * N discord bindings due now, written straight into the store's tables (the posts are all gone,
+ * so no check needs a signature verification: these tests are about volume, not crypto).
+ */
+function seedDue(db: Db, clock: Clock, N: number): void {
+  db.transaction(() => {
+    db.prepare('INSERT INTO avatars (id, avatar, public_key, link_count, activated_at, updated_at) VALUES (1, ?, ?, 0, 0, 0)').run(AVATAR.id, AVATAR.uncompressedHex);
+    const link = db.prepare(`INSERT INTO links (id, avatar_id, seq, prev, action, platform, identity, proof_location, created_at, uuid, signature, signature_payload, extra, received_at)
+      VALUES (?, 1, ?, NULL, 'create', 'discord', ?, ?, 1700000000, ?, 'sig', '', '{}', 0)`);
+    const b = db.prepare(`INSERT INTO bindings (id, avatar_id, platform, identity, link_id, created_at, proof_location, status, is_valid, updated_at)
+      VALUES (?, 1, 'discord', ?, ?, 1700000000, ?, 'valid', 1, 0)`);
+    const c = db.prepare('INSERT INTO binding_checks (binding_id, link_id, platform, next_check_at) VALUES (?, ?, \'discord\', ?)');
+    for (let i = 1; i <= N; i++) {
+      const loc = `https://discord.com/channels/1/2/${i}`;
+      link.run(i, i - 1, `user${i}`, loc, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+      b.run(i, `user${i}`, i, loc);
+      c.run(i, i, clock.t - 10);
+    }
+  })();
+}
 
 describe('binding states', () => {
   let dir: string;
@@ -230,22 +253,7 @@ describe('scale', () => {
     const { store, comp, db } = openAll(dir, clock, config);
     // Durability is not under test here: one fsync per verdict would dominate the run time.
     db.pragma('synchronous = NORMAL');
-    // Bindings written straight into the store's tables (the posts are all gone, so no check
-    // needs a signature verification: this test is about volume, not crypto).
-    db.transaction(() => {
-      db.prepare('INSERT INTO avatars (id, avatar, public_key, link_count, activated_at, updated_at) VALUES (1, ?, ?, 0, 0, 0)').run(AVATAR.id, AVATAR.uncompressedHex);
-      const link = db.prepare(`INSERT INTO links (id, avatar_id, seq, prev, action, platform, identity, proof_location, created_at, uuid, signature, signature_payload, extra, received_at)
-        VALUES (?, 1, ?, NULL, 'create', 'discord', ?, ?, 1700000000, ?, 'sig', '', '{}', 0)`);
-      const b = db.prepare(`INSERT INTO bindings (id, avatar_id, platform, identity, link_id, created_at, proof_location, status, is_valid, updated_at)
-        VALUES (?, 1, 'discord', ?, ?, 1700000000, ?, 'valid', 1, 0)`);
-      const c = db.prepare('INSERT INTO binding_checks (binding_id, link_id, platform, next_check_at) VALUES (?, ?, \'discord\', ?)');
-      for (let i = 1; i <= N; i++) {
-        const loc = `https://discord.com/channels/1/2/${i}`;
-        link.run(i, i - 1, `user${i}`, loc, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
-        b.run(i, `user${i}`, i, loc);
-        c.run(i, i, clock.t - 10);
-      }
-    })();
+    seedDue(db, clock, N);
     const checks = comp.checks;
     const claimSizes: number[] = [];
     const orig = checks.claimDue.bind(checks);
@@ -274,6 +282,35 @@ describe('scale', () => {
     expect(spread.hi - spread.lo).toBeGreaterThan(300);
     // generous bound: a few thousand results must not pile up in memory (~no growth beyond GC noise)
     expect(heapAfter - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    await store.close();
+  }, 300_000);
+  it('while the API\'s event loop is busy, background re-checks run one at a time per platform, and all get done', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-checkers-'));
+    dirs.push(dir);
+    const clock = new Clock();
+    const N = 60;
+    const config = makeConfig({
+      'checkers.requestTimeoutMs': 120_000,
+      'checkers.maxInFlightPerPlatform': 32,
+      'checkers.batchSize': 16,
+      // any utilisation counts as busy: the pacer's limit, not the machine's load, decides
+      'checkers.maxLoopUtilization': 0,
+      'checkers.platforms.discord.limit.concurrency': 6,
+      'checkers.platforms.discord.limit.intervalCap': 100_000,
+      'checkers.platforms.discord.limit.intervalMs': 1,
+    });
+    const { store, comp, db } = openAll(dir, clock, config);
+    db.pragma('synchronous = NORMAL');
+    seedDue(db, clock, N);
+    fake.maxInFlight = 0;
+    comp.scheduler.start();
+    while (comp.scheduler.stats.checks < N) await new Promise((r) => setTimeout(r, 20));
+    await comp.stop();
+    expect(comp.scheduler.stats.checks).toBe(N);
+    expect(comp.scheduler.stats.maxInFlight).toBe(1);
+    expect(fake.maxInFlight).toBe(1);
+    expect((comp.health!() as { paced_passes: number }).paced_passes).toBeGreaterThan(0);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM bindings WHERE status = 'invalid'").get()).toEqual({ n: N });
     await store.close();
   }, 300_000);
 });

@@ -1,19 +1,20 @@
 /**
- * Pacing of the archive against the API. The archive's work runs on the API's event loop (the
- * IPFS node, the outbox's SQLite, the Arweave client), in short steps; before each step the
- * worker asks for a turn, which it gets at once while the loop has room, and otherwise after
- * the loop has been below `maxUtilization` for a window, or after `maxWaitMs` at the latest:
- * while reads keep the loop busy the archive slows down to about one step per `maxWaitMs` per
- * lane, so it still drains, and takes the idle time again as soon as there is some.
+ * Pacing of background work against the API. The archive's and the checkers' work runs on the
+ * API's event loop in short steps; before each step the worker asks for a turn, which it gets at
+ * once while the loop has room, and otherwise after the loop has been below `maxUtilization` for
+ * a window, or after `maxWaitMs` at the latest: while reads keep the loop busy background work
+ * slows down to about one step per `maxWaitMs` per lane, so it still progresses, and takes the
+ * idle time again as soon as there is some. `busy()` is the same measure for a caller that
+ * lowers its own concurrency instead of waiting (the checkers' scheduler).
  *
  * The measure is event-loop utilisation (the share of time the loop was not waiting for I/O),
  * sampled every `windowMs`.
  */
 import { performance } from 'node:perf_hooks';
-import { sleep as realSleep, type Sleep } from '../util/sleep.js';
+import { sleep as realSleep, type Sleep } from './sleep.js';
 
 export interface PacerOptions {
-  /** loop utilisation (0..1) above which archive steps wait */
+  /** loop utilisation (0..1) above which background steps wait */
   maxUtilization: number;
   /** sampling window, ms */
   windowMs: number;
@@ -40,6 +41,7 @@ export class LoopPacer {
   private mark: Elu;
   private markAt: number;
   private last = 0;
+  private sampled = false;
   /** steps that waited for room, and that ran at maxWaitMs without it (health, tests) */
   waited = 0;
   forced = 0;
@@ -55,7 +57,10 @@ export class LoopPacer {
   /** The loop's utilisation over the last complete window. */
   utilization(): number {
     const now = this.clock.now();
-    if (now - this.markAt >= this.opts.windowMs) {
+    // The first call measures from construction even if a whole window has not passed: a pacer
+    // made while start-up work held the loop must not report an idle loop for its first window.
+    if (now - this.markAt >= this.opts.windowMs || (!this.sampled && now > this.markAt)) {
+      this.sampled = true;
       const d = this.clock.elu(this.mark);
       this.last = d.utilization;
       this.mark = this.clock.elu();
@@ -64,7 +69,12 @@ export class LoopPacer {
     return this.last;
   }
 
-  /** Resolves when an archive step may run (at the latest after maxWaitMs, or on abort). */
+  /** Whether the loop was above `maxUtilization` over the last complete window. */
+  busy(): boolean {
+    return this.utilization() > this.opts.maxUtilization;
+  }
+
+  /** Resolves when a background step may run (at the latest after maxWaitMs, or on abort). */
   async turn(signal?: AbortSignal): Promise<void> {
     if (this.utilization() <= this.opts.maxUtilization) return;
     this.waited++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LoopPacer, type PacerClock } from '../../src/archive/pacer.js';
+import { LoopPacer, type PacerClock } from '../../src/util/pacer.js';
 
 /** A clock whose loop utilisation the test sets; sleep advances it. */
 function fakeClock(): PacerClock & { t: number; busy: number; slept: number[] } {
