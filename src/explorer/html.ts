@@ -1,21 +1,10 @@
 /** HTML escaping for the server-rendered fallback: every value it prints is attacker-controlled. */
+import { safeHref } from './href.js';
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escape text for element content and quoted attribute values alike. */
 export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ESC[c]!);
-}
-
-/** A same-origin path or an absolute http(s) URL, else null (`javascript:` and friends never become links). */
-export function safeHref(raw: string): string | null {
-  if (raw.length > 4096 || /[\u0000-\u001f\u007f\s\\]/.test(raw)) return null;
-  if (raw.startsWith('/') && !raw.startsWith('//')) return raw;
-  try {
-    const url = new URL(raw);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
-  } catch {
-    return null;
-  }
 }
 
 /** `<a>` when safe, else the text in a span; both escaped. */

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { esc, linkOrText, safeHref } from '../../src/explorer/html.js';
+import { esc, linkOrText } from '../../src/explorer/html.js';
+import { safeHref } from '../../src/explorer/href.js';
 import { explainAlarm, explainBinding } from '../../src/explorer/states.js';
 
 describe('escaping (every value printed is attacker-controlled)', () => {
@@ -12,11 +13,12 @@ describe('escaping (every value printed is attacker-controlled)', () => {
     expect(esc(42)).toBe('42');
   });
 
-  it('only same-origin paths and http(s) URLs become links', () => {
+  it('only same-origin paths, in-page #ids and http(s) URLs become links', () => {
     for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', ' javascript:alert(1)', 'java\tscript:alert(1)', 'data:text/html,<b>', 'vbscript:x', '//evil.example/x', '/\\evil', 'file:///etc/passwd', '']) {
       expect(safeHref(bad), bad).toBeNull();
     }
     expect(safeHref('/avatar/0x02ab')).toBe('/avatar/0x02ab');
+    expect(safeHref('#evidence-1')).toBe('#evidence-1');
     expect(safeHref('https://api.twitter.com/2/tweets/1')).toBe('https://api.twitter.com/2/tweets/1');
     expect(linkOrText('javascript:alert(1)')).toBe('<span class="mono">javascript:alert(1)</span>');
     expect(linkOrText('https://x.example/"><script>')).toBe('<a href="https://x.example/%22%3E%3Cscript%3E" rel="noopener noreferrer nofollow">https://x.example/&quot;&gt;&lt;script&gt;</a>');

@@ -3,6 +3,8 @@
  * page shows from the API (identities, post texts, KV values, reasons) is attacker-controlled,
  * so it only ever becomes text, and a link only when safeHref accepts it.
  */
+import { safeHref } from '../../explorer/href.js';
+
 export type Child = Node | string | number | null | undefined | false | Child[];
 export type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>;
 
@@ -26,24 +28,6 @@ export function append(el: Node, children: Child[]): void {
     if (Array.isArray(c)) append(el, c);
     else el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
   }
-}
-
-/**
- * An href the page may emit: a same-origin path, an in-page #id, or an absolute http(s) URL. Anything else —
- * `javascript:`, `data:`, `vbscript:`, protocol-relative `//host`, control characters — is
- * refused (null), and the caller shows the text without a link.
- */
-export function safeHref(raw: string): string | null {
-  if (raw.length > 4096 || /[\u0000-\u001f\u007f\s\\]/.test(raw)) return null;
-  if (raw.startsWith('/') && !raw.startsWith('//')) return raw;
-  if (/^#[A-Za-z][\w-]*$/.test(raw)) return raw;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return null;
-  }
-  return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
 }
 
 /** A link when the URL is safe, else the URL as plain text (so the reader still sees it). */
