@@ -76,4 +76,5 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = {
   PROOFKEEP_HOST: 'server.host',
   PROOFKEEP_PORT: 'server.port',
   PROOFKEEP_DATA_DIR: 'store.dataDir',
+  PROOFKEEP_PINNING_SERVICE_TOKEN: 'archive.pinningService.token',
 };
