@@ -50,8 +50,12 @@ const MAX_ID = 256;
 
 /** An error a 429/503 with Retry-After says when to retry (src/util/retry.ts reads it). */
 class ServiceError extends Error {
-  constructor(message: string, readonly status: number, readonly retryAfterMs?: number) {
-    super(message);
+  constructor(
+    readonly full: string,
+    readonly status: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`HTTP ${status}`);
   }
 }
 
@@ -60,6 +64,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 export class PinningServiceClient {
   private readonly base: URL;
+  private readonly basePath: string;
 
   constructor(private readonly opts: PinningServiceOptions) {
     let u: URL;
@@ -70,10 +75,11 @@ export class PinningServiceClient {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ProofError('BAD_CONFIG', 'archive.pinningService.url must be http(s)');
     if (u.username || u.password) throw new ProofError('BAD_CONFIG', 'archive.pinningService.url must not carry credentials (use token or tokenFile)');
-    u.pathname = u.pathname.replace(/\/+$/, '');
     u.search = '';
     u.hash = '';
     this.base = u;
+    // a URL's pathname is never empty ("/" at least): the API's paths are appended to it trimmed
+    this.basePath = u.pathname.replace(/\/+$/, '');
   }
 
   /** scheme, host and port only: what logs and /healthz may show */
@@ -83,7 +89,7 @@ export class PinningServiceClient {
 
   private url(path: string, query?: URLSearchParams): URL {
     const u = new URL(this.base.href);
-    u.pathname = `${u.pathname}${path}`;
+    u.pathname = `${this.basePath}${path}`;
     if (query) u.search = query.toString();
     return u;
   }
@@ -121,7 +127,7 @@ export class PinningServiceClient {
       text = (await readCapped(res.body, this.opts.maxBodyBytes ?? MAX_BODY, header(res.headers['content-length']))).toString('utf8');
       if (status >= 400) throw new ServiceError(this.describe(what, status, text), status, retryAfter);
     } catch (cause) {
-      if (cause instanceof ServiceError) throw new ProofError('UNAVAILABLE', cause.message, { cause });
+      if (cause instanceof ServiceError) throw new ProofError('UNAVAILABLE', cause.full, { cause });
       // no message of our own from the cause: it is a network error, a timeout or BodyTooLarge
       throw new ProofError('UNAVAILABLE', `pinning service: ${what} failed (${this.redact((cause as Error)?.message ?? String(cause))})`, { cause });
     }
