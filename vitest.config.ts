@@ -1,15 +1,51 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The acceptance suite the `postgres` project runs again on PostgreSQL: every test that runs a
+ * daemon, the CLI's `serve` or the full schema through the test helpers (test/helpers/daemon.ts,
+ * cli.ts, db.ts), which put it on a fresh database of the project's server. Tests that open a
+ * SQLite file themselves (the SQLite engine's own behaviour) run on SQLite only.
+ */
+function acceptance(dir = 'test'): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...acceptance(p));
+    else if (e.name.endsWith('.test.ts')) {
+      const src = readFileSync(p, 'utf8');
+      if (/helpers\/(daemon|db|cli)\.js/.test(src) && !/from 'better-sqlite3'|openDatabase\(|Store\.open\(|@sqlite-only/.test(src)) out.push(p);
+    }
+  }
+  return out.sort();
+}
+
+const common = {
+  // Tests never leave loopback: any other connection or DNS lookup fails the test (also in children).
+  setupFiles: ['test/setup/loopback.ts'],
+  pool: 'forks' as const,
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  // Tests start real servers on 127.0.0.1 with port 0, so files can run in parallel.
+  fileParallelism: true,
+};
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Tests never leave loopback: any other connection or DNS lookup fails the test (also in children).
-    setupFiles: ['test/setup/loopback.ts'],
-    pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    // Tests start real servers on 127.0.0.1 with port 0, so files can run in parallel.
-    fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      { test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      {
+        test: {
+          ...common,
+          name: 'postgres',
+          include: acceptance(),
+          env: { PROOFKEEP_TEST_ENGINE: 'postgres' },
+          // One real PostgreSQL server for the run (test/setup/postgres-global.ts).
+          globalSetup: ['test/setup/postgres-global.ts'],
+        },
+      },
+    ],
   },
 });

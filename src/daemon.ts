@@ -28,7 +28,7 @@ import { mirrorComponent } from './mirror/index.js';
 import { SCHEMA } from './schema.js';
 import { storeComponent } from './store/component.js';
 import { subkeysComponent } from './subkeys/index.js';
-import { openDatabase, Store, type Db } from './store/index.js';
+import { openConfigured, Store, type Db } from './store/index.js';
 import { VERSION } from './version.js';
 
 /** What an extra component (tests, embedders) may be built from. */
@@ -68,7 +68,7 @@ export class Daemon {
   static async start(config: Config, opts: DaemonOptions): Promise<Daemon> {
     const log = opts.log;
     const dataDir = resolve(config.store.dataDir);
-    const db = openDatabase({ file: join(dataDir, config.store.file), migrations: SCHEMA, busyTimeoutMs: config.store.busyTimeoutMs });
+    const db = openConfigured(config.store, SCHEMA);
     const store = new Store(db, { log: log.child({ part: 'store' }), groupCommitMs: config.store.groupCommitMs });
     const started: Component[] = [];
     let app: FastifyInstance | null = null;

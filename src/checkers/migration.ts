@@ -43,4 +43,30 @@ export const checkersMigration: Migration = {
         FROM bindings;
     `);
   },
+  // PostgreSQL: the same tables; the delete trigger as a function, the first schedule with its clock.
+  postgres(db) {
+    db.exec(`
+      CREATE TABLE binding_checks (
+        binding_id BIGINT PRIMARY KEY, link_id BIGINT NOT NULL, platform TEXT NOT NULL, next_check_at BIGINT NOT NULL,
+        fail_count BIGINT NOT NULL DEFAULT 0, transient_streak BIGINT NOT NULL DEFAULT 0, last_attempt_at BIGINT,
+        last_success_at BIGINT, last_error_code TEXT NOT NULL DEFAULT '', last_error TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX binding_checks_due ON binding_checks(platform, next_check_at);
+      CREATE TABLE binding_evidence (
+        binding_id BIGINT PRIMARY KEY, link_id BIGINT NOT NULL, url TEXT NOT NULL, text TEXT,
+        fetched_at BIGINT NOT NULL, outcome TEXT NOT NULL
+      );
+      CREATE FUNCTION bindings_delete_checker_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM binding_checks WHERE binding_id = OLD.id;
+        DELETE FROM binding_evidence WHERE binding_id = OLD.id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER bindings_delete_checker_rows AFTER DELETE ON bindings FOR EACH ROW EXECUTE FUNCTION bindings_delete_checker_rows();
+      INSERT INTO binding_checks (binding_id, link_id, platform, next_check_at)
+        SELECT id, link_id, platform,
+               floor(extract(epoch FROM now()))::bigint + floor(random() * CASE WHEN status = 'unchecked' THEN 3600 ELSE 259200 END)::bigint
+        FROM bindings;
+    `);
+  },
 };

@@ -40,8 +40,14 @@ export const serverSection = section({
 });
 
 export const storeSection = section({
+  engine: oneOf(['sqlite', 'postgres'], 'sqlite', 'Index engine: sqlite (one file in dataDir, one process) or postgres (a shared server; several daemons may run on one database, see docs/postgres.md).'),
   dataDir: str('./data', 'Directory for the SQLite index, IPFS stores and devnet state. Created if missing.'),
   file: str('proofkeep.sqlite', 'SQLite file name inside dataDir.'),
+  postgres: section({
+    url: str('', 'PostgreSQL connection URL (postgres://user@host:port/db or a libpq key=value string) when store.engine = postgres. A password in it is never logged; prefer PGPASSWORD or ~/.pgpass.', { secret: true }),
+    statementTimeoutMs: int(10000, 'Longest a statement may run on the server before it is cancelled (the request answers 503).', 0),
+    connectTimeoutMs: int(3000, 'How long a (re)connect to the server may take before the request answers 503 UNAVAILABLE.', 1000),
+  }),
   groupCommitMs: int(2, 'Window in ms in which concurrent appends share one durable commit (0 = next tick).', 0, 1000),
   busyTimeoutMs: int(5000, 'How long SQLite waits on a lock held by another process.', 0),
 });
@@ -76,5 +82,6 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = {
   PROOFKEEP_HOST: 'server.host',
   PROOFKEEP_PORT: 'server.port',
   PROOFKEEP_DATA_DIR: 'store.dataDir',
+  PROOFKEEP_DATABASE_URL: 'store.postgres.url',
   PROOFKEEP_PINNING_SERVICE_TOKEN: 'archive.pinningService.token',
 };

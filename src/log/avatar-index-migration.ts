@@ -15,4 +15,14 @@ export const logAvatarIndex: Migration = {
         WHERE kind IN ('kv', 'subkey') AND ref_id IS NOT NULL;
     `);
   },
+  // PostgreSQL: the same expression through an IMMUTABLE function (an index expression must be);
+  // the entry bytes are UTF-8 JSON by construction (docs/protocol.md).
+  postgres(db) {
+    db.exec(`
+      CREATE FUNCTION log_entry_avatar(entry BYTEA) RETURNS TEXT LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+        AS $$ SELECT convert_from(entry, 'UTF8')::jsonb ->> 'avatar' $$;
+      CREATE INDEX log_entries_avatar ON log_entries (log_entry_avatar(entry))
+        WHERE kind IN ('kv', 'subkey') AND ref_id IS NOT NULL;
+    `);
+  },
 };

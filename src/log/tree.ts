@@ -6,7 +6,7 @@
  * re-read inside the transaction: a rolled-back append leaves no trace, in memory or on disk.
  */
 import { hash } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import type { Db } from '../store/db.js';
 import {
   consistencyProof, decodeEntry, encodeEntry, hashesWith, inclusionProof, subtreeSource, tileWidth, TILE_WIDTH, treeHash,
   type EntryKind, type Hash, type LogEntry, type SubtreeSource,
@@ -42,7 +42,7 @@ export const OF_AVATAR_SQL =
 export class LogTree {
   private readonly s;
 
-  constructor(readonly db: Database.Database) {
+  constructor(readonly db: Db) {
     this.s = {
       size: db.prepare<[], { n: number | null }>('SELECT max(idx) + 1 AS n FROM log_entries'),
       hashedSize: db.prepare<[], { n: number | null }>('SELECT max(idx) + 1 AS n FROM log_hashes WHERE level = 0'),

@@ -1,5 +1,5 @@
 /** The mirror's own SQL (cursor and quarantine), on the store's database. */
-import type Database from 'better-sqlite3';
+import type { Db } from '../store/db.js';
 
 export interface Fault {
   upstreamId: number;
@@ -27,7 +27,7 @@ export class MirrorState {
   private readonly s;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: Db,
     private readonly upstream: string,
   ) {
     this.s = {

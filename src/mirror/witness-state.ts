@@ -1,5 +1,5 @@
 /** SQL of the mirror's witness tables (./witness-migration.ts): cosigned state, rebuilt leaves, alarms. */
-import type Database from 'better-sqlite3';
+import type { Db } from '../store/db.js';
 
 export interface CosignedRow {
   origin: string;
@@ -28,7 +28,7 @@ export class WitnessState {
   private readonly s;
 
   constructor(
-    readonly db: Database.Database,
+    readonly db: Db,
     private readonly upstream: string,
   ) {
     this.s = {

@@ -15,13 +15,16 @@ import { Bindings, type InitialBindingState, type ValidityChange } from './bindi
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { Reader } from './read.js';
 import type { AvatarRow } from './rows.js';
-import { openDatabase, requireFsync, type Db } from './sqlite.js';
+import { openDatabase } from './open.js';
+import { lockKeys } from './db.js';
+import { requireFsync, type Db } from './sqlite.js';
 
 export type { BindingRow, BindingStatus, BindingTarget, InitialBindingState } from './bindings.js';
 export { Bindings } from './bindings.js';
 export type { ValidityChange, VerdictEvidence } from './bindings.js';
-export type { Db } from './sqlite.js';
-export { openDatabase } from './sqlite.js';
+export type { Db, Dialect } from './db.js';
+export { sql, lockKeys } from './db.js';
+export { openDatabase, openConfigured } from './open.js';
 
 export interface AppendItem {
   avatar: AvatarKey;
@@ -164,9 +167,10 @@ export class Store {
       insertAvatar: db.prepare(
         'INSERT INTO avatars (avatar, public_key, link_count, activated_at, updated_at) VALUES (?, ?, 0, ?, ?)',
       ),
-      insertLink: db.prepare(
+      // RETURNING: the new id on either engine (PostgreSQL has no lastInsertRowid).
+      insertLink: db.prepare<unknown[], { id: number }>(
         `INSERT INTO links (avatar_id, seq, prev, action, platform, identity, proof_location, created_at, uuid,
-           signature, signature_payload, extra, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+           signature, signature_payload, extra, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
       ),
       advanceHead: db.prepare('UPDATE avatars SET head_link_id = ?, head_signature = ?, link_count = link_count + 1, updated_at = ? WHERE id = ?'),
     };
@@ -286,6 +290,9 @@ export class Store {
    */
   private applyBatch(batch: Pending[], ctxs: Array<AppendContext | undefined>, safe: boolean): AppendOutcome[][] {
     const outcomes: AppendOutcome[][] = batch.map(() => []);
+    // Several daemons on one PostgreSQL: the batch's Avatars are locked (in one order) before any
+    // head is read, so two processes appending to one Avatar queue and the judge sees the winner.
+    lockKeys(this.db, 'avatar', batch.flatMap((p) => p.items.map((it) => it.avatar.id)));
     batch.forEach((p, i) => {
       const ctx = ctxs[i];
       for (const item of p.items) {
@@ -346,12 +353,10 @@ export class Store {
       row = this.stmts.avatar.get(avatar.id)!;
     }
     const seq = row.link_count;
-    const linkId = Number(
-      this.stmts.insertLink.run(
-        row.id, seq, link.prev, link.action, link.platform, link.identity, link.proof_location, link.created_at,
-        link.uuid, link.signature, link.signature_payload, JSON.stringify(link.extra), now,
-      ).lastInsertRowid,
-    );
+    const linkId = this.stmts.insertLink.get(
+      row.id, seq, link.prev, link.action, link.platform, link.identity, link.proof_location, link.created_at,
+      link.uuid, link.signature, link.signature_payload, JSON.stringify(link.extra), now,
+    )!.id;
     this.stmts.advanceHead.run(linkId, link.signature, now, row.id);
     const bindingId = this.bindings.applyLink(row.id, linkId, link, item.initial, now);
     const ev: AppendEvent = { avatarId: row.id, avatar: avatar.id, publicKey: avatar.uncompressedHex, linkId, seq, link, bindingId, initial: item.initial };

@@ -2,7 +2,7 @@
  * Read queries of the index: chains, the global feed, bindings. Prepared once, reused; the
  * binding search, whose SQL depends on the query's shape, keeps one statement per shape.
  */
-import type Database from 'better-sqlite3';
+import { sql, type Db, type Statement } from './db.js';
 import type { Link } from '../core/index.js';
 import type { BindingRow } from './bindings.js';
 import { rowToLink, type AvatarRow, type LinkRow } from './rows.js';
@@ -31,10 +31,10 @@ const SMALL_MATCH = 64;
 export class Reader {
   private readonly s;
   /** search statements by shape (identity counts, platform, order): a bounded set, ~400 at most */
-  private readonly search = new Map<string, { ids: Database.Statement; page: Database.Statement }>();
-  private altIdsStmt: Database.Statement<[string], { link_id: number; alt_id: string }> | undefined;
+  private readonly search = new Map<string, { ids: Statement; page: Statement }>();
+  private altIdsStmt: Statement<[string], { link_id: number; alt_id: string }> | undefined;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: Db) {
     this.s = {
       avatarById: db.prepare<[number], AvatarRow>('SELECT * FROM avatars WHERE id = ?'),
       avatarByKey: db.prepare<[string], AvatarRow>('SELECT * FROM avatars WHERE avatar = ?'),
@@ -101,9 +101,10 @@ export class Reader {
   altIdsOf(linkIds: readonly number[]): Map<number, string> {
     if (linkIds.length === 0) return new Map();
     // Prepared on first use: a store opened with only the early migrations (tests) lacks the table.
-    this.altIdsStmt ??= this.db.prepare<[string], { link_id: number; alt_id: string }>(
+    this.altIdsStmt ??= this.db.prepare<[string], { link_id: number; alt_id: string }>(sql(this.db,
       'SELECT link_id, alt_id FROM link_alt_ids WHERE link_id IN (SELECT value FROM json_each(?))',
-    );
+      'SELECT link_id, alt_id FROM link_alt_ids WHERE link_id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)',
+    ));
     return new Map(this.altIdsStmt.all(JSON.stringify(linkIds)).map((r) => [r.link_id, r.alt_id]));
   }
 
@@ -144,7 +145,11 @@ export class Reader {
       any.push(`b.identity IN (${exact.map(() => '?').join(',')})`);
       params.push(...exact);
     }
-    if (fuzzy.length) {
+    if (fuzzy.length && this.db.dialect === 'postgres') {
+      // The trigram GIN index serves ILIKE '%fragment%'; LIKE's wildcards in a fragment are escaped.
+      any.push(`b.identity ILIKE ANY (?::text[])`);
+      params.push(`{${fuzzy.map((i) => `"%${i.replace(/[\\%_]/g, '\\$&').replace(/["\\]/g, '\\$&')}%"`).join(',')}}`);
+    } else if (fuzzy.length) {
       any.push(`b.id IN (SELECT rowid FROM binding_identity_fts WHERE binding_identity_fts MATCH ?)`);
       // One FTS query: each fragment a quoted phrase (no operators can be injected), OR-ed.
       params.push(fuzzy.map((i) => `identity:"${i.replace(/"/g, '""')}"`).join(' OR '));
@@ -154,7 +159,7 @@ export class Reader {
       // With a substring search, `+` keeps SQLite from driving the query by the platform index
       // (every binding of the platform, the FTS hits only as a filter: ~12 ms at 200k bindings);
       // it then looks up the FTS hits by rowid instead (~0.14 ms). Same rows either way.
-      where.push(fuzzy.length ? '+b.platform = ?' : 'b.platform = ?');
+      where.push(fuzzy.length && this.db.dialect === 'sqlite' ? '+b.platform = ?' : 'b.platform = ?');
       params.push(q.platform);
     }
     const dir = q.order === 'asc' ? 'ASC' : 'DESC';

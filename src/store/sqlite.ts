@@ -7,9 +7,10 @@
 import fs, { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Db } from './db.js';
 import { migrate, type Migration } from './migrate.js';
 
-export type Db = Database.Database;
+export type { Db } from './db.js';
 
 export interface OpenDatabaseOptions {
   file: string;
@@ -18,9 +19,9 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
 }
 
-export function openDatabase(opts: OpenDatabaseOptions): Db {
+export function openSqlite(opts: OpenDatabaseOptions): Db {
   if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-  const db = new Database(opts.file, { timeout: opts.busyTimeoutMs ?? 5000 });
+  const db = asDb(new Database(opts.file, { timeout: opts.busyTimeoutMs ?? 5000 }));
   try {
     db.pragma('journal_mode = WAL');
     // FULL: a commit is on disk when it returns, so a 201 survives power loss.
@@ -32,6 +33,12 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
     throw err;
   }
   return db;
+}
+
+/** better-sqlite3's connection is the engine-neutral Db, plus its dialect. */
+export function asDb(raw: Database.Database): Db {
+  Object.defineProperty(raw, 'dialect', { value: 'sqlite', enumerable: false });
+  return raw as unknown as Db;
 }
 
 /** per connection: the level to put back, or null when commits are not relaxed (no WAL, or already NORMAL or lower) */
@@ -47,6 +54,8 @@ const relaxers = new WeakMap<Db, number | null>();
  */
 export function withoutFsync<T>(db: Db, fn: () => T): T {
   if (db.inTransaction) return fn();
+  // PostgreSQL: the same bargain is synchronous_commit = off (the server's WAL is flushed in order).
+  if (db.dialect === 'postgres') return relaxedPg(db, fn);
   let level = relaxers.get(db);
   if (level === undefined) {
     const now = db.pragma('synchronous', { simple: true }) as number;
@@ -89,5 +98,22 @@ function fsyncWal(db: Db): void {
  * fsynced after all. Elsewhere the commit is fsynced anyway, and this does nothing.
  */
 export function requireFsync(db: Db): void {
-  if (relaxing.has(db)) mustSync.add(db);
+  if (!relaxing.has(db)) return;
+  if (db.dialect === 'postgres') db.exec('SET LOCAL synchronous_commit = on');
+  else mustSync.add(db);
+}
+
+function relaxedPg<T>(db: Db, fn: () => T): T {
+  db.exec('SET synchronous_commit = off');
+  relaxing.add(db);
+  try {
+    return fn();
+  } finally {
+    relaxing.delete(db);
+    try {
+      db.exec('SET synchronous_commit = on');
+    } catch {
+      /* connection lost: a new one starts with the server's default (on) */
+    }
+  }
 }

@@ -4,7 +4,7 @@
  * runs the registered in-transaction hooks (e.g. a log leaf), so a record and what hangs off it
  * land together or not at all.
  */
-import type Database from 'better-sqlite3';
+import type { Db } from '../store/db.js';
 import { ProofError, type SubkeyAlgorithm } from '../core/index.js';
 
 export interface SubkeyRow {
@@ -22,7 +22,7 @@ export interface SubkeyRow {
 export type NewSubkey = Omit<SubkeyRow, 'id'>;
 
 export interface SubkeyInsertEvent {
-  db: Database.Database;
+  db: Db;
   row: SubkeyRow;
 }
 export type SubkeyHook = (ev: SubkeyInsertEvent) => void;
@@ -35,14 +35,14 @@ export class SubkeyStore {
   private readonly stmts;
   private readonly insertTx: (rec: NewSubkey) => { row: SubkeyRow; existed: boolean };
 
-  constructor(readonly db: Database.Database) {
+  constructor(readonly db: Db) {
     this.stmts = {
       same: db.prepare<[string, string, string, string], SubkeyRow>(
         'SELECT * FROM subkeys WHERE avatar = ? AND algorithm = ? AND public_key = ? AND rp_id = ?',
       ),
-      insert: db.prepare<NewSubkey, SubkeyRow>(
+      insert: db.prepare<[string, string, string, string, string, string, string, number], SubkeyRow>(
         `INSERT INTO subkeys (avatar, algorithm, public_key, rp_id, name, sign_payload, signature, created_at)
-         VALUES (@avatar, @algorithm, @public_key, @rp_id, @name, @sign_payload, @signature, @created_at) RETURNING *`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       ),
       byAvatar: db.prepare<[string, number], SubkeyRow>('SELECT * FROM subkeys WHERE avatar = ? ORDER BY id LIMIT ?'),
       byKey: db.prepare<[string, string, number], SubkeyRow>('SELECT * FROM subkeys WHERE algorithm = ? AND public_key = ? ORDER BY id LIMIT ?'),
@@ -58,7 +58,7 @@ export class SubkeyStore {
         }
         return { row: same, existed: true };
       }
-      const row = this.stmts.insert.get(rec)!;
+      const row = this.stmts.insert.get(rec.avatar, rec.algorithm, rec.public_key, rec.rp_id, rec.name, rec.sign_payload, rec.signature, rec.created_at)!;
       for (const hook of this.hooks) hook({ db: this.db, row });
       return { row, existed: false };
     }).immediate;

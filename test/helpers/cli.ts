@@ -1,6 +1,7 @@
 /** Run the real CLI (src under tsx) as a child process. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase, testEngine } from './postgres.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -11,7 +12,21 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
   const quiet = { PROOFKEEP_CHECKERS_ENABLED: 'false', PROOFKEEP_CHECKERS_VERIFY_ON_SUBMIT: 'false',
     // Per-client limits off (every test client is 127.0.0.1); test/api/limits is about them.
     PROOFKEEP_SERVER_LIMITS_RECOVERIES_PER_MINUTE: '0', PROOFKEEP_SERVER_LIMITS_BYTES_PER_MINUTE: '0', PROOFKEEP_SERVER_MAX_CONNECTIONS_PER_CLIENT: '0' };
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...clean, ...quiet, ...env } });
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...clean, ...quiet, ...postgresEnv(args, env), ...env } });
+}
+
+/** each data dir's database when the suite runs on PostgreSQL (a restart on the dir reuses it) */
+const pgDatabases = new Map<string, string>();
+
+/** In the postgres project, `serve` runs on a database of its own, keyed by its data dir. */
+function postgresEnv(args: string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const engine = testEngine();
+  if (engine.engine !== 'postgres' || args[0] !== 'serve' || env['PROOFKEEP_STORE_ENGINE']) return {};
+  const i = args.indexOf('--data-dir');
+  const key = env['PROOFKEEP_DATA_DIR'] ?? (i >= 0 ? args[i + 1] : undefined) ?? '';
+  const url = pgDatabases.get(key) ?? freshDatabase(engine.baseUrl);
+  if (key) pgDatabases.set(key, url);
+  return { PROOFKEEP_STORE_ENGINE: 'postgres', PROOFKEEP_DATABASE_URL: url };
 }
 
 export async function runCli(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA } from '../../src/schema.js';
 import { OF_AVATAR_SQL } from '../../src/log/tree.js';
-import { openDatabase } from '../../src/store/sqlite.js';
+import { openDatabase } from '../../src/store/index.js';
 
 describe('GET /v1/log/avatar lookup', () => {
   it('goes through the expression index, in log order, without a scan of the KV and subkey entries', () => {

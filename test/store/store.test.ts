@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nobleBackend, parsePublicKey, ProofError, verifyLink, type Link } from '../../src/core/index.js';
 import { migrate, MIGRATIONS } from '../../src/store/migrations.js';
 import { openDatabase, Store, type AppendItem } from '../../src/store/index.js';
+import { asDb } from '../../src/store/sqlite.js';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 
 const dirs: string[] = [];
@@ -43,7 +44,7 @@ describe('Store', () => {
   });
 
   it('applies a migration merged below the highest applied one (versions are recorded one by one)', () => {
-    const db = new Database(':memory:');
+    const db = asDb(new Database(':memory:'));
     const ran: number[] = [];
     const m = (version: number) => ({ version, name: `m${version}`, up: () => ran.push(version) });
     migrate(db, [m(1), m(3)]);
@@ -54,7 +55,7 @@ describe('Store', () => {
   });
 
   it('runs migrations in version order inside transactions', () => {
-    const db = new Database(':memory:');
+    const db = asDb(new Database(':memory:'));
     const order: number[] = [];
     migrate(db, [
       { version: 2, name: 'b', up: () => order.push(2) },

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, withoutFsync } from '../../src/store/sqlite.js';
+import { asDb, openSqlite as openDatabase, withoutFsync } from '../../src/store/sqlite.js';
+import type { Db } from '../../src/store/db.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -16,7 +17,7 @@ function onDisk() {
   db.exec('CREATE TABLE t (a INTEGER)');
   return db;
 }
-const level = (db: Database.Database) => db.pragma('synchronous', { simple: true });
+const level = (db: Db) => db.pragma('synchronous', { simple: true });
 
 describe('withoutFsync', () => {
   it('commits at synchronous = NORMAL and puts FULL back, also when the write throws', () => {
@@ -37,7 +38,7 @@ describe('withoutFsync', () => {
   it('inside an open transaction joins it (the level cannot change there), and leaves a database without WAL alone', () => {
     const db = onDisk();
     db.transaction(() => withoutFsync(db, () => expect(level(db)).toBe(2)))();
-    const mem = new Database(':memory:');
+    const mem = asDb(new Database(':memory:'));
     mem.pragma('synchronous = FULL');
     withoutFsync(mem, () => expect(level(mem)).toBe(2));
     db.close();

@@ -24,4 +24,12 @@ export const identitySearch: Migration = {
       INSERT INTO binding_identity_fts(binding_identity_fts) VALUES ('rebuild');
     `);
   },
+  // PostgreSQL: a trigram GIN index on the column itself (pg_trgm, a trusted extension), which
+  // serves ILIKE '%fragment%' directly; no shadow table to keep in step.
+  postgres(db) {
+    db.exec(`
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      CREATE INDEX bindings_identity_trgm ON bindings USING gin (identity gin_trgm_ops);
+    `);
+  },
 };

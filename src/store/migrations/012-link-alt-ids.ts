@@ -25,4 +25,20 @@ export const linkAltIds: Migration = {
       INSERT OR IGNORE INTO link_alt_ids (link_id, alt_id) SELECT link_id, alt_id FROM bindings WHERE alt_id <> '';
     `);
   },
+  postgres(db) {
+    db.exec(`
+      CREATE TABLE link_alt_ids (
+        link_id BIGINT PRIMARY KEY REFERENCES links(id),
+        alt_id TEXT NOT NULL
+      );
+      CREATE FUNCTION bindings_alt_id() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO link_alt_ids (link_id, alt_id) VALUES (NEW.link_id, NEW.alt_id) ON CONFLICT DO NOTHING;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER bindings_alt_id_insert AFTER INSERT ON bindings FOR EACH ROW WHEN (NEW.alt_id <> '') EXECUTE FUNCTION bindings_alt_id();
+      CREATE TRIGGER bindings_alt_id_update AFTER UPDATE OF alt_id, link_id ON bindings FOR EACH ROW WHEN (NEW.alt_id <> '') EXECUTE FUNCTION bindings_alt_id();
+      INSERT INTO link_alt_ids (link_id, alt_id) SELECT link_id, alt_id FROM bindings WHERE alt_id <> '' ON CONFLICT DO NOTHING;
+    `);
+  },
 };
