@@ -24,6 +24,7 @@ import type { AppendEvent } from '../store/index.js';
 import type { Reader } from '../store/read.js';
 import { withoutFsync, type Db } from '../store/sqlite.js';
 import type { SignedTx, Tag } from './arweave.js';
+import { RemotePinStore } from './remote-pins.js';
 import { PROOF_KIND, proofChains, type ChainSource, type OutboxKind, type TagInput } from './kinds.js';
 
 export type IpfsStatus = 'pending' | 'pinned' | 'unpinned' | 'disabled';
@@ -169,6 +170,13 @@ export class OutboxStore {
         `SELECT tx_id FROM ${V} WHERE avatar_id = ? AND link_count > ? AND arweave_status IN ('posted', 'confirmed') ORDER BY link_count LIMIT 1`,
       ),
     };
+  }
+
+  private remote: RemotePinStore | null = null;
+
+  /** This kind's pinning service requests (./remote-pins.ts), prepared on first use. */
+  get remotePins(): RemotePinStore {
+    return (this.remote ??= new RemotePinStore(this.db, this.kind.name));
   }
 
   /** Run one step's write committed without an fsync (see the header). */

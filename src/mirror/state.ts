@@ -1,5 +1,5 @@
 /** The mirror's own SQL (cursor and quarantine), on the store's database. */
-import type { Db } from '../store/db.js';
+import { sql, type Db } from '../store/db.js';
 
 export interface Fault {
   upstreamId: number;
@@ -32,13 +32,17 @@ export class MirrorState {
   ) {
     this.s = {
       cursor: db.prepare<[string], { cursor: number }>('SELECT cursor FROM mirror_state WHERE upstream = ?'),
-      setCursor: db.prepare(
+      // The cursor never moves backwards, whoever commits last (a replay, or another process).
+      setCursor: db.prepare(sql(db,
         'INSERT INTO mirror_state (upstream, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (upstream) DO UPDATE SET cursor = max(cursor, excluded.cursor), updated_at = excluded.updated_at',
-      ),
-      fault: db.prepare(
+        'INSERT INTO mirror_state (upstream, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (upstream) DO UPDATE SET cursor = GREATEST(mirror_state.cursor, excluded.cursor), updated_at = excluded.updated_at',
+      )),
+      fault: db.prepare(sql(db,
         `INSERT OR IGNORE INTO mirror_faults (upstream, upstream_id, avatar, uuid, sig_key, code, message, raw, quarantined_at)
          VALUES (?,?,?,?,?,?,?,?,?)`,
-      ),
+        `INSERT INTO mirror_faults (upstream, upstream_id, avatar, uuid, sig_key, code, message, raw, quarantined_at)
+         VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (upstream, upstream_id) DO NOTHING`,
+      )),
       quarantined: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM mirror_faults WHERE avatar = ? AND sig_key = ? LIMIT 1'),
       list: db.prepare<[number, number], FaultRow>('SELECT * FROM mirror_faults WHERE id > ? ORDER BY id LIMIT ?'),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM mirror_faults'),
