@@ -127,7 +127,7 @@ describe('proofkeep migrate-store', () => {
     sqlite.close();
 
     // The same data dir: the log's key and the archive's state go with the index.
-    const d = await startDaemon({ 'store.engine': 'postgres', 'store.postgres.url': url, ...daemonOpts, 'log.level': 'error' }, { dir });
+    const d = await startDaemon({ 'store.engine': 'postgres', 'store.postgres.url': url, ...daemonOpts }, { dir });
     try {
       expect(d.engine).toBe('postgres');
       for (const a of avatars) {
@@ -183,7 +183,7 @@ describe('proofkeep migrate-store', () => {
     expect(r.stdout).toMatch(/MISMATCH table bindings: the same number of rows \(\d+\) but not the same rows/);
   }, 120_000);
 
-  it('refuses an index a daemon has open, and leaves the target empty', async () => {
+  it('refuses an index a daemon has open, and creates nothing in the target', async () => {
     const running = await startDaemon({ 'store.engine': 'sqlite', ...daemonOpts });
     try {
       const target = freshDatabase(pg.url, 'migbusy');
@@ -191,6 +191,7 @@ describe('proofkeep migrate-store', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^proofkeep migrate-store: .*proofkeep\.sqlite is open in another process \(a daemon running on it\?\): stop it first/);
       expect(r.stderr.split('\n')).toHaveLength(2);
+      expect(count(target, "pg_tables WHERE schemaname = 'public'")).toBe(0);
     } finally {
       await running.stop();
     }
