@@ -2,17 +2,20 @@
  * Two daemon processes on one PostgreSQL database: concurrent KV writes on one Avatar's head,
  * half sent to each process — exactly one lands per head, every other write is 409 FORK (not a
  * 500 from a constraint the race ran into), and both processes serve the same linear chain.
+ * Likewise one subkey authorization submitted to both at once: one row, every answer a success
+ * or DUPLICATE_SUBKEY.
  * Real child processes: two daemons in one process could not interleave their synchronous
  * append transactions, so they would never race.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { p256 } from '@noble/curves/nist.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nobleBackend, parseKvWrite, parsePublicKey, verifyKvChain } from '../../src/core/index.js';
+import { bytesToHex, nobleBackend, parseKvWrite, parsePublicKey, verifyKvChain } from '../../src/core/index.js';
 import { TestAvatar } from '../helpers/avatar.js';
 import { exited, startServe } from '../helpers/cli.js';
-import { post } from '../helpers/daemon.js';
+import { json, post } from '../helpers/daemon.js';
 import { kvPayload, kvWrite, kvWriteBody } from '../helpers/kv.js';
 import { freshDatabase, startPgServer, testEngine, type PgServer } from '../helpers/postgres.js';
 
@@ -75,5 +78,23 @@ describe('concurrent KV writes on one head from two daemon processes', () => {
     // And each process keeps writing on the head the other one moved.
     expect((await kvWrite(a, avatar, 'nextid', avatar.id, { after: 'a' })).status).toBe(201);
     expect((await kvWrite(b, avatar, 'nextid', avatar.id, { after: 'b' })).status).toBe(201);
+  });
+});
+
+describe('one subkey authorization submitted to two daemon processes at once', () => {
+  it('stores one row; every answer is 200 or 409 DUPLICATE_SUBKEY', { timeout: 120_000 }, async () => {
+    const urls = [daemons[0]!.url, daemons[1]!.url];
+    for (let round = 0; round < 8; round++) {
+      const a = new TestAvatar(`subkey-xproc-${round}`);
+      const xy = bytesToHex(p256.getPublicKey(new TestAvatar(`p256:xproc-${round}`).secret, false).subarray(1));
+      const body = { avatar: a.id, algorithm: 'es256', public_key: xy, rp_id: 'xproc.example' };
+      const p = await post(`${urls[0]}/v1/subkey/payload`, body);
+      expect(p.status).toBe(200);
+      const signature = a.sign(p.body.sign_payload);
+      const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => post(`${urls[i % 2]}/v1/subkey`, { ...body, name: i % 4 < 2 ? 'x' : 'y', signature })));
+      expect(rs.some((r) => r.status === 200)).toBe(true);
+      for (const r of rs.filter((x) => x.status !== 200)) expect(r).toMatchObject({ status: 409, body: { code: 'DUPLICATE_SUBKEY' } });
+      for (const u of urls) expect((await json(`${u}/v1/subkey?avatar=${a.id}`)).body.subkeys).toHaveLength(1);
+    }
   });
 });
