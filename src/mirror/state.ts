@@ -1,5 +1,6 @@
 /** The mirror's own SQL (cursor and quarantine), on the store's database. */
 import { sql, type Db } from '../store/db.js';
+import { FeedLease, type Claim } from './lease.js';
 
 export interface Fault {
   upstreamId: number;
@@ -25,11 +26,15 @@ export interface FaultRow {
 
 export class MirrorState {
   private readonly s;
+  private readonly lease: FeedLease;
+  /** a follower claims the feed before each pass; from then on its commits are fenced by the lease */
+  private claimed = false;
 
   constructor(
     private readonly db: Db,
     private readonly upstream: string,
   ) {
+    this.lease = new FeedLease(db, upstream);
     this.s = {
       cursor: db.prepare<[string], { cursor: number }>('SELECT cursor FROM mirror_state WHERE upstream = ?'),
       // The cursor never moves backwards, whoever commits last (a replay, or another process).
@@ -49,6 +54,17 @@ export class MirrorState {
     };
   }
 
+  /** Take or keep the right to follow this feed (./lease.ts); false while another process follows it. */
+  claim(): Claim {
+    this.claimed = true;
+    return this.lease.claim();
+  }
+
+  /** Give the feed up (stopping): another process may follow it at once. */
+  release(): void {
+    this.lease.release();
+  }
+
   cursor(): number {
     return this.s.cursor.get(this.upstream)?.cursor ?? 0;
   }
@@ -57,6 +73,8 @@ export class MirrorState {
   commitPage(faults: readonly Fault[], cursor: number): void {
     const now = Date.now();
     this.db.transaction(() => {
+      // A process that lost the feed since it claimed it commits nothing: the holder owns the cursor.
+      if (this.claimed) this.lease.assertHeld();
       for (const f of faults) this.s.fault.run(this.upstream, f.upstreamId, f.avatar, f.uuid, f.sigKey, f.code, f.message, f.raw, now);
       this.s.setCursor.run(this.upstream, cursor, now);
     })();
