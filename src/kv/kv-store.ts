@@ -160,6 +160,11 @@ export class KvStore {
       if (same) return { ok: true, writeId: same.id, seq: same.seq, existed: true };
     }
     checkKvAppend(this.chainView(row), w);
+    // The feed (kv_writes.id) must become visible in id order: a mirror's cursor passes an id
+    // once it has seen a higher one. Another daemon's insert could take a higher id and commit
+    // first, so on PostgreSQL the accepted writes of all daemons take their ids one at a time,
+    // each holding its place until it commits. After the chain check: a losing write never queues.
+    lockKeys(this.db, 'kv-feed', ['order']);
     const patchJson = serdeJson(w.patch);
     row ??= this.s.insertAvatar.get(avatar.id, avatar.uncompressedHex, now)!;
     const seq = row.write_count;

@@ -62,6 +62,9 @@ export class SubkeyStore {
         }
         return { row: same, existed: true };
       }
+      // The feed (/v1/subkey/changes: id > cursor) must become visible in id order across
+      // daemons, like the KV feed (src/kv/kv-store.ts): inserts take their ids one at a time.
+      lockKeys(this.db, 'subkey-feed', ['order']);
       const row = this.stmts.insert.get(rec.avatar, rec.algorithm, rec.public_key, rec.rp_id, rec.name, rec.sign_payload, rec.signature, rec.created_at)!;
       for (const hook of this.hooks) hook({ db: this.db, row });
       return { row, existed: false };

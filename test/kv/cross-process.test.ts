@@ -3,7 +3,8 @@
  * half sent to each process — exactly one lands per head, every other write is 409 FORK (not a
  * 500 from a constraint the race ran into), and both processes serve the same linear chain.
  * Likewise one subkey authorization submitted to both at once: one row, every answer a success
- * or DUPLICATE_SUBKEY.
+ * or DUPLICATE_SUBKEY. And the KV and subkey feeds (id > cursor) become visible in id order
+ * whichever connection writes, or a mirror's cursor would skip a write that commits late.
  * Real child processes: two daemons in one process could not interleave their synchronous
  * append transactions, so they would never race.
  */
@@ -12,8 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToHex, nobleBackend, parseKvWrite, parsePublicKey, verifyKvChain } from '../../src/core/index.js';
-import { TestAvatar } from '../helpers/avatar.js';
+import {
+  buildKvSignPayload, bytesToHex, kvAvatarField, nobleBackend, parseKvWrite, parsePublicKey, ProofError, verifyKvChain, verifyKvWrite, type KvWrite,
+} from '../../src/core/index.js';
+import { KvStore } from '../../src/kv/kv-store.js';
+import { PgDb } from '../../src/store/postgres.js';
+import { SubkeyStore, type NewSubkey } from '../../src/subkeys/store.js';
+import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 import { exited, startServe } from '../helpers/cli.js';
 import { json, post } from '../helpers/daemon.js';
 import { kvPayload, kvWrite, kvWriteBody } from '../helpers/kv.js';
@@ -21,6 +27,7 @@ import { freshDatabase, startPgServer, testEngine, type PgServer } from '../help
 
 type Served = Awaited<ReturnType<typeof startServe>>;
 let own: PgServer | undefined;
+let dbUrl = '';
 const dirs: string[] = [];
 const daemons: Served[] = [];
 
@@ -28,9 +35,9 @@ beforeAll(async () => {
   const engine = testEngine();
   // In the sqlite project this file brings its own server: the race only exists on PostgreSQL.
   if (engine.engine !== 'postgres') own = await startPgServer();
-  const url = freshDatabase(engine.engine === 'postgres' ? engine.baseUrl : own!.url);
+  dbUrl = freshDatabase(engine.engine === 'postgres' ? engine.baseUrl : own!.url);
   const env = {
-    PROOFKEEP_STORE_ENGINE: 'postgres', PROOFKEEP_DATABASE_URL: url, PROOFKEEP_SERVER_WRITE_RATE_LIMIT: '0',
+    PROOFKEEP_STORE_ENGINE: 'postgres', PROOFKEEP_DATABASE_URL: dbUrl, PROOFKEEP_SERVER_WRITE_RATE_LIMIT: '0',
     PROOFKEEP_ARCHIVE_ENABLED: 'false', PROOFKEEP_LOG_LEVEL: 'warn',
   };
   // One after the other: the first migrates the database, the second finds it migrated.
@@ -95,6 +102,75 @@ describe('one subkey authorization submitted to two daemon processes at once', (
       expect(rs.some((r) => r.status === 200)).toBe(true);
       for (const r of rs.filter((x) => x.status !== 200)) expect(r).toMatchObject({ status: 409, body: { code: 'DUPLICATE_SUBKEY' } });
       for (const u of urls) expect((await json(`${u}/v1/subkey?avatar=${a.id}`)).body.subkeys).toHaveLength(1);
+    }
+  });
+});
+
+/** A connection of another process (the daemons above migrated the database). */
+const connect = (statementTimeoutMs = 10_000) => new PgDb({ url: dbUrl, statementTimeoutMs, connectTimeoutMs: 5000 });
+
+function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (err) {
+    return err instanceof ProofError ? err.code : `not a ProofError: ${String(err)}`;
+  }
+  return 'nothing thrown';
+}
+
+function genesis(a: TestAvatar, label: string): KvWrite {
+  const key = parsePublicKey(a.id);
+  const w = { previous: null, platform: 'nextid', identity: a.id, uuid: uuidFrom(label), created_at: 1_700_000_000, patch: { label } };
+  return verifyKvWrite(key, { ...w, signature: a.sign(buildKvSignPayload({ ...w, avatar: kvAvatarField(key) })) }, { backend: nobleBackend });
+}
+
+describe('the feeds across connections', () => {
+  it('while a KV write is uncommitted, no write on another connection becomes visible after it', () => {
+    // Connection `other` gives up quickly: the first connection, waiting on it, holds the JS thread.
+    const [first, other, reader] = [connect(), connect(500), connect()];
+    try {
+      const [x, y] = [new TestAvatar('kv-feed-x'), new TestAvatar('kv-feed-y')];
+      const kv = new KvStore(first);
+      const kvOther = new KvStore(other);
+      const seen = new KvStore(reader);
+      let during = '';
+      let visibleAfter: number[] = [];
+      kv.onAppend((ev) => {
+        // Another Avatar's write, from another connection, while this one holds its feed id.
+        during = codeOf(() => kvOther.append(parsePublicKey(y.id), genesis(y, 'feed-y')));
+        visibleAfter = seen.changes(ev.writeId - 1, 100).map((r) => r.id);
+      });
+      const mine = kv.append(parsePublicKey(x.id), genesis(x, 'feed-x'));
+      expect(visibleAfter).toEqual([]);
+      expect(during).toBe('UNAVAILABLE'); // it waited for this write's commit, and timed out
+      const later = kvOther.append(parsePublicKey(y.id), genesis(y, 'feed-y'));
+      expect(later.writeId).toBeGreaterThan(mine.writeId);
+    } finally {
+      for (const c of [first, other, reader]) c.close();
+    }
+  });
+
+  it('while a subkey insert is uncommitted, no record on another connection becomes visible after it', () => {
+    const [first, other, reader] = [connect(), connect(500), connect()];
+    try {
+      const rec = (avatar: string): NewSubkey => ({
+        avatar, algorithm: 'es256', public_key: `0x${'ab'.repeat(64)}`, rp_id: 'feed.example', name: 'n', sign_payload: '{}', signature: 'sig', created_at: 1,
+      });
+      const subkeys = new SubkeyStore(first);
+      const subkeysOther = new SubkeyStore(other);
+      const seen = new SubkeyStore(reader);
+      let during = '';
+      let visibleAfter: number[] = [];
+      subkeys.onInsert(({ row }) => {
+        during = codeOf(() => subkeysOther.insert(rec(new TestAvatar('subkey-feed-y').id)));
+        visibleAfter = seen.after(row.id - 1, 100).map((r) => r.id);
+      });
+      const mine = subkeys.insert(rec(new TestAvatar('subkey-feed-x').id));
+      expect(visibleAfter).toEqual([]);
+      expect(during).toBe('UNAVAILABLE');
+      expect(subkeysOther.insert(rec(new TestAvatar('subkey-feed-y').id)).row.id).toBeGreaterThan(mine.row.id);
+    } finally {
+      for (const c of [first, other, reader]) c.close();
     }
   });
 });
