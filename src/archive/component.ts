@@ -66,11 +66,11 @@ export class ArchiveComponent implements Component {
   private arweaveInfo: Record<string, unknown> = { mode: 'disabled' };
 
   constructor(private readonly opts: ArchiveComponentOptions) {
-    this.outbox = new OutboxStore(opts.db, opts.read);
+    this.outbox = new OutboxStore(opts.db, opts.read, undefined, { leaseMs: opts.config.leaseMs });
     // Registered by the daemon before the API accepts anything: every accepted link gets its
     // job in its own append transaction (a 201 implies the job is durable).
     if (opts.config.enabled) this.onAppend = (ev) => this.outbox.enqueue(ev);
-    this.kvOutbox = opts.kv ? new OutboxStore(opts.db, kvChains(opts.kv), KV_KIND) : null;
+    this.kvOutbox = opts.kv ? new OutboxStore(opts.db, kvChains(opts.kv), KV_KIND, { leaseMs: opts.config.leaseMs }) : null;
     const kvOutbox = this.kvOutbox;
     if (opts.config.enabled && kvOutbox) this.onKvAppend = (ev) => kvOutbox.enqueue({ avatarId: ev.kvAvatarId, seq: ev.seq });
     this.api = opts.config.enabled
