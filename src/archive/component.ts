@@ -233,7 +233,14 @@ export class ArchiveComponent implements Component {
     let last: { at: number; s: ReturnType<OutboxStore['summary']> } | null = null;
     const summary = () => {
       const now = Date.now();
-      if (!last || now - last.at > 100) last = { at: now, s: outbox.summary() };
+      if (!last || now - last.at > 100) {
+        try {
+          last = { at: now, s: outbox.summary() };
+        } catch {
+          // the database away: the last figures stand (the store's reachable gauge says why)
+          last ??= { at: now, s: { jobs: 0, avatars: 0, oldest_enqueued_at: null, failing_avatars: 0 } };
+        }
+      }
       return { now, s: last.s };
     };
     new Gauge({

@@ -52,7 +52,7 @@ export class CheckStore {
    * leased once however many claim at the same moment. SQLite: one process owns the file and
    * reads, then leases, in one transaction.
    */
-  private readonly claimShared: Statement<[number, number, string, number, string, number], { binding_id: number }> | null;
+  private readonly claimShared: Statement<[string, number, string, number, number, number], { binding_id: number }> | null;
 
   constructor(
     private readonly db: Db,
@@ -87,11 +87,14 @@ export class CheckStore {
       release: db.prepare<[number, number]>('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ?'),
       queueOne: db.prepare<[number, number, number]>('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ? AND next_check_at <= ?'),
     };
+    // Answered in due order (oldest first, as SQLite's read gives them): RETURNING has no order.
     this.claimShared = db.dialect !== 'postgres' ? null : db.prepare(
-      `UPDATE binding_checks SET next_check_at = ?, last_attempt_at = ? WHERE binding_id IN (
-         SELECT binding_id FROM binding_checks WHERE platform = ? AND next_check_at <= ? AND NOT (binding_id = ANY (?::bigint[]))
-         ORDER BY next_check_at LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING binding_id`,
+      `WITH due AS (
+         SELECT binding_id, next_check_at FROM binding_checks WHERE platform = ? AND next_check_at <= ? AND NOT (binding_id = ANY (?::bigint[]))
+         ORDER BY next_check_at, binding_id LIMIT ? FOR UPDATE SKIP LOCKED),
+       leased AS (
+         UPDATE binding_checks c SET next_check_at = ?, last_attempt_at = ? FROM due WHERE c.binding_id = due.binding_id RETURNING c.binding_id)
+       SELECT due.binding_id FROM due JOIN leased USING (binding_id) ORDER BY due.next_check_at, due.binding_id`,
     );
   }
 
@@ -102,7 +105,7 @@ export class CheckStore {
   claimDue(platform: string, now: number, limit: number, leaseSeconds: number, running: ReadonlySet<number> = new Set()): number[] {
     if (this.claimShared) {
       if (limit <= 0) return [];
-      return this.claimShared.all(now + leaseSeconds, now, platform, now, `{${[...running].join(',')}}`, limit).map((r) => r.binding_id);
+      return this.claimShared.all(platform, now, `{${[...running].join(',')}}`, limit, now + leaseSeconds, now).map((r) => r.binding_id);
     }
     return this.db.transaction(() => {
       // `running`: checks in flight whose row an admin/read re-queued meanwhile; not twice at once.

@@ -221,6 +221,9 @@ describe('several daemons on one PostgreSQL database', () => {
         const h = await json(`${d.url}/healthz`);
         expect(h.status).toBe(200);
         expect(h.body.store).toMatchObject({ engine: 'postgres', reachable: false });
+        const m = await fetch(`${d.url}/metrics`);
+        expect(m.status).toBe(200);
+        expect(await m.text()).toMatch(/^proofkeep_store_reachable 0$/m);
       }
       pg.start();
       resumed = true;
