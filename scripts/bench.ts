@@ -18,6 +18,7 @@
  *                 [-- --profile DIR]      (default daemon and audit child run with --cpu-prof into DIR)
  *                 [-- --no-archive-off]   (skip the archive-off column)
  *                 [-- --archive-off]      (one column only, with the archive off)
+ *   The postgres phase adds columns on a real PostgreSQL server (one and two daemons, scripts/bench/postgres.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { join } from 'node:path';
 import { buildBigDb } from './bench/bigdb.js';
 import { cpuSeconds, ROOT, startDaemon, type RunningDaemon } from './bench/daemon.js';
 import { startFakes, type RunningFakes } from './bench/fakes.js';
+import { postgresColumns } from './bench/postgres.js';
 import { bulkBodies, bulkIngest, keepAliveThroughput, oneLinkBodies, openLoop, proofBodies, singleIngest } from './bench/http.js';
 import { nativeRates, nobleRates } from './bench/recovery.js';
 import { writeFeedDump } from './lib/gen.js';
@@ -37,7 +39,7 @@ const opt = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const quick = flag('quick');
-const ALL = ['yardstick', 'audit', 'bulk', 'single', 'reads', 'startup'];
+const ALL = ['yardstick', 'audit', 'bulk', 'single', 'reads', 'startup', 'postgres'];
 const phases = new Set((opt('phases') ?? ALL.join(',')).split(','));
 phases.add('yardstick');
 const size = quick
@@ -110,16 +112,21 @@ try {
     result['audit'] = { ...a, ...cpuView(a.cpuSeconds, a.links), dumpLinks: dump.links, walletLinks: dump.walletLinks, recoveriesPerLink: r2((dump.links + dump.walletLinks) / dump.links), linksPerSecond: Math.round(a.linksPerSecond), seconds: r2(a.seconds), maxRssMB: r2(a.maxRssMB), ratio: ratio(a.linksPerSecond) };
   }
 
-  const needDaemon = ['bulk', 'single', 'reads'].some((p) => phases.has(p));
+  const needDaemon = ['bulk', 'single', 'reads', 'postgres'].some((p) => phases.has(p));
   if (needDaemon) {
     log('fake platforms: starting them in a child process (the checkers are on, pointed at them)');
     fakes = await startFakes();
     // The default configuration, as `npm start` runs it: archive on (IPFS pinning and, with no
     // wallet configured, the local Arweave devnet, working while links arrive) and checkers on.
     // (--archive-off, as older figures were taken: that one column only, with the archive off.)
-    result['daemon'] = await daemonPhases(flag('archive-off') ? 'archive off' : 'default', flag('archive-off') ? { PROOFKEEP_ARCHIVE_ENABLED: 'false' } : {}, true);
+    if (['bulk', 'single', 'reads'].some((p) => phases.has(p))) result['daemon'] = await daemonPhases(flag('archive-off') ? 'archive off' : 'default', flag('archive-off') ? { PROOFKEEP_ARCHIVE_ENABLED: 'false' } : {}, true);
     // A second column only: proofkeep's own ingest path without the archive.
-    if (!flag('no-archive-off') && !flag('archive-off')) result['archiveOff'] = await daemonPhases('archive off', { PROOFKEEP_ARCHIVE_ENABLED: 'false' }, false);
+    if (!flag('no-archive-off') && !flag('archive-off') && ['bulk', 'single', 'reads'].some((p) => phases.has(p))) result['archiveOff'] = await daemonPhases('archive off', { PROOFKEEP_ARCHIVE_ENABLED: 'false' }, false);
+    // Extra columns: the same default configuration on PostgreSQL, one and two daemons on one database.
+    if (phases.has('postgres')) {
+      const pg = await postgresColumns({ fakes, size, tmpDir, ratio, log });
+      if (pg) result['postgres'] = pg;
+    }
     await fakes.stop();
     fakes = null;
   }
@@ -318,6 +325,20 @@ function table(r: Record<string, any>): string {
   const st = r['startup'];
   if (st) rows.push([`start-up with ${st.links} links, ms`, String(st.startupMs), '', '', '', '< 2000', met(st.startupMs < 2000), String(st.rssAfterStartMB), `${st.startupArchiveOffMs}`]);
   if (r['daemon']) rows.push(['start-up, empty index, ms', String(d.startupEmptyMs), '', '', '', '', '', String(d.idleRssMB), off.startupEmptyMs === undefined ? '' : String(off.startupEmptyMs)]);
+  const pg = r['postgres'];
+  if (pg) {
+    // Extra columns: the default configuration on PostgreSQL; with two daemons the load is split over both.
+    for (const k of ['daemons1', 'daemons2']) {
+      const c = pg[k];
+      if (!c) continue;
+      const cpu = (x: any) => `${x.daemonCpuUsPerLink} + server ${x.serverCpuUsPerLink}`;
+      rows.push([`${c.label}: bulk POST /v1/links, links/s`, String(c.bulk.linksPerSecond), String(c.bulk.ratio), '', cpu(c.bulk), '', '', '', '']);
+      rows.push([`${c.label}: POST /v1/proof, 32 clients, links/s`, String(c.single.linksPerSecond), String(c.single.ratio), '', cpu(c.single), '', '', '', '']);
+      rows.push([`${c.label}: one-link POST /v1/links, 32 clients, links/s`, String(c.singleLinks.linksPerSecond), String(c.singleLinks.ratio), '', cpu(c.singleLinks), '', '', '', '']);
+      rows.push([`${c.label}: GET /v1/proof?exact=true p50 / p99 ms @ 1000 req/s`, `${c.reads.exactP50msAt1000} / ${c.reads.exactP99msAt1000}`, '', '', '', '', '', '', '']);
+      rows.push([`${c.label}: GET /v1/proof?exact=true, 32 connections, req/s`, String(c.reads.exactThroughputRps), '', '', `${c.reads.daemonCpuUsPerRequest} + server ${c.reads.serverCpuUsPerRequest}`, '', '', '', '']);
+    }
+  }
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((c, i) => c.padEnd(w[i]!)).join('  ')).join('\n');
 }

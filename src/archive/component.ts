@@ -30,6 +30,7 @@ import { KV_KIND, kvChains } from './kinds.js';
 import { OutboxStore } from './outbox-store.js';
 import { archiveRoutes } from './routes.js';
 import { loadWallet } from './wallet.js';
+import { PinningServiceClient, pinningServiceToken } from './pinning-service.js';
 import type { ArchiveWorker } from './worker.js';
 import { retry, type RetryPolicy } from '../util/retry.js';
 
@@ -64,6 +65,8 @@ export class ArchiveComponent implements Component {
   worker: ArchiveWorker | null = null;
   kvWorker: ArchiveWorker | null = null;
   private arweaveInfo: Record<string, unknown> = { mode: 'disabled' };
+  /** the pinning service client, built in start() (a bad URL or token file stops start-up) */
+  private pinningService: PinningServiceClient | null = null;
 
   constructor(private readonly opts: ArchiveComponentOptions) {
     this.outbox = new OutboxStore(opts.db, opts.read, undefined, { leaseMs: opts.config.leaseMs });
@@ -95,6 +98,8 @@ export class ArchiveComponent implements Component {
     }
     // Checked now, not in the background: a world-readable or broken wallet must stop start-up.
     const jwk = cfg.arweave.enabled && cfg.arweave.walletFile ? loadWallet(cfg.arweave.walletFile) : null;
+    const ps = cfg.pinningService;
+    if (ps.url) this.pinningService = new PinningServiceClient({ url: ps.url, token: pinningServiceToken(ps), timeoutMs: ps.timeoutMs });
     // The stores are quick to open (no Helia, no libp2p): done before "listening" so pinned
     // blocks are served at once. Failing here is not fatal: the background start retries.
     if (cfg.ipfs.enabled) await this.openStores().catch((err: Error) => (this.initError = err.message));
@@ -173,7 +178,8 @@ export class ArchiveComponent implements Component {
     }
     if (signal.aborted) throw new Error('stopping');
     const { ArchiveWorker } = await import('./worker.js');
-    const targets = { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner };
+    const targets = { ipfs: this.ipfs, kubo, arweave, arweaveOwner: owner, pinningService: this.pinningService };
+    if (this.pinningService) log.info({ pinningService: this.pinningService.origin }, 'pinning every version on the pinning service as well');
     this.worker = new ArchiveWorker(this.outbox, targets, cfg, log);
     this.worker.start();
     if (this.kvOutbox) {
@@ -223,6 +229,10 @@ export class ArchiveComponent implements Component {
             multiaddrs: this.ipfs ? this.ipfs.multiaddrs() : [],
           },
       arweave: this.arweaveInfo,
+      // per state, the requests of proof-chain versions (kv.pinning_service: of KV-chain versions)
+      pinning_service: this.pinningService
+        ? { enabled: true, url: this.pinningService.origin, ...this.outbox.remotePins.counts() }
+        : { enabled: false },
     };
   }
 
@@ -263,7 +273,7 @@ export class ArchiveComponent implements Component {
   }
 
   routes(app: FastifyInstance): void {
-    archiveRoutes(app, this.opts.read, this.outbox, this.kvOutbox && this.opts.kv ? { store: this.opts.kv, outbox: this.kvOutbox } : undefined);
+    archiveRoutes(app, this.opts.read, this.outbox, this.kvOutbox && this.opts.kv ? { store: this.opts.kv, outbox: this.kvOutbox } : undefined, this.opts.config.pinningService.url !== '');
     if (this.opts.config.ipfs.gateway) registerGateway(app, () => this.stores);
   }
 }

@@ -38,6 +38,13 @@ export const archiveSection = section({
       timeoutMs: int(30_000, 'Kubo request timeout, ms.', 100),
     }),
   }),
+  pinningService: section({
+    url: str('', 'IPFS Pinning Service API endpoint (IPFS Cluster\'s pinsvc API, a hosted pinning service; e.g. https://pins.example.net/psa) every version is also pinned on; empty = none. Point every daemon of a deployment at the same one.'),
+    token: str('', 'Bearer token for the pinning service (also PROOFKEEP_PINNING_SERVICE_TOKEN); empty = tokenFile, or no Authorization header when that is empty too.', { secret: true }),
+    tokenFile: str('', 'File holding the pinning service token (mode 600; refused when other users can read it). Alternative to token.'),
+    timeoutMs: int(30_000, 'Pinning service request timeout, ms.', 100),
+    pollMs: int(5_000, 'How often queued and pinning requests are checked until pinned or failed, ms.', 10),
+  }),
   arweave: section({
     enabled: bool(true, 'Upload chain documents to Arweave.'),
     gatewayUrl: str('https://arweave.net', 'Arweave gateway URL; used only when walletFile is set.'),
@@ -58,6 +65,7 @@ export type ArchiveConfig = ConfigOf<typeof archiveSection>;
 export type ArchiveRetryConfig = ArchiveConfig['retry'];
 export type IpfsConfig = ArchiveConfig['ipfs'];
 export type ArweaveConfig = ArchiveConfig['arweave'];
+export type PinningServiceConfig = ArchiveConfig['pinningService'];
 export type DevnetConfig = ArweaveConfig['devnet'];
 
 /** The archive worker's retries as the one policy: forever (a job is never dropped), jittered, capped. */

@@ -19,8 +19,8 @@ import { identify } from '@libp2p/identify';
 import type { Libp2p } from '@libp2p/interface';
 import { CID } from 'multiformats/cid';
 import * as jsonCodec from 'multiformats/codecs/json';
-import { sha256 } from 'multiformats/hashes/sha2';
 import { collect, IpfsStores, type BlockReader } from './blocks.js';
+import { documentCid } from './cid.js';
 
 export interface IpfsNodeOptions {
   /** directory for the level stores (created if missing); ignored when `stores` is given */
@@ -31,10 +31,7 @@ export interface IpfsNodeOptions {
   listen: readonly string[];
 }
 
-/** The CID SPEC §5 assigns to these exact bytes: CIDv1, json codec (0x0200), sha2-256. */
-export async function documentCid(bytes: Uint8Array): Promise<CID> {
-  return CID.createV1(jsonCodec.code, await sha256.digest(bytes));
-}
+export { documentCid } from './cid.js';
 
 async function drain(it: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of it) void _;

@@ -8,7 +8,7 @@ import type { Migration } from '../store/migrate.js';
  * daemons could sign the same version. On SQLite one process owns the file and never reads it.
  */
 export const archiveLeases: Migration = {
-  version: 32,
+  version: 43,
   name: 'archive-leases',
   up(db) {
     db.exec(`

@@ -33,6 +33,7 @@ import type { AppendEvent } from '../store/index.js';
 import type { Reader } from '../store/read.js';
 import { withoutFsync, type Db } from '../store/sqlite.js';
 import type { SignedTx, Tag } from './arweave.js';
+import { RemotePinStore } from './remote-pins.js';
 import { PROOF_KIND, proofChains, type ChainSource, type OutboxKind, type TagInput } from './kinds.js';
 
 export type IpfsStatus = 'pending' | 'pinned' | 'unpinned' | 'disabled';
@@ -217,6 +218,13 @@ export class OutboxStore {
          FROM ${J} WHERE state = 'pending'`,
       ),
     };
+  }
+
+  private remote: RemotePinStore | null = null;
+
+  /** This kind's pinning service requests (./remote-pins.ts), prepared on first use. */
+  get remotePins(): RemotePinStore {
+    return (this.remote ??= new RemotePinStore(this.db, this.kind.name));
   }
 
   /** Run one step's write committed without an fsync (see the header). */

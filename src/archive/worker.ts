@@ -10,7 +10,9 @@
  *   3. Arweave: sign → persist the signed tx → post; a persisted-but-unposted tx is re-posted
  *      as is (same id), never re-signed, so one chain version never gets two transactions
  *   4. Kubo (optional): put + pin
- *   5. jobs up to that link count → done
+ *   5. pinning service (optional): the pin request is accepted (its state is then polled by
+ *      ./remote-pinner.ts until pinned, failed ones asked for again)
+ *   6. jobs up to that link count → done
  *
  * A failed run backs off (exponential + jitter, from config) and is retried forever: jobs are
  * never dropped. A separate loop tracks confirmations of posted transactions.
@@ -27,6 +29,8 @@ import { archiveRetryPolicy, type ArchiveConfig } from './config.js';
 import { retryDelayMs } from '../util/retry.js';
 import { documentCid, type IpfsNode } from './ipfs.js';
 import type { KuboPinner } from './kubo.js';
+import type { PinningServiceClient } from './pinning-service.js';
+import { RemotePinner } from './remote-pinner.js';
 import type { OutboxStore, VersionRow } from './outbox-store.js';
 import { LoopPacer, type PacerClock } from '../util/pacer.js';
 
@@ -36,6 +40,8 @@ export interface ArchiveTargets {
   arweave: ArweaveClient | null;
   /** the wallet address (tag lookups are restricted to our own transactions) */
   arweaveOwner: string | null;
+  /** an IPFS Pinning Service API endpoint (absent or null = none) */
+  pinningService?: PinningServiceClient | null;
 }
 
 function message(err: unknown): string {
@@ -51,6 +57,9 @@ export class ArchiveWorker {
   private pollTimer: NodeJS.Timeout | undefined;
   private confirmTimer: NodeJS.Timeout | undefined;
   private confirming: Promise<void> | null = null;
+  private pinTimer: NodeJS.Timeout | undefined;
+  private pinning: Promise<void> | null = null;
+  readonly remote: RemotePinner | null;
   private stopped = false;
   /** versions archived by this process (for logs and tests) */
   archivedCount = 0;
@@ -69,6 +78,9 @@ export class ArchiveWorker {
     );
     // Every in-flight request of every run listens on this one signal.
     setMaxListeners(0, this.ac.signal);
+    this.remote = targets.pinningService
+      ? new RemotePinner(targets.pinningService, outbox, cfg, log, () => targets.ipfs?.multiaddrs() ?? [])
+      : null;
     this.queue = new PQueue({
       concurrency: cfg.concurrency,
       intervalCap: cfg.rateLimit.perInterval,
@@ -83,6 +95,15 @@ export class ArchiveWorker {
         this.confirming ??= this.confirmTick().finally(() => (this.confirming = null));
       }, this.cfg.arweave.confirmPollMs);
     }
+    if (this.remote) {
+      const remote = this.remote;
+      this.pinTimer = setInterval(() => {
+        this.pinning ??= remote
+          .tick(this.ac.signal)
+          .catch((err: unknown) => this.log.error({ err: message(err) }, 'pinning service poll failed'))
+          .finally(() => (this.pinning = null));
+      }, this.cfg.pinningService.pollMs);
+    }
     this.tick();
   }
 
@@ -91,11 +112,13 @@ export class ArchiveWorker {
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearInterval(this.confirmTimer);
+    clearInterval(this.pinTimer);
     this.queue.clear();
     const grace = setTimeout(() => this.ac.abort(new Error('archive worker stopping')), graceMs);
     try {
       await this.queue.onIdle();
       await this.confirming;
+      await this.pinning;
     } finally {
       clearTimeout(grace);
       try {
@@ -225,6 +248,8 @@ export class ArchiveWorker {
       await kubo.pin(cid, bytes, signal);
       this.outbox.setKubo(v.id, 'pinned');
     }
+
+    if (this.remote) await this.remote.request(v, signal);
 
     // The new version is pinned; only now may superseded ones be unpinned.
     if (!this.cfg.ipfs.keepHistory) {
@@ -359,6 +384,7 @@ export class ArchiveWorker {
       paced_steps: this.pacer.waited,
       forced_steps: this.pacer.forced,
       unconfirmed_txs: this.outbox.unconfirmed(),
+      ...(this.remote ? { pinning_service: this.outbox.remotePins.counts() } : {}),
     };
   }
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-/** proofkeep command line: serve, audit, keygen, sign. */
+/** proofkeep command line: serve, audit, keygen, sign, migrate-store. */
 import '../polyfills.js';
 import { VERSION } from '../version.js';
 import { UsageError, type CliIO } from './io.js';
 import { keygen, sign } from './keys.js';
 import { run as audit } from './audit.js';
 import { run as serve } from './serve.js';
+import { run as migrateStore } from './migrate-store.js';
 
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   serve: { run: serve, help: 'serve [--config FILE] [--data-dir DIR] [--host H] [--port N] [--mirror URL]   run the daemon (a read-only mirror of URL with --mirror)' },
   audit: { run: audit, help: 'audit [--json] SOURCE... | --service URL --avatar KEY          verify chains from files, dumps, IPFS, Arweave or a ProofService' },
   keygen: { run: keygen, help: 'keygen [--out FILE]                                           print a new Avatar key pair as JSON' },
+  'migrate-store': { run: migrateStore, help: 'migrate-store --to URL [--from FILE | --data-dir DIR] [--verify-only]   copy the SQLite index into an empty PostgreSQL database, verified' },
   sign: { run: sign, help: 'sign --key FILE [--hex] < payload                              personal_sign a payload from stdin' },
 };
 

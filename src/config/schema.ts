@@ -83,4 +83,5 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = {
   PROOFKEEP_PORT: 'server.port',
   PROOFKEEP_DATA_DIR: 'store.dataDir',
   PROOFKEEP_DATABASE_URL: 'store.postgres.url',
+  PROOFKEEP_PINNING_SERVICE_TOKEN: 'archive.pinningService.token',
 };

@@ -1,11 +1,14 @@
 /**
  * The KV tables' queries (migration 030) and the one KV append path. An append is one IMMEDIATE
- * transaction on the shared SQLite handle: the Avatar's KV head is re-read inside it and the
- * chain rule checked against that, so of two concurrent writes on one head exactly one lands
- * (the other gets FORK). synchronous=FULL (set by the Store) makes the commit durable when it
+ * transaction on the shared connection that first locks the Avatar's KV chain (a no-op on SQLite,
+ * whose IMMEDIATE transaction already excludes every other writer; an advisory lock on PostgreSQL,
+ * where other daemons write the same database): the Avatar's KV head is re-read after that and
+ * the chain rule checked against it, so of two concurrent writes on one head exactly one lands
+ * (the other gets FORK), in one process or across several. The commit is durable when it
  * returns — the 201 comes after. Hooks (archive job, feed, log entry) run inside the transaction.
+ * Nothing about the chains is kept in memory: every append re-reads what it checks.
  */
-import type { Db } from '../store/sqlite.js';
+import { lockKeys, type Db } from '../store/db.js';
 import {
   checkKvAppend, mergePatch, ProofError, serdeJson, signatureForms, type AvatarKey, type ChainView, type KvJson, type KvWrite,
 } from '../core/index.js';
@@ -81,10 +84,13 @@ export class KvStore {
       hasSig: db.prepare<[number, string, string], { one: number }>('SELECT 1 AS one FROM kv_writes WHERE kv_avatar_id = ? AND signature IN (?, ?) LIMIT 1'),
       hasUuid: db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM kv_writes WHERE kv_avatar_id = ? AND uuid = ? LIMIT 1'),
       same: db.prepare<[number, string, string], { id: number; seq: number }>('SELECT id, seq FROM kv_writes WHERE kv_avatar_id = ? AND uuid = ? AND signature = ?'),
-      insertAvatar: db.prepare('INSERT INTO kv_avatars (avatar, public_key, write_count, updated_at) VALUES (?, ?, 0, ?)'),
-      insertWrite: db.prepare(
+      insertAvatar: db.prepare<[string, string, number], KvAvatarRow>(
+        'INSERT INTO kv_avatars (avatar, public_key, write_count, updated_at) VALUES (?, ?, 0, ?) RETURNING *',
+      ),
+      // RETURNING id on both engines (PostgreSQL has no last insert rowid).
+      insertWrite: db.prepare<[number, number, string | null, string, string, string, number, string, string, string, number], { id: number }>(
         `INSERT INTO kv_writes (kv_avatar_id, seq, previous, platform, identity, uuid, created_at, patch, signature, sign_payload, received_at)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+         VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
       ),
       advance: db.prepare('UPDATE kv_avatars SET head_write_id = ?, head_signature = ?, write_count = write_count + 1, updated_at = ? WHERE id = ?'),
       content: db.prepare<[number, string, string], KvContentRow>('SELECT * FROM kv_contents WHERE kv_avatar_id = ? AND platform = ? AND identity = ?'),
@@ -146,21 +152,23 @@ export class KvStore {
 
   private applyOne(avatar: AvatarKey, w: KvWrite, idempotent: boolean): KvAppendOutcome {
     const now = Date.now();
+    // Before the head is read: another daemon's write on this chain commits first or waits for ours.
+    lockKeys(this.db, 'kv-avatar', [avatar.id]);
     let row = this.s.avatar.get(avatar.id);
     if (idempotent && row) {
       const same = this.s.same.get(row.id, w.uuid, w.signature);
       if (same) return { ok: true, writeId: same.id, seq: same.seq, existed: true };
     }
     checkKvAppend(this.chainView(row), w);
+    // The feed (kv_writes.id) must become visible in id order: a mirror's cursor passes an id
+    // once it has seen a higher one. Another daemon's insert could take a higher id and commit
+    // first, so on PostgreSQL the accepted writes of all daemons take their ids one at a time,
+    // each holding its place until it commits. After the chain check: a losing write never queues.
+    lockKeys(this.db, 'kv-feed', ['order']);
     const patchJson = serdeJson(w.patch);
-    if (!row) {
-      this.s.insertAvatar.run(avatar.id, avatar.uncompressedHex, now);
-      row = this.s.avatar.get(avatar.id)!;
-    }
+    row ??= this.s.insertAvatar.get(avatar.id, avatar.uncompressedHex, now)!;
     const seq = row.write_count;
-    const writeId = Number(
-      this.s.insertWrite.run(row.id, seq, w.previous, w.platform, w.identity, w.uuid, w.created_at, patchJson, w.signature, w.sign_payload, now).lastInsertRowid,
-    );
+    const writeId = this.s.insertWrite.get(row.id, seq, w.previous, w.platform, w.identity, w.uuid, w.created_at, patchJson, w.signature, w.sign_payload, now)!.id;
     this.s.advance.run(writeId, w.signature, now, row.id);
     const before = this.s.content.get(row.id, w.platform, w.identity);
     const content = mergePatch(before ? (JSON.parse(before.content) as KvJson) : {}, w.patch);

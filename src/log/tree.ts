@@ -6,7 +6,7 @@
  * re-read inside the transaction: a rolled-back append leaves no trace, in memory or on disk.
  */
 import { hash } from 'node:crypto';
-import { lockKeys, type Db } from '../store/db.js';
+import { lockKeys, sql, type Db } from '../store/db.js';
 import {
   consistencyProof, decodeEntry, encodeEntry, hashesWith, inclusionProof, subtreeSource, tileWidth, TILE_WIDTH, treeHash,
   type EntryKind, type Hash, type LogEntry, type SubtreeSource,
@@ -34,10 +34,13 @@ const toHash = (b: Buffer): Hash => new Uint8Array(b.buffer, b.byteOffset, b.byt
 /**
  * An Avatar's KV and subkey entries: the avatar is read from the entry's own bytes (kv/subkey
  * rows carry another table's row id, which the log does not own), through the expression index
- * log_entries_avatar (./avatar-index-migration.ts), whose expression this must repeat exactly.
+ * log_entries_avatar (./avatar-index-migration.ts), whose expression (per engine) and partial
+ * predicate this must repeat exactly, or the planner cannot use the index.
  */
 export const OF_AVATAR_SQL =
   "SELECT idx, kind, ref_id, entry FROM log_entries WHERE kind IN ('kv', 'subkey') AND ref_id IS NOT NULL AND json_extract(CAST(entry AS TEXT), '$.avatar') = ? ORDER BY idx LIMIT ?";
+export const OF_AVATAR_PG_SQL =
+  "SELECT idx, kind, ref_id, entry FROM log_entries WHERE kind IN ('kv', 'subkey') AND ref_id IS NOT NULL AND log_entry_avatar(entry) = ? ORDER BY idx LIMIT ?";
 
 export class LogTree {
   private readonly s;
@@ -51,7 +54,7 @@ export class LogTree {
       hashes: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?'),
       entries: db.prepare<[number, number], EntryRow>('SELECT idx, kind, ref_id, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
       byRef: db.prepare<[string, number], { idx: number }>('SELECT idx FROM log_entries WHERE kind = ? AND ref_id = ? ORDER BY idx'),
-      ofAvatar: db.prepare<[string, number], EntryRow>(OF_AVATAR_SQL),
+      ofAvatar: db.prepare<[string, number], EntryRow>(sql(db, OF_AVATAR_SQL, OF_AVATAR_PG_SQL)),
       latest: db.prepare<[], CheckpointRow>('SELECT * FROM log_checkpoints ORDER BY size DESC LIMIT 1'),
       checkpointAt: db.prepare<[number], CheckpointRow>('SELECT * FROM log_checkpoints WHERE size = ?'),
       insertCheckpoint: db.prepare<[number, Uint8Array, string, number]>('INSERT INTO log_checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)'),

@@ -29,6 +29,7 @@ import {
 import type { AppendContext, AppendItem, Store } from '../store/index.js';
 import type { MirrorConfig } from './config.js';
 import type { Fault, MirrorState } from './state.js';
+import { LeaseLostError } from './lease.js';
 import { retryAfterOf, retryDelayMs, type RetryPolicy } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 
@@ -58,6 +59,8 @@ export interface PageResult {
 }
 
 export interface FollowerStatus {
+  /** this process follows the upstream (false: another daemon on the database does, or none may) */
+  following: boolean;
   caughtUp: boolean;
   lastSyncAt: number | null;
   lastCaughtUpAt: number | null;
@@ -83,6 +86,7 @@ export function mirrorRetryPolicy(config: Pick<MirrorConfig, 'backoffBaseMs' | '
 
 export class MirrorFollower {
   readonly status: FollowerStatus = {
+    following: false,
     caughtUp: false,
     lastSyncAt: null,
     lastCaughtUpAt: null,
@@ -107,6 +111,8 @@ export class MirrorFollower {
     private readonly config: MirrorConfig,
     private readonly log: Logger,
     private readonly clock: FollowerClock = {},
+    /** while true (an alarm about the upstream's log stands) no process may follow the feed */
+    private readonly blocked: () => boolean = () => false,
   ) {
     // Retries are the loop's own backoff, not the fetch's.
     this.policy = { timeoutMs: config.timeoutMs, retries: 0, retryBaseMs: 0, maxBodyBytes: config.maxPageBytes };
@@ -131,21 +137,43 @@ export class MirrorFollower {
     while (!signal.aborted) {
       let wait: number;
       try {
-        const r = await this.syncOnce(signal);
-        this.status.failures = 0;
-        this.status.lastError = null;
-        this.status.nextRetryAt = null;
-        wait = r.full ? 0 : this.config.pollIntervalMs;
+        // One follower per upstream among the daemons on this database (./lease.ts); the others
+        // stand by and take over when it goes. The cursor is read from the database every pass.
+        if (this.blocked() || !this.state.claim()) {
+          this.standBy();
+          wait = this.config.pollIntervalMs;
+        } else {
+          this.status.following = true;
+          const r = await this.syncOnce(signal);
+          this.status.failures = 0;
+          this.status.lastError = null;
+          this.status.nextRetryAt = null;
+          wait = r.full ? 0 : this.config.pollIntervalMs;
+        }
       } catch (err) {
         if (signal.aborted) break;
-        this.status.failures++;
-        this.status.lastError = (err as Error).message;
-        wait = retryDelayMs(this.retries, this.status.failures, { retryAfterMs: retryAfterOf(err) });
-        this.status.nextRetryAt = Date.now() + wait;
-        this.log.warn({ err: (err as Error).message, failures: this.status.failures, retryInMs: wait }, 'mirror: upstream sync failed; backing off');
+        if (err instanceof LeaseLostError) {
+          this.log.info({ upstream: this.config.upstream }, 'mirror: another daemon follows the upstream now; standing by');
+          this.standBy();
+          wait = this.config.pollIntervalMs;
+        } else {
+          this.status.failures++;
+          this.status.lastError = (err as Error).message;
+          wait = retryDelayMs(this.retries, this.status.failures, { retryAfterMs: retryAfterOf(err) });
+          this.status.nextRetryAt = Date.now() + wait;
+          this.log.warn({ err: (err as Error).message, failures: this.status.failures, retryInMs: wait }, 'mirror: upstream sync failed; backing off');
+        }
       }
       if (wait > 0) await sleep(wait, signal);
     }
+    this.state.release();
+    this.status.following = false;
+  }
+
+  private standBy(): void {
+    if (this.status.following) this.state.release();
+    this.status.following = false;
+    this.status.caughtUp = false;
   }
 
   /** Fetch and apply one page from the cursor. */

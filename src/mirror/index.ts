@@ -55,12 +55,14 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
   if (config.upstream === '') return null;
   const upstream = normalizeUpstream(config.upstream);
   const state = new MirrorState(deps.db, upstream);
-  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log, { skewSeconds: deps.createdAtSkewSeconds });
+  // An alarm raised by any daemon on the database stops every daemon's feed (the alarm is a row).
+  let witness: WitnessPart | null = null;
+  const follower = new MirrorFollower(deps.store, deps.verifier, state, { ...config, upstream }, log, { skewSeconds: deps.createdAtSkewSeconds }, () => witness?.alarmed() ?? false);
   // KV writes (a proofkeep upstream's /v1/kv/changes): own cursor and quarantine namespace.
   const kvState = deps.kv ? new MirrorState(deps.db, kvFeedKey(upstream)) : null;
   const kvFollower = deps.kv && kvState ? new KvFollower(deps.kv, () => deps.verifier.backend, kvState, { ...config, upstream }, log.child({ feed: 'kv' })) : null;
   // With the upstream's verifier key the mirror also witnesses its log; an alarm stops both loops.
-  const witness: WitnessPart | null = config.upstreamVerifierKey === '' ? null : buildWitness({
+  witness = config.upstreamVerifierKey === '' ? null : buildWitness({
     config: { ...config, upstream }, db: deps.db, dataDir: deps.dataDir, adminToken: deps.adminToken, log,
     onAlarm: () => void follower.stop(),
     resumeFeed: () => follower.start(),
@@ -99,6 +101,8 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
       return {
         upstream,
         cursor,
+        // false on a daemon standing by while another on the same database follows the upstream
+        following: s.following,
         caught_up: s.caughtUp,
         // links the upstream has beyond our cursor, when the upstream tells (proofkeep does)
         behind: behind(),
@@ -113,6 +117,7 @@ export function mirrorComponent(deps: MirrorDeps): Component | null {
           ? {
               kv: {
                 cursor: kvState.cursor(),
+                following: kvFollower.status.following,
                 upstream_has_kv: !kvFollower.status.absent,
                 caught_up: kvFollower.status.caughtUp,
                 behind: kvFollower.status.upstreamLatest === null ? null : Math.max(0, kvFollower.status.upstreamLatest - kvState.cursor()),

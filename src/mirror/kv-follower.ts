@@ -18,6 +18,7 @@ import {
 import type { KvStore } from '../kv/kv-store.js';
 import type { MirrorConfig } from './config.js';
 import type { Fault, MirrorState } from './state.js';
+import { LeaseLostError } from './lease.js';
 
 export interface KvPageResult {
   received: number;
@@ -35,7 +36,7 @@ export function kvFeedKey(upstream: string): string {
 }
 
 export class KvFollower {
-  readonly status = { caughtUp: false, absent: false, lastSyncAt: null as number | null, failures: 0, lastError: null as string | null, stored: 0, quarantined: 0, upstreamLatest: null as number | null };
+  readonly status = { following: false, caughtUp: false, absent: false, lastSyncAt: null as number | null, failures: 0, lastError: null as string | null, stored: 0, quarantined: 0, upstreamLatest: null as number | null };
   private controller: AbortController | null = null;
   private loop: Promise<void> | null = null;
   private readonly policy: FetchPolicy;
@@ -66,19 +67,38 @@ export class KvFollower {
     while (!signal.aborted) {
       let wait = this.config.pollIntervalMs;
       try {
-        const r = await this.syncOnce(signal);
-        this.status.failures = 0;
-        this.status.lastError = null;
-        if (r.full) wait = 0;
+        // One follower of this feed among the daemons on the database (./lease.ts), as for links.
+        if (!this.state.claim()) {
+          this.standBy();
+        } else {
+          this.status.following = true;
+          const r = await this.syncOnce(signal);
+          this.status.failures = 0;
+          this.status.lastError = null;
+          if (r.full) wait = 0;
+        }
       } catch (err) {
         if (signal.aborted) break;
-        this.status.failures++;
-        this.status.lastError = (err as Error).message;
-        wait = Math.min(this.config.backoffMaxMs, this.config.backoffBaseMs * 2 ** Math.min(this.status.failures - 1, 30));
-        this.log.warn({ err: (err as Error).message, failures: this.status.failures, retryInMs: wait }, 'mirror: upstream KV feed failed; backing off');
+        if (err instanceof LeaseLostError) {
+          this.log.info({ upstream: this.config.upstream }, 'mirror: another daemon follows the upstream KV feed now; standing by');
+          this.standBy();
+        } else {
+          this.status.failures++;
+          this.status.lastError = (err as Error).message;
+          wait = Math.min(this.config.backoffMaxMs, this.config.backoffBaseMs * 2 ** Math.min(this.status.failures - 1, 30));
+          this.log.warn({ err: (err as Error).message, failures: this.status.failures, retryInMs: wait }, 'mirror: upstream KV feed failed; backing off');
+        }
       }
       if (wait > 0) await sleep(wait, signal);
     }
+    this.state.release();
+    this.status.following = false;
+  }
+
+  private standBy(): void {
+    if (this.status.following) this.state.release();
+    this.status.following = false;
+    this.status.caughtUp = false;
   }
 
   async syncOnce(signal: AbortSignal): Promise<KvPageResult> {

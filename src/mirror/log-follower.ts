@@ -15,9 +15,12 @@ import {
 import { retryDelayMs, type RetryPolicy } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import type { WitnessState } from './witness-state.js';
+import { LeaseLostError } from './lease.js';
 import type { Witness } from './witness.js';
 
 export interface LogFollowerStatus {
+  /** this daemon rebuilds the upstream's log (false: another on the database does) */
+  following: boolean;
   lastCheckAt: number | null;
   lastError: string | null;
   failures: number;
@@ -26,7 +29,7 @@ export interface LogFollowerStatus {
 }
 
 export class LogFollower {
-  readonly status: LogFollowerStatus = { lastCheckAt: null, lastError: null, failures: 0, rebuiltSize: 0, upstreamSize: null };
+  readonly status: LogFollowerStatus = { following: false, lastCheckAt: null, lastError: null, failures: 0, rebuiltSize: 0, upstreamSize: null };
   private tree = new MemoryTree();
   private controller: AbortController | null = null;
   private loop: Promise<void> | null = null;
@@ -58,19 +61,35 @@ export class LogFollower {
       while (!signal.aborted && !this.state.active()) {
         let wait = this.pollMs;
         try {
-          await this.checkOnce(signal);
-          this.status.failures = 0;
-          this.status.lastError = null;
+          // One rebuilder of the upstream's log among the daemons on the database (./lease.ts).
+          // The tree in memory is only this daemon's copy of mirror_leaves: after the log was
+          // someone else's it is reloaded from the table before it is extended.
+          const claim = this.state.claim();
+          if (claim === false) {
+            this.status.following = false;
+          } else {
+            if (claim === 'taken') this.reload();
+            this.status.following = true;
+            await this.checkOnce(signal);
+            this.status.failures = 0;
+            this.status.lastError = null;
+          }
         } catch (err) {
           if (signal.aborted) break;
-          this.status.failures++;
-          this.status.lastError = (err as Error).message;
-          wait = retryDelayMs(this.retries, this.status.failures);
-          this.log.warn({ err: (err as Error).message, retryInMs: wait }, 'mirror: upstream log check failed');
+          if (err instanceof LeaseLostError) {
+            this.status.following = false;
+          } else {
+            this.status.failures++;
+            this.status.lastError = (err as Error).message;
+            wait = retryDelayMs(this.retries, this.status.failures);
+            this.log.warn({ err: (err as Error).message, retryInMs: wait }, 'mirror: upstream log check failed');
+          }
         }
         if (this.state.active()) break;
         await sleep(wait, signal);
       }
+      this.state.release();
+      this.status.following = false;
     })();
   }
 

@@ -59,6 +59,7 @@ export function buildWitness(o: {
     health: () => ({
       ...witness.health(),
       upstream_verifier_key: config.upstreamVerifierKey,
+      following: f.status.following,
       rebuilt_size: f.status.rebuiltSize,
       upstream_size: f.status.upstreamSize,
       last_check_at: f.status.lastCheckAt === null ? null : Math.floor(f.status.lastCheckAt / 1000),

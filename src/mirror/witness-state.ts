@@ -1,5 +1,6 @@
 /** SQL of the mirror's witness tables (./witness-migration.ts): cosigned state, rebuilt leaves, alarms. */
-import type { Db } from '../store/db.js';
+import { lockKeys, type Db } from '../store/db.js';
+import { FeedLease, type Claim } from './lease.js';
 
 export interface CosignedRow {
   origin: string;
@@ -26,11 +27,15 @@ export type AlarmKind = 'fork' | 'root_mismatch' | 'inconsistent';
 
 export class WitnessState {
   private readonly s;
+  /** the right to rebuild the upstream's log (one log follower among the daemons on the database) */
+  private readonly lease: FeedLease;
+  private claimed = false;
 
   constructor(
     readonly db: Db,
     private readonly upstream: string,
   ) {
+    this.lease = new FeedLease(db, `${upstream}#log`);
     this.s = {
       cosigned: db.prepare<[string], CosignedRow>('SELECT * FROM mirror_witness WHERE origin = ?'),
       setCosigned: db.prepare(
@@ -49,6 +54,28 @@ export class WitnessState {
     };
   }
 
+  /** Take or keep the right to rebuild the upstream's log (./lease.ts). */
+  claim(): Claim {
+    this.claimed = true;
+    return this.lease.claim();
+  }
+
+  release(): void {
+    this.lease.release();
+  }
+
+  /**
+   * Run `fn` as one transaction that no other daemon's check-and-cosign (or alarm) of this origin
+   * interleaves with: reading the latest cosigned size and persisting the next one is atomic
+   * across processes (on SQLite the one connection makes it so already).
+   */
+  exclusive<T>(origin: string, fn: () => T): T {
+    return this.db.transaction(() => {
+      lockKeys(this.db, 'mirror-witness', [origin]);
+      return fn();
+    })();
+  }
+
   cosigned(origin: string): CosignedRow | undefined {
     return this.s.cosigned.get(origin);
   }
@@ -63,12 +90,18 @@ export class WitnessState {
   }
 
   addLeaves(from: number, hashes: readonly Uint8Array[]): void {
-    this.db.transaction(() => hashes.forEach((h, i) => this.s.addLeaf.run(this.upstream, from + i, h)))();
+    this.db.transaction(() => {
+      // A follower that lost the log to another daemon adds nothing: the holder's leaves are the tree.
+      if (this.claimed) this.lease.assertHeld();
+      hashes.forEach((h, i) => this.s.addLeaf.run(this.upstream, from + i, h));
+    })();
   }
 
   raise(origin: string, kind: AlarmKind, message: string, noteA: string | null, noteB: string, now = Date.now()): void {
-    if (this.active()) return; // one standing alarm is enough to stop; its evidence is kept
-    this.s.raise.run(this.upstream, origin, kind, message, noteA, noteB, now);
+    this.exclusive(origin, () => {
+      if (this.active()) return; // one standing alarm is enough to stop; its evidence is kept
+      this.s.raise.run(this.upstream, origin, kind, message, noteA, noteB, now);
+    });
   }
 
   active(): AlarmRow | undefined {

@@ -1,8 +1,9 @@
 /**
  * The witness of one upstream log: keeps the latest checkpoint it cosigned, cosigns only
  * checkpoints consistent with it (C2SP tlog-witness / tlog-cosignature), and turns signed
- * evidence of an inconsistent log into a durable alarm. Everything here is synchronous on
- * SQLite, so "check the old size, then persist the new checkpoint" is atomic (no rollback race).
+ * evidence of an inconsistent log into a durable alarm. Everything here is synchronous, and each
+ * add runs in one transaction holding the origin's lock (WitnessState.exclusive), so "check the old
+ * size, then persist the new checkpoint" is atomic, also among daemons on one PostgreSQL database.
  * Checkpoints and proofs come from the upstream or any add-checkpoint client: attacker-controlled.
  */
 import {
@@ -68,6 +69,11 @@ export class Witness {
    * proof is not evidence by itself (anyone can send a wrong proof with a real checkpoint).
    */
   add(oldSize: number, proof: readonly Hash[], note: string): AddOutcome {
+    // Any daemon on the database may be asked: the check and the cosigned state it persists are one step.
+    return this.o.state.exclusive(this.o.origin, () => this.addNow(oldSize, proof, note));
+  }
+
+  private addNow(oldSize: number, proof: readonly Hash[], note: string): AddOutcome {
     if (this.o.state.active()) return { status: 503, code: 'UNAVAILABLE', message: 'this witness holds an alarm about the log and cosigns nothing until its operator acts' };
     let cp: Checkpoint;
     try {

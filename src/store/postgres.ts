@@ -118,6 +118,8 @@ export class PgDb implements Db {
     this.pq = pq;
     this.generation++;
     this.simple(`SET statement_timeout = ${Math.max(0, Math.floor(this.opts.statementTimeoutMs))}`);
+    // libpq prints the server's notices on stderr, where they would break the JSON logs ("already exists, skipping").
+    this.simple('SET client_min_messages = warning');
     // A connection that dies inside a transaction must not hold its locks for long on the server.
     this.simple(`SET idle_in_transaction_session_timeout = ${Math.max(10_000, this.opts.statementTimeoutMs * 2)}`);
   }

@@ -1,10 +1,10 @@
 /**
- * The subkeys table's queries (its owner migrates it: ./migration.ts). An insert is one SQLite
- * transaction on the daemon's connection (synchronous=FULL: durable when it returns) that also
+ * The subkeys table's queries (its owner migrates it: ./migration.ts). An insert is one
+ * transaction on the daemon's connection (durable when it returns) that also
  * runs the registered in-transaction hooks (e.g. a log leaf), so a record and what hangs off it
  * land together or not at all.
  */
-import type { Db } from '../store/db.js';
+import { lockKeys, type Db } from '../store/db.js';
 import { ProofError, type SubkeyAlgorithm } from '../core/index.js';
 
 export interface SubkeyRow {
@@ -48,8 +48,12 @@ export class SubkeyStore {
       byKey: db.prepare<[string, string, number], SubkeyRow>('SELECT * FROM subkeys WHERE algorithm = ? AND public_key = ? ORDER BY id LIMIT ?'),
       after: db.prepare<[number, number], SubkeyRow>('SELECT * FROM subkeys WHERE id > ? ORDER BY id LIMIT ?'),
     };
-    // IMMEDIATE: the existence check and the insert see one state even with another process on the file.
+    // The existence check and the insert see one state even with another process on the database:
+    // IMMEDIATE excludes other writers of a SQLite file; on PostgreSQL the record's key is locked
+    // first, so a concurrent identical submission from another daemon waits and then finds this one
+    // (instead of failing on the UNIQUE constraint, which would abort its transaction).
     this.insertTx = db.transaction((rec: NewSubkey) => {
+      lockKeys(this.db, 'subkey', [JSON.stringify([rec.avatar, rec.algorithm, rec.public_key, rec.rp_id])]);
       const same = this.stmts.same.get(rec.avatar, rec.algorithm, rec.public_key, rec.rp_id);
       if (same) {
         // The name is not signed: a replay under another name must not rename or duplicate the record.
@@ -58,6 +62,9 @@ export class SubkeyStore {
         }
         return { row: same, existed: true };
       }
+      // The feed (/v1/subkey/changes: id > cursor) must become visible in id order across
+      // daemons, like the KV feed (src/kv/kv-store.ts): inserts take their ids one at a time.
+      lockKeys(this.db, 'subkey-feed', ['order']);
       const row = this.stmts.insert.get(rec.avatar, rec.algorithm, rec.public_key, rec.rp_id, rec.name, rec.sign_payload, rec.signature, rec.created_at)!;
       for (const hook of this.hooks) hook({ db: this.db, row });
       return { row, existed: false };

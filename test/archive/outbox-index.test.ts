@@ -99,7 +99,9 @@ describe('outbox pending index', () => {
     outbox.setIpfs(v.id, 'pinned');
     outbox.recordSigned(v.id, { id: 'tx-1', json: { id: 'tx-1' } }, null);
     await outbox.durable();
-    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    // SQLite's FULL is synchronous = 2; PostgreSQL's counterpart is synchronous_commit = on.
+    if (db.dialect === 'postgres') expect(db.prepare("SELECT current_setting('synchronous_commit') AS s").pluck().get()).toBe('on');
+    else expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(outbox.versionById(v.id)).toMatchObject({ ipfs_status: 'pinned', arweave_status: 'signed', tx_id: 'tx-1' });
     // a step inside someone's transaction joins it (the safety level cannot change there)
     db.transaction(() => outbox.markPosted(v.id))();

@@ -15,6 +15,7 @@ let d: TestDaemon;
 let b: TestBrowser;
 /** in front of d: reports pending jobs for alice, with a hostile last error */
 let stuck: Awaited<ReturnType<typeof startTamperProxy>>;
+let pins: Awaited<ReturnType<typeof startTamperProxy>>;
 const HOSTILE_ERROR = '<img src=x onerror="window.__pwned=1">';
 
 async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 90_000): Promise<T> {
@@ -46,12 +47,22 @@ beforeAll(async () => {
     a.pending = { jobs: 2, attempts: 5, next_attempt_at: new Date(Date.now() + 7_200_000).toISOString(), last_error: HOSTILE_ERROR };
     return JSON.stringify(a);
   });
+  pins = await startTamperProxy(d.url, (path, body) => {
+    if (path !== `/v1/chain/${alice.id}/archive`) return undefined;
+    const a = JSON.parse(body) as { versions: Array<Record<string, unknown>> };
+    const states = ['queued', 'pinning', 'pinned', 'failed'];
+    a.versions = a.versions.map((v, i) => ({ ...v, kubo_status: 'pinned', pinning_service_status: states[i % 4], pinning_service_attempts: 3, pinning_service_error: HOSTILE_ERROR }));
+    // at least one version in each state
+    while (a.versions.length < 4) a.versions.push({ ...a.versions[0]!, links: a.versions.length + 1, pinning_service_status: states[a.versions.length % 4] });
+    return JSON.stringify(a);
+  });
   if (hasChromium) b = await launchBrowser();
 });
 
 afterAll(async () => {
   await b?.close();
   await stuck?.close();
+  await pins?.close();
   await d?.stop();
   web?.remove();
 });
@@ -72,6 +83,25 @@ describe.skipIf(!hasChromium)('archive state in Chromium', () => {
     await card.waitFor();
     expect(await card.textContent()).toMatch(/jobs? in the archive queue/);
     expect(b.blocked).toEqual([]);
+    expect(b.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows each version\'s remote pin states (Kubo, the pinning service\'s queued → pinning → pinned | failed) only where they are used', async () => {
+    const page = await b.newPage();
+    await page.goto(`${d.url}/avatar/${alice.id}`);
+    await page.locator('section[aria-labelledby="h-archive"] table').waitFor();
+    // this daemon pins to neither: no column
+    expect(await page.locator('section[aria-labelledby="h-archive"] th', { hasText: 'remote pins' }).count()).toBe(0);
+    await page.goto(`${pins.url}/avatar/${alice.id}`);
+    const cells = page.locator('section[aria-labelledby="h-archive"] td[data-remote-pins]');
+    await cells.first().waitFor();
+    const texts = await cells.allTextContents();
+    expect(texts.length).toBeGreaterThanOrEqual(4);
+    for (const state of ['queued', 'pinning', 'pinned']) expect(texts).toContain(`Kubo: pinned; pinning service: ${state} (3 attempts)`);
+    expect(texts.find((t) => t.includes('failed'))).toBe(`Kubo: pinned; pinning service: failed (3 attempts) — ${HOSTILE_ERROR}`);
+    expect(await page.locator('#view img').count()).toBe(0);
+    expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
     expect(b.errors).toEqual([]);
     await page.close();
   });

@@ -97,6 +97,8 @@ export interface ArchiveJson {
     ipfs_status: string; kubo_status: string; arweave_status: string; confirmations: number | null;
     block_height: number | null; last_error: string | null; created_at: string | null;
     ipfs_pinned_at: string | null; arweave_confirmed_at: string | null;
+    /** remote pinning: the Pinning Service API target's state (queued → pinning → pinned | failed) */
+    pinning_service_status?: string; pinning_service_attempts?: number; pinning_service_error?: string;
   }>;
   pending: { jobs: number; attempts: number; next_attempt_at: string | null; last_error: string | null };
 }

@@ -116,14 +116,30 @@ async function archiveSection(id: string, signal: AbortSignal): Promise<HTMLElem
       ? [`${p.jobs} archive job${p.jobs === 1 ? '' : 's'} pending (${p.attempts} attempt${p.attempts === 1 ? '' : 's'} so far${p.last_error ? `, last error: ${p.last_error}` : ''})`,
         p.next_attempt_at ? [', next attempt ', timeEl(isoSeconds(p.next_attempt_at), 'soon')] : '', '.']
       : 'No archive jobs pending.'));
+    // Remote pins (Kubo, a Pinning Service) only where this server uses them: several daemons
+    // share one pinning service, and its queued → pinning → pinned | failed state is per version.
+    const remote = a.versions.some((v) => v.kubo_status !== 'disabled' || (v.pinning_service_status ?? 'disabled') !== 'disabled');
     body.push(a.versions.length === 0 ? h('p', null, 'No version archived yet.') : h('table', null,
       h('caption', null, 'Archived versions of the chain document, newest last'),
-      h('thead', null, h('tr', null, ['links', 'IPFS', 'Arweave', 'created'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', null, h('tr', null, ['links', 'IPFS', ...(remote ? ['remote pins'] : []), 'Arweave', 'created'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', null, a.versions.map((v) => h('tr', null,
         h('td', null, String(v.links)),
         h('td', null, v.cid ? [linkOrText(`/ipfs/${v.cid}`, v.cid.slice(0, 16) + '…'), ` ${v.ipfs_status}`] : v.ipfs_status),
+        remote ? h('td', { 'data-remote-pins': '' }, remotePins(v)) : null,
         h('td', null, v.arweave_tx ? [short(v.arweave_tx, 10, 4), ` ${v.arweave_status}`, v.confirmations !== null ? `, ${v.confirmations} confirmation${v.confirmations === 1 ? '' : 's'}` : ''] : v.arweave_status),
         h('td', null, timeEl(isoSeconds(v.created_at))))))));
   }
   return h('section', { 'aria-labelledby': 'h-archive' }, body);
+}
+
+/** A version's remote pin states, as text (the error is the server's: shown, never interpreted). */
+function remotePins(v: ArchiveJson['versions'][number]): string {
+  const parts: string[] = [];
+  if (v.kubo_status !== 'disabled') parts.push(`Kubo: ${v.kubo_status}`);
+  const ps = v.pinning_service_status ?? 'disabled';
+  if (ps !== 'disabled') {
+    const n = v.pinning_service_attempts ?? 0;
+    parts.push(`pinning service: ${ps}${n > 1 ? ` (${n} attempts)` : ''}${ps === 'failed' && v.pinning_service_error ? ` — ${v.pinning_service_error}` : ''}`);
+  }
+  return parts.join('; ');
 }
