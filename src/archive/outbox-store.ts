@@ -191,17 +191,17 @@ export class OutboxStore {
     };
     // Prepared only where they run (the lease table's statements are PostgreSQL's).
     this.ls = !this.shared ? null : {
-      due: db.prepare<[string, string, number, number, number, number], DueAvatar>(
+      due: db.prepare<[string, string, number, string, number, number, number], DueAvatar>(
         `SELECT j.avatar_id, MIN(j.enqueued_at) AS first_at, MAX(j.link_count) AS max_count, MAX(j.attempts) AS attempts
          FROM ${J} j WHERE j.state = 'pending' AND NOT (j.avatar_id = ANY (?::bigint[]))
-           AND NOT EXISTS (SELECT 1 FROM archive_leases l WHERE l.kind = ? AND l.avatar_id = j.avatar_id AND l.expires_at > ?)
+           AND NOT EXISTS (SELECT 1 FROM archive_leases l WHERE l.kind = ? AND l.avatar_id = j.avatar_id AND l.expires_at > ? AND l.holder <> ?)
          GROUP BY j.avatar_id HAVING MIN(j.enqueued_at) <= ? AND MAX(j.next_attempt_at) <= ?
-         ORDER BY first_at LIMIT ?`,
+         ORDER BY first_at, j.avatar_id LIMIT ?`,
       ),
       claim: db.prepare<[string, number, string, number, number], { avatar_id: number }>(
         `INSERT INTO archive_leases (kind, avatar_id, holder, expires_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (kind, avatar_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-         WHERE archive_leases.expires_at <= ?
+         WHERE archive_leases.expires_at <= ? OR archive_leases.holder = excluded.holder
          RETURNING avatar_id`,
       ),
       renew: db.prepare<[number, string, string, string]>(
@@ -311,13 +311,14 @@ export class OutboxStore {
   }
 
   /**
-   * PostgreSQL: the due Avatars no daemon holds, each claimed with a lease; one another daemon
-   * claimed first (between the read and the claim) is left to it. Returned oldest first.
+   * PostgreSQL: the due Avatars no other daemon holds, each claimed (or its lease renewed) for
+   * this one; one another daemon claimed first (between the read and the claim) is left to it.
+   * The worker's `busy` (what it runs already) is left out, as with the index. Oldest first.
    */
   private claimDue(now: number, coalesceMs: number, limit: number, busy: ReadonlySet<number>): DueAvatar[] {
     const ls = this.ls!;
     const name = this.kind.name;
-    const candidates = ls.due.all(`{${[...busy].join(',')}}`, name, now, now - coalesceMs, now, limit);
+    const candidates = ls.due.all(`{${[...busy].join(',')}}`, name, now, this.holder, now - coalesceMs, now, limit);
     return candidates.filter((c) => ls.claim.get(name, c.avatar_id, this.holder, now + this.leaseMs, now) !== undefined);
   }
 
