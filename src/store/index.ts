@@ -293,6 +293,11 @@ export class Store {
     // Several daemons on one PostgreSQL: the batch's Avatars are locked (in one order) before any
     // head is read, so two processes appending to one Avatar queue and the judge sees the winner.
     lockKeys(this.db, 'avatar', batch.flatMap((p) => p.items.map((it) => it.avatar.id)));
+    // …and the links feed: a link's id is taken from a sequence before its commit, so without this
+    // a mirror could read id 11 from one daemon before id 10 of another commits, move its cursor
+    // past 10 and never see it. Held to the commit, so ids become visible in order. Taken after
+    // the Avatar locks and before any log entry's, the order every writer takes them in.
+    lockKeys(this.db, 'feed', ['links']);
     batch.forEach((p, i) => {
       const ctx = ctxs[i];
       for (const item of p.items) {

@@ -56,7 +56,8 @@ export function subkeysComponent(deps: SubkeysDeps): Component & { subkeys: Subk
     ...(follower && state
       ? {
           health: () => ({
-            following: follower.available,
+            // the upstream has a subkey feed, and this daemon is the one following it (one per database)
+            following: follower.available && follower.following,
             cursor: state.cursor(),
             stored: follower.stored,
             quarantined: follower.quarantined,

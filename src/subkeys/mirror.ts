@@ -14,6 +14,7 @@ import { isRecord, ProofError, verifySubkeyRecord, type RecoveryBackend } from '
 import type { MirrorConfig } from '../mirror/config.js';
 import type { Fault, MirrorState } from '../mirror/state.js';
 import type { SubkeyStore } from './store.js';
+import { LeaseLostError } from '../mirror/lease.js';
 
 export const SUBKEY_FEED_SUFFIX = '#subkeys';
 
@@ -30,6 +31,8 @@ export class SubkeyFollower {
   stored = 0;
   quarantined = 0;
   lastError: string | null = null;
+  /** this daemon holds the subkey feed's lease (always, on SQLite) */
+  following = false;
   private controller: AbortController | null = null;
   private loop: Promise<void> | null = null;
   private readonly policy: FetchPolicy;
@@ -61,12 +64,25 @@ export class SubkeyFollower {
     while (!signal.aborted && this.available) {
       let wait = this.config.pollIntervalMs;
       try {
-        const r = await this.syncOnce(signal);
-        failures = 0;
-        this.lastError = null;
-        if (r.full) wait = 0;
+        // One follower of this feed among the daemons on one database (src/mirror/lease.ts).
+        if (this.state.claim()) {
+          this.following = true;
+          const r = await this.syncOnce(signal);
+          failures = 0;
+          this.lastError = null;
+          if (r.full) wait = 0;
+        } else {
+          this.following = false;
+        }
       } catch (err) {
         if (signal.aborted) break;
+        if (err instanceof LeaseLostError) {
+          this.log.info({ upstream: this.config.upstream }, 'mirror: another daemon follows the upstream subkey feed now; standing by');
+          this.state.release();
+          this.following = false;
+          if (wait > 0) await sleep(wait, signal);
+          continue;
+        }
         failures++;
         this.lastError = (err as Error).message;
         wait = Math.min(this.config.backoffMaxMs, this.config.backoffBaseMs * 2 ** Math.min(failures - 1, 30));
@@ -74,6 +90,8 @@ export class SubkeyFollower {
       }
       if (wait > 0) await sleep(wait, signal);
     }
+    this.state.release();
+    this.following = false;
   }
 
   /** Fetch and apply one page from the cursor. */

@@ -38,9 +38,9 @@ describe.skipIf(engine.engine !== 'postgres')('mirror: several daemons on one da
     for (const d of [m1, m2, origin]) if (d && !stopped.has(d)) await d.stop();
   });
 
-  type Feed = 'links' | 'kv' | 'log';
+  type Feed = 'links' | 'kv' | 'log' | 'subkeys';
   const following = (h: any, feed: Feed): boolean | undefined =>
-    feed === 'links' ? h.mirror?.following : feed === 'kv' ? h.mirror?.kv?.following : h.mirror?.witness?.following;
+    feed === 'links' ? h.mirror?.following : feed === 'kv' ? h.mirror?.kv?.following : feed === 'subkeys' ? h.subkeys?.following : h.mirror?.witness?.following;
   const followers = async (ds: TestDaemon[], feed: Feed) => {
     const hs = await Promise.all(ds.map((d) => health(d.url)));
     return ds.filter((_, i) => following(hs[i], feed) === true);
@@ -49,14 +49,14 @@ describe.skipIf(engine.engine !== 'postgres')('mirror: several daemons on one da
 
   it('only one daemon follows each feed; when it stops, another takes over and the mirror converges', async () => {
     const both = [m1, m2];
-    for (const feed of ['links', 'kv', 'log'] as const) {
+    for (const feed of ['links', 'kv', 'log', 'subkeys'] as const) {
       await until(`a ${feed} follower`, () => followers(both, feed), (f) => f.length === 1, 20_000);
     }
     const size1 = (await health(origin.url)).tlog.size as number;
     await until('the first links mirrored', () => health(m1.url), (h) => h.mirror.cursor === size1 && h.mirror.witness?.cosigned?.size === size1, 20_000);
     // Several passes later, still exactly one follower of each feed.
     for (let i = 0; i < 5; i++) {
-      for (const feed of ['links', 'kv', 'log'] as const) expect(await followers(both, feed), feed).toHaveLength(1);
+      for (const feed of ['links', 'kv', 'log', 'subkeys'] as const) expect(await followers(both, feed), feed).toHaveLength(1);
       await new Promise((r) => setTimeout(r, 60)); // spread the samples over passes (the condition is checked each time)
     }
     const holder = (await followers(both, 'links'))[0]!;
