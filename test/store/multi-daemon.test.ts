@@ -8,6 +8,8 @@
  * every other file using the shared server at the time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,7 @@ import { openCheckpoint, parseVerifierKey, verifyConsistency } from '../../src/c
 import { loadLogKey } from '../../src/log/key.js';
 import { LogTree } from '../../src/log/tree.js';
 import { PgDb } from '../../src/store/postgres.js';
+import { documentCid } from '../../src/archive/ipfs.js';
 import { TestAvatar } from '../helpers/avatar.js';
 import { exited, startServe } from '../helpers/cli.js';
 import { json, post } from '../helpers/daemon.js';
@@ -47,22 +50,22 @@ afterAll(async () => {
 });
 
 /** Two daemons on one fresh database (started one after the other: the first migrates it). */
-async function twoDaemons(): Promise<{ url: string; a: Serve; b: Serve }> {
+async function twoDaemons(envA: NodeJS.ProcessEnv = {}, envB: NodeJS.ProcessEnv = {}): Promise<{ url: string; a: Serve; b: Serve }> {
   const url = freshDatabase(pg.url);
   const env = {
     PROOFKEEP_STORE_ENGINE: 'postgres', PROOFKEEP_DATABASE_URL: url, PROOFKEEP_SERVER_WRITE_RATE_LIMIT: '0',
     PROOFKEEP_STORE_GROUP_COMMIT_MS: '5', PROOFKEEP_LOG_LEVEL: 'warn', PROOFKEEP_ARCHIVE_ENABLED: 'false',
     PROOFKEEP_TLOG_KEY_FILE: keyFile, PROOFKEEP_TLOG_ORIGIN: ORIGIN, PROOFKEEP_TLOG_CHECKPOINT_INTERVAL_MS: '100',
   };
-  const start = async () => {
+  const start = async (own: NodeJS.ProcessEnv) => {
     const dir = mkdtempSync(join(tmpdir(), 'proofkeep-multi-'));
     dirs.push(dir);
-    const s = await startServe(['--port', '0', '--data-dir', dir], env);
+    const s = await startServe(['--port', '0', '--data-dir', dir], { ...env, ...own });
     children.push(s);
     return s;
   };
-  const a = await start();
-  const b = await start();
+  const a = await start(envA);
+  const b = await start(envB);
   return { url, a, b };
 }
 
@@ -244,5 +247,97 @@ describe('several daemons on one PostgreSQL database', () => {
     const doc = await json(`${a.url}/v1/chain/${av.id}`);
     expect(doc.body.links.map((l: { uuid: string }) => l.uuid)).toEqual(chain.map((l) => l.uuid));
     expect(verifyChain(parsePublicKey(av.id), doc.body.links, { backend: nobleBackend }).problems).toEqual([]);
+  });
+});
+
+/**
+ * A Kubo RPC stand-in: `hang` takes every request and never answers (a daemon's archive runs
+ * stay in flight, their Avatars leased); otherwise it stores and pins like Kubo and counts pins.
+ */
+async function kuboStub(hang: boolean): Promise<{ url: string; requests: number; pins: Map<string, number>; close(): Promise<void> }> {
+  const held: ServerResponse[] = [];
+  const blocks = new Set<string>();
+  const stub = {
+    url: '',
+    requests: 0,
+    pins: new Map<string, number>(),
+    close: () => new Promise<void>((r) => {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      stub.requests++;
+      if (hang) return void held.push(res);
+      const u = new URL(req.url!, 'http://x');
+      res.setHeader('content-type', 'application/json');
+      if (u.pathname === '/api/v0/block/put') {
+        const body = Buffer.concat(chunks);
+        const boundary = /boundary=(.+)$/.exec(String(req.headers['content-type']))![1]!;
+        const start = body.indexOf('\r\n\r\n') + 4;
+        const data = body.subarray(start, body.indexOf(Buffer.from(`\r\n--${boundary}`), start));
+        const cid = (await documentCid(new Uint8Array(data))).toString();
+        blocks.add(cid);
+        res.end(JSON.stringify({ Key: cid, Size: data.length }));
+      } else if (u.pathname === '/api/v0/pin/add') {
+        const cid = u.searchParams.get('arg')!;
+        if (!blocks.has(cid)) return void res.writeHead(500).end('{"Message":"block not found","Code":0,"Type":"error"}');
+        stub.pins.set(cid, (stub.pins.get(cid) ?? 0) + 1);
+        res.end(JSON.stringify({ Pins: [cid] }));
+      } else res.writeHead(404).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return stub;
+}
+
+describe('archive jobs among several daemons', () => {
+  it('each chain version is archived once; the Avatars a killed daemon was archiving are taken over after their lease', { timeout: 180_000 }, async () => {
+    const stuck = await kuboStub(true);
+    const ok = await kuboStub(false);
+    try {
+      // No IPFS node and no Arweave (heavy, and beside the point): Kubo is the one target.
+      const archive = (kubo: string) => ({
+        PROOFKEEP_ARCHIVE_ENABLED: 'true', PROOFKEEP_ARCHIVE_IPFS_ENABLED: 'false', PROOFKEEP_ARCHIVE_ARWEAVE_ENABLED: 'false',
+        PROOFKEEP_ARCHIVE_IPFS_KUBO_URL: kubo, PROOFKEEP_ARCHIVE_LEASE_MS: '1500', PROOFKEEP_ARCHIVE_COALESCE_MS: '0', PROOFKEEP_ARCHIVE_POLL_MS: '50',
+      });
+      const { url, a, b } = await twoDaemons(archive(stuck.url), archive(ok.url));
+      const avatars = Array.from({ length: 12 }, (_, i) => new TestAvatar(`multi-archive-${i}`));
+      for (const av of avatars) expect((await post(`${a.url}/v1/links`, { links: [{ ...av.chain(1)[0]!, avatar: av.id }] })).body.accepted).toBe(1);
+
+      const db = new PgDb({ url, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+      try {
+        // A is stuck archiving some Avatars (its Kubo never answers): they are leased to it.
+        const heldByA = await until('the first daemon holding leases', async () => {
+          const rows = db.prepare<[string], { avatar_id: number }>("SELECT avatar_id FROM archive_leases WHERE kind = 'proof' AND holder LIKE ?").all(`%/${a.child.pid}/%`);
+          return stuck.requests > 0 && rows.length > 0 ? rows.map((r) => r.avatar_id) : undefined;
+        });
+        a.child.kill('SIGKILL');
+        await exited(a.child);
+        // Until their leases expire nobody else runs them; then the survivor archives every one.
+        const pendingOf = () => db.prepare<[], { n: number }>("SELECT count(*) AS n FROM archive_jobs WHERE state = 'pending'").get()!.n;
+        await until('every archive job done', async () => pendingOf() === 0, 60_000);
+        const versions = db.prepare<[], { avatar_id: number; cid: string; kubo_status: string }>('SELECT avatar_id, cid, kubo_status FROM archive_versions').all();
+        expect(versions).toHaveLength(12);
+        expect(versions.every((v) => v.kubo_status === 'pinned')).toBe(true);
+        for (const id of heldByA) expect(versions.some((v) => v.avatar_id === id)).toBe(true);
+        // Each version pinned once, by the survivor (the killed daemon never got an answer).
+        expect([...ok.pins.values()].every((n) => n === 1)).toBe(true);
+        expect(new Set(ok.pins.keys())).toEqual(new Set(versions.map((v) => v.cid)));
+        expect((await json(`${b.url}/healthz`)).body.archive).toMatchObject({ queue_depth: 0 });
+      } finally {
+        db.close();
+      }
+      b.child.kill('SIGTERM');
+      await exited(b.child);
+    } finally {
+      await stuck.close();
+      await ok.close();
+    }
   });
 });
