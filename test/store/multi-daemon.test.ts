@@ -7,7 +7,7 @@
  * a server of its own (not the project's shared one): the outage test stops it, which would break
  * every other file using the shared server at the time.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -178,6 +178,9 @@ describe('several daemons on one PostgreSQL database', () => {
     await exited(seq.child);
     await Promise.all(run);
 
+    // Appends of both daemons took turns on the log: no two ever chose the same index (which the
+    // store would have retried, so only the server's log tells).
+    expect(readFileSync(join(pg.dir, 'log'), 'utf8')).not.toMatch(/duplicate key value violates unique constraint "log_(entries|hashes)_pkey"/);
     // The other daemon served every one of its clients' links to the end.
     clients.forEach((_, c) => c % 2 === 1 && expect(acked[c]).toBe(25));
     for (const [c, av] of clients.entries()) {
