@@ -21,6 +21,20 @@ function acceptance(dir = 'test'): string[] {
   return out.sort();
 }
 
+/**
+ * Tests about several connections or daemons on one PostgreSQL database (`// @postgres-only`):
+ * they run in the postgres project alone, since SQLite has one process per file by design.
+ */
+function postgresOnly(dir = 'test'): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...postgresOnly(p));
+    else if (e.name.endsWith('.test.ts') && /@postgres-only/.test(readFileSync(p, 'utf8'))) out.push(p);
+  }
+  return out.sort();
+}
+
 const common = {
   // Tests never leave loopback: any other connection or DNS lookup fails the test (also in children).
   setupFiles: ['test/setup/loopback.ts'],
@@ -35,12 +49,12 @@ export default defineConfig({
   test: {
     maxWorkers: 2,
     projects: [
-      { test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      { test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...postgresOnly(), '**/node_modules/**'] } },
       {
         test: {
           ...common,
           name: 'postgres',
-          include: acceptance(),
+          include: [...new Set([...acceptance(), ...postgresOnly()])],
           env: { PROOFKEEP_TEST_ENGINE: 'postgres' },
           // One real PostgreSQL server for the run (test/setup/postgres-global.ts).
           globalSetup: ['test/setup/postgres-global.ts'],

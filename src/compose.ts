@@ -52,5 +52,15 @@ export function mergeCapabilities(components: readonly Component[]): ApiCapabili
 /** /healthz sections, one per component that reports health, under its name. */
 export function healthSections(components: readonly Component[]): () => Record<string, unknown> {
   const reporting = components.filter((c) => c.health);
-  return () => Object.fromEntries(reporting.map((c) => [c.name, c.health!()]));
+  // A section whose component cannot answer (its database is down) says so; /healthz still answers.
+  return () =>
+    Object.fromEntries(
+      reporting.map((c) => {
+        try {
+          return [c.name, c.health!()];
+        } catch (err) {
+          return [c.name, { error: err instanceof Error ? err.message : String(err) }];
+        }
+      }),
+    );
 }

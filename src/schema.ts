@@ -6,6 +6,7 @@
  */
 import { archiveMigration } from './archive/migration.js';
 import { kvArchive } from './archive/kv-migration.js';
+import { archiveLeases } from './archive/lease-migration.js';
 import { remotePinsMigration } from './archive/remote-pins-migration.js';
 import { checkersMigration } from './checkers/migration.js';
 import { kv } from './kv/migration.js';
@@ -16,4 +17,4 @@ import { subkeysMigration } from './subkeys/migration.js';
 import { logMigration } from './log/migration.js';
 import { logAvatarIndex } from './log/avatar-index-migration.js';
 
-export const SCHEMA: readonly Migration[] = [...STORE_MIGRATIONS, archiveMigration, checkersMigration, mirrorMigration, witnessMigration, subkeysMigration, logMigration, logAvatarIndex, kv, kvArchive, remotePinsMigration].sort((a, b) => a.version - b.version);
+export const SCHEMA: readonly Migration[] = [...STORE_MIGRATIONS, archiveMigration, checkersMigration, mirrorMigration, witnessMigration, subkeysMigration, logMigration, logAvatarIndex, kv, kvArchive, remotePinsMigration, archiveLeases].sort((a, b) => a.version - b.version);

@@ -66,6 +66,8 @@ function fromFastify(err: FastifyError): ProofError {
 export function sendError(reply: FastifyReply, pe: ProofError): FastifyReply {
   const status = STATUS[pe.code];
   if (pe.code === 'RATE_LIMITED' && typeof pe.details?.['retryAfter'] === 'number') reply.header('retry-after', String(pe.details['retryAfter']));
+  // The database is away (or a statement timed out): the PgDb tries it again at most once a second.
+  else if (pe.code === 'UNAVAILABLE') reply.header('retry-after', String(typeof pe.details?.['retryAfter'] === 'number' ? pe.details['retryAfter'] : 1));
   const body: ErrorBody = { message: status >= 500 && pe.code === 'INTERNAL' ? 'internal error' : pe.message, code: pe.code };
   return reply.status(status).send(body);
 }

@@ -60,7 +60,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       read_only: deps.readOnly === true,
       started_at: Math.floor(started / 1000),
       crypto: deps.verifier.health?.() ?? { backend: deps.verifier.backend.name },
-      store: deps.store.stats(),
+      store: deps.store.health(),
       ...(deps.health?.() ?? {}),
     };
   });

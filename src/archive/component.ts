@@ -69,11 +69,11 @@ export class ArchiveComponent implements Component {
   private pinningService: PinningServiceClient | null = null;
 
   constructor(private readonly opts: ArchiveComponentOptions) {
-    this.outbox = new OutboxStore(opts.db, opts.read);
+    this.outbox = new OutboxStore(opts.db, opts.read, undefined, { leaseMs: opts.config.leaseMs });
     // Registered by the daemon before the API accepts anything: every accepted link gets its
     // job in its own append transaction (a 201 implies the job is durable).
     if (opts.config.enabled) this.onAppend = (ev) => this.outbox.enqueue(ev);
-    this.kvOutbox = opts.kv ? new OutboxStore(opts.db, kvChains(opts.kv), KV_KIND) : null;
+    this.kvOutbox = opts.kv ? new OutboxStore(opts.db, kvChains(opts.kv), KV_KIND, { leaseMs: opts.config.leaseMs }) : null;
     const kvOutbox = this.kvOutbox;
     if (opts.config.enabled && kvOutbox) this.onKvAppend = (ev) => kvOutbox.enqueue({ avatarId: ev.kvAvatarId, seq: ev.seq });
     this.api = opts.config.enabled
@@ -243,7 +243,14 @@ export class ArchiveComponent implements Component {
     let last: { at: number; s: ReturnType<OutboxStore['summary']> } | null = null;
     const summary = () => {
       const now = Date.now();
-      if (!last || now - last.at > 100) last = { at: now, s: outbox.summary() };
+      if (!last || now - last.at > 100) {
+        try {
+          last = { at: now, s: outbox.summary() };
+        } catch {
+          // the database away: the last figures stand (the store's reachable gauge says why)
+          last ??= { at: now, s: { jobs: 0, avatars: 0, oldest_enqueued_at: null, failing_avatars: 0 } };
+        }
+      }
       return { now, s: last.s };
     };
     new Gauge({

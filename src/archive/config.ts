@@ -15,6 +15,7 @@ export const archiveSection = section({
     perInterval: int(20, 'Most archive runs started per window.', 1),
   }),
   pollMs: int(250, 'How often the outbox is polled for due jobs, ms.', 10),
+  leaseMs: int(60_000, 'PostgreSQL with several daemons: an Avatar being archived is leased to one daemon, renewed while its run goes on; a daemon that died is replaced after this long, ms.', 100),
   pacing: section({
     maxLoopUtilization: num(0.5, 'Event-loop utilisation (0..1) above which archive steps wait for the API to leave room.', 0, 1),
     windowMs: int(50, 'Window over which the event-loop utilisation is measured, ms.', 5, 10_000),

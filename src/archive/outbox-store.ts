@@ -10,6 +10,13 @@
  * the daemon is its only writer (one connection), and an Avatar's entry is re-read from it
  * before each run (a job enqueued in a transaction that then rolled back is dropped there).
  *
+ * Several daemons on one PostgreSQL database. Then this process is not the only writer: there
+ * is no index (due Avatars, the queue's size and a run's jobs are read from the table), and an
+ * Avatar is run by one daemon at a time, the one holding its lease (./lease-migration.ts):
+ * claimed in one statement (an upsert that only replaces an expired lease), renewed while its
+ * run goes on, checked again before a tx is signed, and released when the run ends. A daemon
+ * that died leaves its leases to expire; the others then take its Avatars over.
+ *
  * Durability of the version steps. The connection commits with synchronous = FULL: an fsync,
  * on the API's event loop, ~2 ms typically and tens of ms at times. The archive's step records
  * need no fsync each: every step is idempotent (a lost one is redone), so they are committed
@@ -19,7 +26,9 @@
  * without the fsync too, then `durable()` fsyncs the WAL file in the thread pool, and the
  * worker posts only after that.
  */
+import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { AppendEvent } from '../store/index.js';
 import type { Reader } from '../store/read.js';
 import { withoutFsync, type Db } from '../store/sqlite.js';
@@ -86,6 +95,13 @@ export class OutboxStore {
   private pendingIndex: Map<number, Pending> | null = null;
   /** the WAL file, fsynced by durable(); null for a database without one */
   private readonly wal: string | null;
+  /** other daemons share the table (PostgreSQL): no index, leases instead */
+  private readonly shared: boolean;
+  /** this daemon's name on its leases */
+  readonly holder = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  private readonly leaseMs: number;
+  private lastRenew = 0;
+  private readonly ls;
 
   /**
    * `chains`: the store's reader (proof chains) or a chain source of another kind, with `kind`
@@ -95,7 +111,10 @@ export class OutboxStore {
     db: Db,
     chains: Pick<Reader, 'avatarById' | 'chainPrefix'> | ChainSource,
     readonly kind: OutboxKind = PROOF_KIND,
+    opts: { leaseMs?: number } = {},
   ) {
+    this.shared = db.dialect === 'postgres';
+    this.leaseMs = opts.leaseMs ?? 60_000;
     this.chains = 'document' in chains ? chains : proofChains(chains);
     // Without a WAL (in memory, rollback journal) the step commits are not relaxed at all.
     this.wal = db.pragma('journal_mode', { simple: true }) === 'wal' && !db.memory ? `${db.name}-wal` : null;
@@ -170,6 +189,35 @@ export class OutboxStore {
         `SELECT tx_id FROM ${V} WHERE avatar_id = ? AND link_count > ? AND arweave_status IN ('posted', 'confirmed') ORDER BY link_count LIMIT 1`,
       ),
     };
+    // Prepared only where they run (the lease table's statements are PostgreSQL's).
+    this.ls = !this.shared ? null : {
+      due: db.prepare<[string, string, number, string, number, number, number], DueAvatar>(
+        `SELECT j.avatar_id, MIN(j.enqueued_at) AS first_at, MAX(j.link_count) AS max_count, MAX(j.attempts) AS attempts
+         FROM ${J} j WHERE j.state = 'pending' AND NOT (j.avatar_id = ANY (?::bigint[]))
+           AND NOT EXISTS (SELECT 1 FROM archive_leases l WHERE l.kind = ? AND l.avatar_id = j.avatar_id AND l.expires_at > ? AND l.holder <> ?)
+         GROUP BY j.avatar_id HAVING MIN(j.enqueued_at) <= ? AND MAX(j.next_attempt_at) <= ?
+         ORDER BY first_at, j.avatar_id LIMIT ?`,
+      ),
+      claim: db.prepare<[string, number, string, number, number], { avatar_id: number }>(
+        `INSERT INTO archive_leases (kind, avatar_id, holder, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (kind, avatar_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE archive_leases.expires_at <= ? OR archive_leases.holder = excluded.holder
+         RETURNING avatar_id`,
+      ),
+      renew: db.prepare<[number, string, string, string]>(
+        'UPDATE archive_leases SET expires_at = ? WHERE kind = ? AND holder = ? AND avatar_id = ANY (?::bigint[])',
+      ),
+      holds: db.prepare<[string, number, string, number], { n: number }>(
+        'SELECT count(*) AS n FROM archive_leases WHERE kind = ? AND avatar_id = ? AND holder = ? AND expires_at > ?',
+      ),
+      release: db.prepare<[string, number, string]>('DELETE FROM archive_leases WHERE kind = ? AND avatar_id = ? AND holder = ?'),
+      releaseAll: db.prepare<[string, string]>('DELETE FROM archive_leases WHERE kind = ? AND holder = ?'),
+      summary: db.prepare<[], { jobs: number; avatars: number; oldest: number | null; failing: number }>(
+        `SELECT COUNT(*) AS jobs, COUNT(DISTINCT avatar_id) AS avatars, MIN(enqueued_at) AS oldest,
+           COUNT(DISTINCT avatar_id) FILTER (WHERE attempts > 0) AS failing
+         FROM ${J} WHERE state = 'pending'`,
+      ),
+    };
   }
 
   private remote: RemotePinStore | null = null;
@@ -208,6 +256,7 @@ export class OutboxStore {
   /** Called by the store's append hook, inside the append transaction. */
   enqueue(ev: Pick<AppendEvent, 'avatarId' | 'seq'>, now = Date.now()): void {
     this.s.enqueue.run(ev.avatarId, ev.seq + 1, now, now);
+    if (this.shared) return;
     const index = this.pendingIndex;
     if (!index) return; // loaded from the table (this row included) on first use
     const p = index.get(ev.avatarId);
@@ -234,6 +283,7 @@ export class OutboxStore {
    * it has any. An Avatar with jobs left moves to the back of the index.
    */
   refresh(avatarId: number): boolean {
+    if (this.shared) return this.s.pendingOne.get(avatarId)!.jobs > 0;
     const index = this.index();
     const r = this.s.pendingOne.get(avatarId)!;
     index.delete(avatarId);
@@ -250,6 +300,7 @@ export class OutboxStore {
   due(now: number, coalesceMs: number, limit: number, busy: ReadonlySet<number> = new Set()): DueAvatar[] {
     const out: DueAvatar[] = [];
     if (limit <= 0) return out;
+    if (this.ls) return this.claimDue(now, coalesceMs, limit, busy);
     const cutoff = now - coalesceMs;
     for (const [avatarId, p] of this.index()) {
       if (p.firstAt > cutoff || p.nextAt > now || busy.has(avatarId)) continue;
@@ -257,6 +308,41 @@ export class OutboxStore {
       if (out.length >= limit) break;
     }
     return out.sort((a, b) => a.first_at - b.first_at);
+  }
+
+  /**
+   * PostgreSQL: the due Avatars no other daemon holds, each claimed (or its lease renewed) for
+   * this one; one another daemon claimed first (between the read and the claim) is left to it.
+   * The worker's `busy` (what it runs already) is left out, as with the index. Oldest first.
+   */
+  private claimDue(now: number, coalesceMs: number, limit: number, busy: ReadonlySet<number>): DueAvatar[] {
+    const ls = this.ls!;
+    const name = this.kind.name;
+    const candidates = ls.due.all(`{${[...busy].join(',')}}`, name, now, this.holder, now - coalesceMs, now, limit);
+    return candidates.filter((c) => ls.claim.get(name, c.avatar_id, this.holder, now + this.leaseMs, now) !== undefined);
+  }
+
+  /** Extend the leases of the Avatars this daemon is running (at most every third of a lease). */
+  renew(avatarIds: Iterable<number>, now = Date.now()): void {
+    if (!this.ls || now - this.lastRenew < this.leaseMs / 3) return;
+    const ids = [...avatarIds];
+    this.lastRenew = now;
+    if (ids.length > 0) this.ls.renew.run(now + this.leaseMs, this.kind.name, this.holder, `{${ids.join(',')}}`);
+  }
+
+  /** Whether this daemon still holds the Avatar's lease (always, on SQLite): asked before signing. */
+  holds(avatarId: number, now = Date.now()): boolean {
+    return !this.ls || this.ls.holds.get(this.kind.name, avatarId, this.holder, now)!.n > 0;
+  }
+
+  /** The Avatar's run ended: another daemon may take it at once. */
+  release(avatarId: number): void {
+    this.ls?.release.run(this.kind.name, avatarId, this.holder);
+  }
+
+  /** Shutdown: every lease of this daemon, so the others need not wait for them to expire. */
+  releaseAll(): void {
+    this.ls?.releaseAll.run(this.kind.name, this.holder);
   }
 
   attempts(avatarId: number): number {
@@ -276,6 +362,10 @@ export class OutboxStore {
 
   /** The queue as the index has it: no scan of the jobs table. */
   summary(): PendingSummary {
+    if (this.ls) {
+      const r = this.ls.summary.get()!;
+      return { jobs: r.jobs, avatars: r.avatars, oldest_enqueued_at: r.oldest, failing_avatars: r.failing };
+    }
     let jobs = 0;
     let oldest: number | null = null;
     let failing = 0;

@@ -121,6 +121,12 @@ export class ArchiveWorker {
       await this.pinning;
     } finally {
       clearTimeout(grace);
+      try {
+        // Queued runs were dropped: their Avatars are free for the other daemons at once.
+        this.outbox.releaseAll();
+      } catch (err) {
+        this.log.warn({ err: message(err) }, 'archive: releasing leases failed; they expire');
+      }
     }
   }
 
@@ -132,6 +138,8 @@ export class ArchiveWorker {
     const now = Date.now();
     let due;
     try {
+      // Several daemons (PostgreSQL): the Avatars this one runs stay leased to it.
+      this.outbox.renew(this.inFlight, now);
       due = this.outbox.due(now, this.cfg.coalesceMs, room, this.inFlight);
     } catch (err) {
       this.log.error({ err: message(err) }, 'archive: reading the outbox failed');
@@ -156,6 +164,12 @@ export class ArchiveWorker {
       const delay = retryDelayMs(archiveRetryPolicy(this.cfg.retry), attempts + 1);
       this.outbox.fail(avatarId, Date.now() + delay, message(err));
       this.log.warn({ avatarId, attempts: attempts + 1, retryInMs: delay, err: message(err) }, 'archive run failed; will retry');
+    } finally {
+      try {
+        this.outbox.release(avatarId);
+      } catch (err) {
+        this.log.warn({ avatarId, err: message(err) }, 'archive: releasing a lease failed; it expires');
+      }
     }
   }
 
@@ -217,6 +231,8 @@ export class ArchiveWorker {
         const previousTx = this.outbox.previousTx(avatarId, target);
         const tags = this.outbox.tags({ avatar: avatar.avatar, links: target, headUuid: v.head_uuid, cid: v.cid, previousTx });
         await this.pacer.turn(signal);
+        // Another daemon took the Avatar over (this one stalled past its lease): it signs, not us.
+        if (!this.outbox.holds(avatarId)) throw new Error(`the archive lease of avatar ${avatarId} was lost`);
         const signed = await arweave.sign(bytes, tags, signal);
         this.outbox.recordSigned(v.id, signed, previousTx);
         // On disk before anything is posted: a version never gets a second tx.

@@ -7,6 +7,7 @@
  */
 import type { Bindings, BindingStatus } from '../store/bindings.js';
 import { withoutFsync, type Db } from '../store/sqlite.js';
+import type { Statement } from '../store/db.js';
 import type { CheckResult, CheckTarget, Evidence } from './types.js';
 
 export interface ScheduleRow {
@@ -45,6 +46,13 @@ export interface VerdictPolicy {
 
 export class CheckStore {
   private readonly s;
+  /**
+   * PostgreSQL: several daemons claim from one table, so the due rows are read and leased in one
+   * statement that skips rows another daemon is claiming (FOR UPDATE SKIP LOCKED); a row is
+   * leased once however many claim at the same moment. SQLite: one process owns the file and
+   * reads, then leases, in one transaction.
+   */
+  private readonly claimShared: Statement<[string, number, string, number, number, number], { binding_id: number }> | null;
 
   constructor(
     private readonly db: Db,
@@ -79,6 +87,15 @@ export class CheckStore {
       release: db.prepare<[number, number]>('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ?'),
       queueOne: db.prepare<[number, number, number]>('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ? AND next_check_at <= ?'),
     };
+    // Answered in due order (oldest first, as SQLite's read gives them): RETURNING has no order.
+    this.claimShared = db.dialect !== 'postgres' ? null : db.prepare(
+      `WITH due AS (
+         SELECT binding_id, next_check_at FROM binding_checks WHERE platform = ? AND next_check_at <= ? AND NOT (binding_id = ANY (?::bigint[]))
+         ORDER BY next_check_at, binding_id LIMIT ? FOR UPDATE SKIP LOCKED),
+       leased AS (
+         UPDATE binding_checks c SET next_check_at = ?, last_attempt_at = ? FROM due WHERE c.binding_id = due.binding_id RETURNING c.binding_id)
+       SELECT due.binding_id FROM due JOIN leased USING (binding_id) ORDER BY due.next_check_at, due.binding_id`,
+    );
   }
 
   /**
@@ -86,6 +103,10 @@ export class CheckStore {
    * so a crash mid-check retries them after the lease, and the next read does not see them.
    */
   claimDue(platform: string, now: number, limit: number, leaseSeconds: number, running: ReadonlySet<number> = new Set()): number[] {
+    if (this.claimShared) {
+      if (limit <= 0) return [];
+      return this.claimShared.all(platform, now, `{${[...running].join(',')}}`, limit, now + leaseSeconds, now).map((r) => r.binding_id);
+    }
     return this.db.transaction(() => {
       // `running`: checks in flight whose row an admin/read re-queued meanwhile; not twice at once.
       const ids = this.s.due.all(platform, now, limit + running.size).map((r) => r.binding_id).filter((id) => !running.has(id)).slice(0, limit);

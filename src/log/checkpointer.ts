@@ -3,10 +3,15 @@
  * start when there is none, and a last one at shutdown. Before signing, the new tree is proven
  * consistent with the last signed checkpoint from the stored hashes, and a failure refuses to
  * sign (the log never signs two checkpoints that are inconsistent with each other).
+ *
+ * Only the sequencer signs (./sequencer.ts): with several daemons on one PostgreSQL database the
+ * others try to take the role each interval, and read the latest checkpoint from the database
+ * (which the sequencer's process may have signed), never from memory.
  */
 import type { Logger } from 'pino';
 import { signCheckpoint, toBase64, verifyConsistency, type Ed25519NoteKey } from '../core/tlog/index.js';
 import type { LogTree } from './tree.js';
+import { sequencerLock, type Sequencer } from './sequencer.js';
 
 export interface SignedCheckpoint {
   size: number;
@@ -29,12 +34,22 @@ export class Checkpointer {
     private readonly intervalMs: number,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    readonly sequencer: Sequencer = sequencerLock(tree.db),
   ) {
-    const row = tree.latestCheckpoint();
+    this.shared = tree.db.dialect === 'postgres';
+    this.reload();
+  }
+
+  /** Another process may sign (PostgreSQL): the stored checkpoints are the truth. */
+  private readonly shared: boolean;
+
+  private reload(): void {
+    const row = this.tree.latestCheckpoint();
     if (row) this.latest = { size: row.size, root: new Uint8Array(row.root), note: row.note, signedAt: row.signed_at };
   }
 
   current(): SignedCheckpoint | null {
+    if (this.shared) this.reload();
     return this.latest;
   }
 
@@ -51,16 +66,22 @@ export class Checkpointer {
     this.timer.unref();
   }
 
-  /** Stop the timer and sign what the log holds now. */
+  /** Stop the timer and sign what the log holds now (the sequencer only). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.sign();
+    if (this.sequencer.held) this.sign();
   }
 
-  /** Sign a checkpoint of the current tree if it grew. Returns the latest checkpoint. */
+  /** Sign a checkpoint of the current tree if it grew (the sequencer only). Returns the latest checkpoint. */
   sign(): SignedCheckpoint | null {
     try {
+      if (!this.sequencer.holds()) {
+        if (this.shared) this.reload();
+        return this.latest;
+      }
+      // The previous sequencer may have signed since this process last looked.
+      if (this.shared) this.reload();
       this.tree.catchUp();
       const size = this.tree.size();
       const prev = this.latest;

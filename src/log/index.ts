@@ -145,7 +145,7 @@ export function logComponent(deps: LogDeps): LogComponent {
       const cosigned = witnesses
         ? targets.map((t) => ({ url: t.url, cosigner_key: formatCosignerKey(t.key), ...(witnesses.status.get(t.url) ?? { size: null, error: null }) }))
         : undefined;
-      return { origin, verifier_key: key.verifierKey, size: tree.size(), checkpoint: checkpoints.health(), ...(cosigned ? { witnesses: cosigned } : {}) };
+      return { origin, verifier_key: key.verifierKey, size: tree.size(), sequencer: checkpoints.sequencer.held, checkpoint: checkpoints.health(), ...(cosigned ? { witnesses: cosigned } : {}) };
     },
     routes(app) {
       logRoutes(app, { tree, checkpoints, linkIdByUuid, bindingLinkId, ...(witnesses ? { cosignatures: (size: number) => witnesses.lines(size) } : {}) });

@@ -6,7 +6,7 @@
  * re-read inside the transaction: a rolled-back append leaves no trace, in memory or on disk.
  */
 import { hash } from 'node:crypto';
-import { sql, type Db } from '../store/db.js';
+import { lockKeys, sql, type Db } from '../store/db.js';
 import {
   consistencyProof, decodeEntry, encodeEntry, hashesWith, inclusionProof, subtreeSource, tileWidth, TILE_WIDTH, treeHash,
   type EntryKind, type Hash, type LogEntry, type SubtreeSource,
@@ -72,6 +72,9 @@ export class LogTree {
   append(entry: LogEntry, refId: number | null, now = Date.now()): number {
     if (!this.db.inTransaction) throw new Error('log entries are appended inside the accepting transaction');
     const bytes = encodeEntry(entry);
+    // One appender at a time across processes (PostgreSQL; a no-op on SQLite) until this
+    // transaction ends: the size is read after the lock, so indexes and hashes never interleave.
+    lockKeys(this.db, 'log', ['seq']);
     const idx = this.size();
     // Only after the migration carried links over are there entries without hashes.
     if (this.hashedSize() < idx) this.catchUp();
@@ -83,13 +86,19 @@ export class LogTree {
   /** Hash entries that have none yet (only links carried over by the migration). Returns how many. */
   catchUp(batch = 5000): number {
     let done = 0;
-    for (;;) {
+    // Under the log's lock, read inside: another process may be hashing the same entries.
+    const run = this.db.transaction((): number => {
+      lockKeys(this.db, 'log', ['seq']);
       const from = this.s.hashedSize.get()?.n ?? 0;
-      if (from >= this.size()) return done;
+      if (from >= this.size()) return 0;
       const rows = this.s.entries.all(from, batch);
-      const run = this.db.transaction(() => rows.forEach((r) => this.addLeaf(r.idx, leafHash(toHash(r.entry)))));
-      run();
-      done += rows.length;
+      rows.forEach((r) => this.addLeaf(r.idx, leafHash(toHash(r.entry))));
+      return rows.length;
+    });
+    for (;;) {
+      const n = run();
+      if (n === 0) return done;
+      done += n;
     }
   }
 

@@ -19,9 +19,19 @@ export function storeComponent(store: Store): Component {
           help,
           registers: [registry],
           collect() {
-            this.set(store.stats()[key]);
+            // The database away: the counts keep their last value; proofkeep_store_reachable says why.
+            const v = store.health()[key];
+            if (typeof v === 'number') this.set(v);
           },
         });
+      new Gauge({
+        name: 'proofkeep_store_reachable',
+        help: 'Whether the database answers (1) or not (0: PostgreSQL down or timing out)',
+        registers: [registry],
+        collect() {
+          this.set(store.health().reachable ? 1 : 0);
+        },
+      });
       stat('links', 'proofkeep_store_links', 'Links in the index');
       stat('avatars', 'proofkeep_store_avatars', 'Avatars in the index');
       stat('commits', 'proofkeep_store_commits', 'Durable append commits since start (group commit: one per batch)');

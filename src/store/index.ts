@@ -373,6 +373,20 @@ export class Store {
     return { ...this.read.counts(), ...this.counters };
   }
 
+  /**
+   * /healthz's `store` section: the counts and whether the database answers. An unreachable
+   * database (PostgreSQL down, a timed-out statement) is reported, not thrown, so /healthz still
+   * answers during an outage.
+   */
+  health(): { engine: string; reachable: boolean; links?: number; avatars?: number; commits: number; appends: number; error?: string } {
+    try {
+      return { engine: this.db.dialect, reachable: true, ...this.stats() };
+    } catch (err) {
+      if (!(err instanceof ProofError) || err.code !== 'UNAVAILABLE') throw err;
+      return { engine: this.db.dialect, reachable: false, ...this.counters, error: err.message };
+    }
+  }
+
   /** Stop accepting appends, commit what is queued, close the database. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -84,7 +84,9 @@ describe('outbox pending index', () => {
         throw new Error('a later write of the append failed');
       })(),
     ).toThrow(/later write/);
-    expect(outbox.summary().jobs).toBe(2); // the index over-counts until the Avatar is looked at
+    // SQLite: the index over-counts until the Avatar is looked at. PostgreSQL (other daemons
+    // write too): no index, the summary is the table's at once.
+    expect(outbox.summary().jobs).toBe(db.dialect === 'postgres' ? 1 : 2);
     expect(outbox.refresh(id(a))).toBe(true);
     expect(outbox.summary()).toEqual(fromTable());
     outbox.complete(id(a), 1, 0);
