@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Component } from '../component.js';
 import { isWalletPlatform, ProofError } from '../core/index.js';
-import { evidenceHash, formatCosignerKey, linkEntry, TlogError, type LogEntry } from '../core/tlog/index.js';
+import { evidenceHash, formatCosignerKey, linkEntry, openCheckpoint, parseVerifierKey, TlogError, type LogEntry } from '../core/tlog/index.js';
 import type { AppendEvent, StoreChange, ValidityChange } from '../store/index.js';
 import type { Reader } from '../store/read.js';
 import type { Db } from '../store/sqlite.js';
@@ -49,6 +49,16 @@ function resolveOrigin(configured: string, keyFile: string): string {
   return configured || keyNameIn(keyFile) || `${hostname().replace(/[\s+]/g, '-') || 'localhost'}/proofkeep`;
 }
 
+function requireSameKey(tree: LogTree, verifierKey: string, origin: string, keyFile: string): void {
+  const latest = tree.latestCheckpoint();
+  if (!latest) return;
+  try {
+    openCheckpoint(latest.note, origin, [parseVerifierKey(verifierKey)]);
+  } catch {
+    throw new ProofError('BAD_CONFIG', `the log in this database is signed by another key or origin than ${keyFile} (${verifierKey}): every daemon on one database must use the same tlog.keyFile and tlog.origin (docs/postgres.md)`);
+  }
+}
+
 /** node's native SHA-256 for the evidence hash of validity entries (written inside the verdict's transaction). */
 const sha256 = (data: Uint8Array): Uint8Array => hash('sha256', data, 'buffer');
 
@@ -60,6 +70,9 @@ export function logComponent(deps: LogDeps): LogComponent {
   const { key, generated } = loadLogKey({ file: keyFile, origin, generate: !cfg.keyFile });
   if (generated) log.info({ keyFile, verifierKey: key.verifierKey }, 'generated a new log signing key');
   const tree = new LogTree(deps.db);
+  // Several daemons on one PostgreSQL sign one log: a daemon with another key (each data dir makes
+  // its own by default) would sign checkpoints clients and witnesses cannot verify. Refuse to start.
+  if (deps.db.dialect === 'postgres') requireSameKey(tree, key.verifierKey, origin, keyFile);
   const checkpoints = new Checkpointer(tree, key, origin, cfg.checkpointIntervalMs, log);
   const targets = cfg.witnesses.map((w) => parseWitnessTarget(w));
   const witnesses = targets.length === 0 ? null : new WitnessSubmitter(tree, targets, log);
