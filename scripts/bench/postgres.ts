@@ -69,7 +69,9 @@ async function column(ctx: PgBenchContext, server: PgServer, n: number): Promise
   const daemons: RunningDaemon[] = [];
   try {
     // One at a time: the first migrates the empty database, the second finds it migrated.
-    for (let i = 0; i < n; i++) daemons.push(await startDaemon(ctx.tmpDir(`pg${n}-${i}`), env, [], ctx.fakes.env));
+    // Every daemon on one database signs the log with one key (docs/postgres.md): the first one's.
+    const dirs = Array.from({ length: n }, (_, i) => ctx.tmpDir(`pg${n}-${i}`));
+    for (let i = 0; i < n; i++) daemons.push(await startDaemon(dirs[i]!, i === 0 ? env : { ...env, PROOFKEEP_TLOG_KEY_FILE: join(dirs[0]!, 'log.key') }, [], ctx.fakes.env));
     const out: Record<string, any> = { label, daemons: n, archive: true, checkers: 'on, pointed at local fake platforms' };
     const measure = async <T>(fn: () => Promise<T>) => {
       const d0 = daemons.map((d) => cpuSeconds(d.pid));
