@@ -44,7 +44,9 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
     const dir = mkdtempSync(join(tmpdir(), `proofkeep-kv-xproc-${i}-`));
     dirs.push(dir);
-    daemons.push(await startServe(['--port', '0', '--host', '127.0.0.1', '--data-dir', dir], env));
+    // One log, one key: the second daemon signs with the first one's (docs/postgres.md).
+    const key = i === 0 ? {} : { PROOFKEEP_TLOG_KEY_FILE: join(dirs[0]!, 'log.key') };
+    daemons.push(await startServe(['--port', '0', '--host', '127.0.0.1', '--data-dir', dir], { ...env, ...key }));
   }
 }, 180_000);
 

@@ -31,8 +31,8 @@ describe.skipIf(engine.engine !== 'postgres')('mirror: several daemons on one da
       'mirror.upstreamVerifierKey': vkey, 'mirror.witnessName': 'takeover.test/witness', ...extra,
     });
     m1 = await mirrorOf({});
-    // One witness, one key: the daemons of a deployment share the key file.
-    m2 = await mirrorOf({ 'mirror.witnessKeyFile': `${m1.dir}/witness.key` });
+    // One witness, one key, and one log key: the daemons of a deployment share the key files.
+    m2 = await mirrorOf({ 'mirror.witnessKeyFile': `${m1.dir}/witness.key`, 'tlog.keyFile': `${m1.dir}/log.key` });
   }, 120_000);
   afterAll(async () => {
     for (const d of [m1, m2, origin]) if (d && !stopped.has(d)) await d.stop();
