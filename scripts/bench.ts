@@ -69,7 +69,7 @@ let ratio: (linksPerSecond: number) => number = () => NaN;
 let cpuView: (cpuSeconds: number, links: number) => { cpuUsPerLink: number; cpuBoundRatio: number } = () => ({ cpuUsPerLink: NaN, cpuBoundRatio: NaN });
 
 try {
-  if (!flag('no-build') && (phases.has('bulk') || phases.has('single') || phases.has('reads') || phases.has('startup') || phases.has('audit'))) {
+  if (!flag('no-build') && ['bulk', 'single', 'reads', 'startup', 'audit', 'postgres'].some((p) => phases.has(p))) {
     log('building dist/ (the daemon runs as `npm start` would)');
     const b = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
     if (b.status !== 0) throw new Error(`build failed: ${b.stdout}${b.stderr}`);
