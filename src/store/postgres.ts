@@ -347,14 +347,14 @@ export function numberPlaceholders(source: string): { text: string; n: number } 
   return { text: out, n };
 }
 
-function withParams(url: string, params: string[]): string {
+export function withParams(url: string, params: string[]): string {
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const u = new URL(url);
-    for (const p of params) {
-      const [k, v] = p.split('=') as [string, string];
-      if (!u.searchParams.has(k)) u.searchParams.set(k, v);
-    }
-    return u.toString();
+    // Textually, not with URL: libpq's own forms (postgres:///db?host=/run/postgresql, several
+    // hosts) are not WHATWG URLs. A parameter the operator set wins.
+    const extra = params.filter((p) => !new RegExp(`[?&]${p.split('=')[0]}=`).test(url));
+    if (extra.length === 0) return url;
+    const [base, hash = ''] = url.split('#', 2) as [string, string?];
+    return `${base}${base.includes('?') ? '&' : '?'}${extra.join('&')}${hash ? `#${hash}` : ''}`;
   }
   return `${params.join(' ')} ${url}`;
 }
@@ -362,14 +362,8 @@ function withParams(url: string, params: string[]): string {
 /** The URL without its password, for logs and errors. */
 export function redact(url: string): string {
   if (/^postgres(ql)?:\/\//.test(url)) {
-    try {
-      const u = new URL(url);
-      if (u.password) u.password = '***';
-      u.searchParams.delete('password');
-      return u.toString();
-    } catch {
-      return 'postgres://(unparseable url)';
-    }
+    // Textually too (libpq URLs need not be WHATWG URLs): user:password@ and password=… go.
+    return url.replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/, '$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
   }
   return url.replace(/password\s*=\s*\S+/gi, 'password=***');
 }
