@@ -34,6 +34,7 @@ import type { Reader } from '../store/read.js';
 import { withoutFsync, type Db } from '../store/sqlite.js';
 import type { SignedTx, Tag } from './arweave.js';
 import { RemotePinStore } from './remote-pins.js';
+import { FeedLease } from '../store/lease.js';
 import { PROOF_KIND, proofChains, type ChainSource, type OutboxKind, type TagInput } from './kinds.js';
 
 export type IpfsStatus = 'pending' | 'pinned' | 'unpinned' | 'disabled';
@@ -100,6 +101,8 @@ export class OutboxStore {
   /** this daemon's name on its leases */
   readonly holder = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
   private readonly leaseMs: number;
+  /** the one daemon on a shared database that polls posted transactions (confirmer()) */
+  private readonly confirmLease: FeedLease;
   private lastRenew = 0;
   private readonly ls;
 
@@ -114,6 +117,7 @@ export class OutboxStore {
     opts: { leaseMs?: number } = {},
   ) {
     this.shared = db.dialect === 'postgres';
+    this.confirmLease = new FeedLease(db, `archive-confirm:${kind.name}`);
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.chains = 'document' in chains ? chains : proofChains(chains);
     // Without a WAL (in memory, rollback journal) the step commits are not relaxed at all.
@@ -473,6 +477,15 @@ export class OutboxStore {
 
   previousTx(avatarId: number, linkCount: number): string | null {
     return this.s.previousTx.get(avatarId, linkCount)?.tx_id ?? null;
+  }
+
+  /**
+   * Whether this daemon polls the posted transactions: one daemon per database does (a session
+   * lock, taken over when its holder dies), so a lost tx is re-posted or re-signed once, not by
+   * every daemon at the same moment. Always true on SQLite.
+   */
+  confirmer(): boolean {
+    return this.confirmLease.claim() !== false;
   }
 
   toConfirm(limit: number): VersionRow[] {

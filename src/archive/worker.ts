@@ -322,6 +322,8 @@ export class ArchiveWorker {
   async confirmTick(): Promise<void> {
     const arweave = this.targets.arweave;
     if (!arweave || this.stopped) return;
+    // Several daemons on one database: one of them polls (and re-posts or re-signs) at a time.
+    if (!this.outbox.confirmer()) return;
     const cfg = this.cfg.arweave;
     for (const v of this.outbox.toConfirm(50)) {
       if (this.stopped) return;

@@ -29,7 +29,7 @@ import {
 import type { AppendContext, AppendItem, Store } from '../store/index.js';
 import type { MirrorConfig } from './config.js';
 import type { Fault, MirrorState } from './state.js';
-import { LeaseLostError } from './lease.js';
+import { LeaseLostError } from '../store/lease.js';
 import { retryAfterOf, retryDelayMs, type RetryPolicy } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 

@@ -18,7 +18,7 @@ import {
 import type { KvStore } from '../kv/kv-store.js';
 import type { MirrorConfig } from './config.js';
 import type { Fault, MirrorState } from './state.js';
-import { LeaseLostError } from './lease.js';
+import { LeaseLostError } from '../store/lease.js';
 
 export interface KvPageResult {
   received: number;

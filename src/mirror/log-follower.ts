@@ -15,7 +15,7 @@ import {
 import { retryDelayMs, type RetryPolicy } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import type { WitnessState } from './witness-state.js';
-import { LeaseLostError } from './lease.js';
+import { LeaseLostError } from '../store/lease.js';
 import type { Witness } from './witness.js';
 
 export interface LogFollowerStatus {

@@ -1,6 +1,6 @@
 /** The mirror's own SQL (cursor and quarantine), on the store's database. */
 import { sql, type Db } from '../store/db.js';
-import { FeedLease, type Claim } from './lease.js';
+import { FeedLease, type Claim } from '../store/lease.js';
 
 export interface Fault {
   upstreamId: number;

@@ -1,6 +1,6 @@
 /** SQL of the mirror's witness tables (./witness-migration.ts): cosigned state, rebuilt leaves, alarms. */
 import { lockKeys, type Db } from '../store/db.js';
-import { FeedLease, type Claim } from './lease.js';
+import { FeedLease, type Claim } from '../store/lease.js';
 
 export interface CosignedRow {
   origin: string;

@@ -14,7 +14,7 @@ import { isRecord, ProofError, verifySubkeyRecord, type RecoveryBackend } from '
 import type { MirrorConfig } from '../mirror/config.js';
 import type { Fault, MirrorState } from '../mirror/state.js';
 import type { SubkeyStore } from './store.js';
-import { LeaseLostError } from '../mirror/lease.js';
+import { LeaseLostError } from '../store/lease.js';
 
 export const SUBKEY_FEED_SUFFIX = '#subkeys';
 

@@ -123,4 +123,14 @@ describe('archive leases', () => {
     expect(taken.sort()).toEqual([1, 2, 3, 4]);
     expect(b.holds(byA[0]!, now + 1001)).toBe(true);
   });
+
+  it('one daemon polls the posted transactions; when its connection ends another takes over at once', () => {
+    const a = new OutboxStore(one, new Reader(one));
+    const b = new OutboxStore(two, new Reader(two));
+    expect(a.confirmer()).toBe(true);
+    expect(b.confirmer()).toBe(false);
+    expect(a.confirmer()).toBe(true); // kept, not taken twice
+    one.close();
+    expect(b.confirmer()).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * The right to follow one upstream feed, so that of N daemons mirroring the same upstream on one
- * PostgreSQL database exactly one follows it at a time, and another takes over when it dies.
+ * The right to do one singleton task among the daemons on one PostgreSQL database — follow one
+ * upstream feed (src/mirror), poll the archive's posted transactions (src/archive) — so that
+ * exactly one does it at a time, and another takes over when it dies.
  *
  * A PostgreSQL session advisory lock rather than a lease row: the server releases it the moment
  * the holder's connection ends (a crashed or stopped daemon), so failover needs no expiry to
@@ -14,7 +15,7 @@
  *
  * On SQLite one process owns the file: every claim succeeds and nothing is taken.
  */
-import type { Db, Statement } from '../store/db.js';
+import type { Db, Statement } from './db.js';
 
 /** 'taken': acquired now (someone else may have moved the feed meanwhile); 'kept': held since the last claim. */
 export type Claim = 'taken' | 'kept' | false;
@@ -39,7 +40,7 @@ export class FeedLease {
     private readonly db: Db,
     feed: string,
   ) {
-    this.key = `proofkeep-mirror:${feed}`;
+    this.key = `proofkeep-lease:${feed}`;
     this.s = db.dialect !== 'postgres' ? null : {
       // CASE evaluates lazily: the lock is only tried when this session does not hold it (a
       // session lock taken twice would need two unlocks).
