@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildKvSignPayload, bytesToHex, kvAvatarField, nobleBackend, parseKvWrite, parsePublicKey, ProofError, verifyKvChain, verifyKvWrite, type KvWrite,
+  buildKvSignPayload, bytesToHex, kvAvatarField, nobleBackend, parseKvWrite, parsePublicKey, verifyKvChain, verifyKvWrite, type KvWrite,
 } from '../../src/core/index.js';
 import { KvStore } from '../../src/kv/kv-store.js';
 import { PgDb } from '../../src/store/postgres.js';
@@ -24,6 +24,7 @@ import { exited, startServe } from '../helpers/cli.js';
 import { json, post } from '../helpers/daemon.js';
 import { kvPayload, kvWrite, kvWriteBody } from '../helpers/kv.js';
 import { freshDatabase, startPgServer, testEngine, type PgServer } from '../helpers/postgres.js';
+import { codeOf } from '../helpers/errors.js';
 
 type Served = Awaited<ReturnType<typeof startServe>>;
 let own: PgServer | undefined;
@@ -111,14 +112,6 @@ describe('one subkey authorization submitted to two daemon processes at once', (
 /** A connection of another process (the daemons above migrated the database). */
 const connect = (statementTimeoutMs = 10_000) => new PgDb({ url: dbUrl, statementTimeoutMs, connectTimeoutMs: 5000 });
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    return err instanceof ProofError ? err.code : `not a ProofError: ${String(err)}`;
-  }
-  return 'nothing thrown';
-}
 
 function genesis(a: TestAvatar, label: string): KvWrite {
   const key = parsePublicKey(a.id);

@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildKvSignPayload, kvAvatarField, nobleBackend, parsePublicKey, ProofError, verifyKvWrite, type KvWrite } from '../../src/core/index.js';
+import { buildKvSignPayload, kvAvatarField, nobleBackend, parsePublicKey, verifyKvWrite, type KvWrite } from '../../src/core/index.js';
 import { KvStore } from '../../src/kv/kv-store.js';
 import type { Store } from '../../src/store/index.js';
 import { TestAvatar, uuidFrom } from '../helpers/avatar.js';
 import { openAll } from '../helpers/db.js';
+import { codeOf } from '../helpers/errors.js';
 
 let dir: string;
 let store: Store;
@@ -31,14 +32,6 @@ function signed(n: number, previous: string | null, patch: unknown = { n }): KvW
   return verifyKvWrite(key, { ...w, signature: a.sign(sign_payload) }, { backend: nobleBackend });
 }
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    return err instanceof ProofError ? err.code : 'not a ProofError';
-  }
-  return 'nothing thrown';
-}
 
 describe('KvStore.append', () => {
   it('two writes verified against one head: the second to commit is FORK and changes nothing', () => {

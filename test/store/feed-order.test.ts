@@ -6,12 +6,13 @@
  * another connection can neither take the feed lock nor see a link after this one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nobleBackend, parsePublicKey, ProofError, verifyLink } from '../../src/core/index.js';
+import { nobleBackend, parsePublicKey, verifyLink } from '../../src/core/index.js';
 import { SCHEMA } from '../../src/schema.js';
 import { lockKeys, openDatabase, Store, type AppendItem } from '../../src/store/index.js';
 import { PgDb } from '../../src/store/postgres.js';
 import { TestAvatar } from '../helpers/avatar.js';
 import { freshDatabase, startPgServer, testEngine, type PgServer } from '../helpers/postgres.js';
+import { codeOf } from '../helpers/errors.js';
 
 let own: PgServer | undefined;
 let url = '';
@@ -29,14 +30,6 @@ afterAll(() => own?.stop());
 const items = (a: TestAvatar, n: number, tag: string): AppendItem[] =>
   a.chain(n, 1_700_000_000, tag).map((l) => ({ avatar: parsePublicKey(a.id), link: verifyLink(parsePublicKey(a.id), l, { backend: nobleBackend }) }));
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    return err instanceof ProofError ? err.code : `not a ProofError: ${String(err)}`;
-  }
-  return 'nothing thrown';
-}
 
 describe('links feed order across connections (PostgreSQL)', () => {
   it('an append holds the feed lock until it commits; ids become visible in order', async () => {
