@@ -316,6 +316,8 @@ export class Store {
           }
           continue;
         }
+        // Indexed before the savepoint: a rollback of this item must not take the earlier ones' entries.
+        this.bindings.indexNewBindings();
         try {
           outcomes[i]!.push(this.applyInSavepoint(item, row));
         } catch (err) {
@@ -325,6 +327,7 @@ export class Store {
         }
       }
     });
+    this.bindings.indexNewBindings();
     return outcomes;
   }
 
