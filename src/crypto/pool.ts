@@ -21,6 +21,9 @@ import { stopWorker } from '../util/worker-stop.js';
 
 export type { VerifyItem, VerifyResult } from '../core/index.js';
 
+/** Coalesced single links up to this many travel to one worker in one message. */
+const SINGLES_PER_MESSAGE = 4;
+
 export interface PoolOptions {
   mode: BackendMode;
   /** config `crypto.workers`: 0 = one per core, 1 = no workers (verify on the calling thread) */
@@ -208,10 +211,12 @@ export class VerifyPool implements BulkVerifier {
       signal?.addEventListener('abort', onAbort, { once: true });
       // Enough chunks to keep every worker busy and balance uneven chunks, no smaller than the
       // coalescing threshold (a message round trip must stay cheap next to the work it carries).
-      // (Coalesced single links are split evenly instead: offloading them is the point.)
+      // (Coalesced single links are split evenly instead: offloading them is the point; but a
+      // few go as one message, which costs the calling thread as much as the ~0.1 ms each takes
+      // a worker, and the next turn's singles go to the other worker.)
       const per = bulk
         ? Math.min(this.opts.maxChunk, Math.max(this.opts.coalesceBelow, Math.ceil(items.length / (this.size * 4))))
-        : Math.min(this.opts.maxChunk, Math.ceil(items.length / this.size));
+        : Math.min(this.opts.maxChunk, Math.max(SINGLES_PER_MESSAGE, Math.ceil(items.length / this.size)));
       for (let start = 0; start < items.length; start += per) {
         this.queue.push({ id: this.nextId++, batch, start, items: items.slice(start, start + per).map(toWire) });
       }
