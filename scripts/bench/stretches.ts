@@ -6,6 +6,10 @@
  *   node --import tsx scripts/bench/stretches.ts PROFILE.cpuprofile [--min 5] [--top 6]
  *        [--bench bench.json]       only the drain window the bench recorded (readsDraining.monotonicUs)
  *        [--from S] [--to S]        only seconds S.. of the profile (offsets as printed)
+ *        [--limit N]                the N longest only (default 20)
+ *        [--grep RE]                only stretches with a frame matching RE (e.g. 'pins|blockstore')
+ *        [--frame RE]               also the longest unbroken runs of samples under a frame matching RE
+ *                                   (e.g. 'claimPass|checkpointer': how long one pass held the loop)
  *        [--timeline]               also busy % per second, with its top functions
  *
  * Offsets are seconds since the profile started; a profile's clock is the monotonic clock of
@@ -29,6 +33,8 @@ if (!file || file.startsWith('--')) {
 }
 const minMs = Number(opt('min') ?? 5);
 const top = Number(opt('top') ?? 6);
+const limit = Number(opt('limit') ?? 20);
+const grep = opt('grep') !== undefined ? new RegExp(opt('grep')!) : null;
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 
 let fromUs = opt('from') !== undefined ? p.startTime + Number(opt('from')) * 1e6 : -Infinity;
@@ -100,17 +106,50 @@ function describe(samples: number[]): { self: Array<[string, number]>; under: Ar
 
 const inWindow = stretches.filter((s) => s.end > fromUs && s.start < toUs);
 const long = inWindow.filter((s) => s.end - s.start >= minMs * 1000);
+const matches = (s: Stretch) => !grep || s.samples.some((i) => stackOf(p.samples[i]!).some((f) => grep.test(`${f.functionName} ${f.url}`)));
 const windowUs = Math.min(toUs, p.endTime) - Math.max(fromUs, p.startTime);
 const busyUs = inWindow.reduce((n, s) => n + s.samples.reduce((m, i) => m + dur(i), 0), 0);
 process.stdout.write(
   `${file}\nwindow ${at(Math.max(fromUs, p.startTime))}-${at(Math.min(toUs, p.endTime))} s: busy ${ms(busyUs)} of ${ms(windowUs)} ms; ` +
     `${long.length} stretches >= ${minMs} ms without idle (longest ${ms(Math.max(0, ...inWindow.map((s) => s.end - s.start)))} ms)\n`,
 );
-for (const s of long.sort((a, b) => b.end - b.start - (a.end - a.start))) {
+const shown = long.filter(matches).sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, limit);
+if (shown.length < long.length) process.stdout.write(`(the ${shown.length} longest${grep ? ` matching ${grep}` : ''} shown)\n`);
+for (const s of shown) {
   const d = describe(s.samples);
   process.stdout.write(`\n${ms(s.end - s.start)} ms at ${at(s.start)} s (${s.samples.length} samples)\n`);
   process.stdout.write(`  self:  ${d.self.map(([k, v]) => `${k} ${ms(v)}`).join('; ')}\n`);
   process.stdout.write(`  under: ${d.under.map(([k, v]) => `${k} ${ms(v)}`).join('; ')}\n`);
+}
+
+const frameRe = opt('frame') !== undefined ? new RegExp(opt('frame')!) : null;
+if (frameRe) {
+  // Consecutive samples whose stack has a matching frame (the same one throughout): one call's hold.
+  const runs: Array<{ frame: string; start: number; us: number; n: number; samples: number[] }> = [];
+  let run: (typeof runs)[number] | null = null;
+  p.samples.forEach((id, i) => {
+    if (times[i]! < fromUs || times[i]! >= toUs) return;
+    const f = stackOf(id).reverse().find((fr) => frameRe.test(`${fr.functionName} ${fr.url}`));
+    const k = f ? name(f) : null;
+    if (run && k === run.frame) {
+      run.us += dur(i);
+      run.n++;
+      run.samples.push(i);
+      return;
+    }
+    if (run) runs.push(run);
+    run = k ? { frame: k, start: times[i]!, us: dur(i), n: 1, samples: [i] } : null;
+  });
+  if (run) runs.push(run);
+  const byFrame = new Map<string, typeof runs>();
+  for (const r of runs) byFrame.set(r.frame, [...(byFrame.get(r.frame) ?? []), r]);
+  process.stdout.write(`\nunbroken runs under ${frameRe} (longest first):\n`);
+  for (const [k, rs] of byFrame) {
+    const sorted = rs.sort((a, b) => b.us - a.us);
+    const total = rs.reduce((n, r) => n + r.us, 0);
+    process.stdout.write(`  ${k}: ${rs.length} runs, ${ms(total)} ms in all; longest ${sorted.slice(0, 5).map((r) => `${ms(r.us)} ms (${r.n} samples) at ${at(r.start)} s`).join(', ')}\n`);
+    process.stdout.write(`    the longest, self: ${describe(sorted[0]!.samples).self.map(([f, v]) => `${f} ${ms(v)}`).join('; ')}\n`);
+  }
 }
 
 if (argv.includes('--timeline')) {
