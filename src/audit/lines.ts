@@ -10,11 +10,13 @@
  * cheap to send back, cheap to read in order.
  */
 import {
+  expectedPayload,
   isRecord,
   linksFromProofchainItems,
   parsePublicKey,
   prevFromPayload,
   prevKey,
+  proofchainItemWithPrev,
   ProofError,
   verifyItem,
   type AvatarKey,
@@ -200,9 +202,14 @@ class Builder {
       failed = { stage: FAIL_UNREAD, code: 'BAD_PUBLIC_KEY', message: 'avatar is not a secp256k1 public key' };
     } else {
       const known = this.last.has(id);
+      let payload: string | undefined;
       // prev comes from the item, else its signed payload, else (legacy) the Avatar's previous
       // link — which, when it is not in this chunk, only the ordering thread knows.
-      if (!known && rec && !('prev' in rec) && (typeof rec['signature_payload'] !== 'string' || prevFromPayload(rec['signature_payload']) === undefined)) {
+      const guessed = rec ? guessedLink(rec, key, known ? this.last.get(id)! : null) : null;
+      if (guessed) {
+        link = guessed.link;
+        payload = guessed.payload;
+      } else if (!known && rec && !('prev' in rec) && (typeof rec['signature_payload'] !== 'string' || prevFromPayload(rec['signature_payload']) === undefined)) {
         deferred = true;
       } else {
         try {
@@ -213,7 +220,7 @@ class Builder {
         }
       }
       if (link) {
-        const own = verifyItem({ avatar: key, link, allowLegacy: true }, backend);
+        const own = verifyItem({ avatar: key, link, allowLegacy: true }, backend, payload);
         if (!own.ok) failed = { stage: FAIL_OWN, code: own.code, message: own.message };
       }
     }
@@ -249,6 +256,28 @@ class Builder {
     this.prevRaw = sig;
     this.last.set(id, sig);
   }
+}
+
+/**
+ * The common feed item (no `prev` field, a signed payload): instead of parsing the payload
+ * for its prev, guess it — the Avatar's previous signature in this chunk, or null for a first
+ * link — and rebuild the payload with it. When that rebuild is the signed payload byte for
+ * byte, the payload's prev is the guess (a payload built from fields parses back to them), so
+ * the link is exactly what `linksFromProofchainItems` reads, and the rebuilt payload is the one
+ * the verifier would build. Anything else (a wrong guess, a field that does not parse): null,
+ * and the item takes the general path, which reports it.
+ */
+function guessedLink(rec: Record<string, unknown>, key: AvatarKey, guess: string | null): { link: Link; payload: string } | null {
+  const signed = rec['signature_payload'];
+  if (typeof signed !== 'string' || signed === '' || 'prev' in rec) return null;
+  let link: Link;
+  try {
+    link = proofchainItemWithPrev(rec, guess);
+  } catch {
+    return null;
+  }
+  const payload = expectedPayload(key, link);
+  return payload === signed ? { link, payload } : null;
 }
 
 /**

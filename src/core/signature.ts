@@ -10,7 +10,7 @@
  * so a twin cannot be slipped in ahead of the honest submission.
  */
 import { fail } from './errors.js';
-import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from './encoding.js';
+import { base64DecodeInto, base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from './encoding.js';
 
 export interface DecodedSignature {
   /** r‖s, 64 bytes */
@@ -65,11 +65,12 @@ export function decodeSignature(input: unknown, what = 'signature'): DecodedSign
   if (v === 0 || v === 27) recovery = 0;
   else if (v === 1 || v === 28) recovery = 1;
   else fail('BAD_SIGNATURE_ENCODING', `${what} has recovery byte ${v}, expected 0, 1, 27 or 28`);
-  const canon = new Uint8Array(bytes);
-  canon[64] = recovery;
   // Already the stored form (base64, v in {0,1}, zero padding bits): the input is its own
   // canonical spelling, and re-encoding it would only build the same string again.
   const same = bytes === asB64 && v === recovery && (B64_ALPHABET.indexOf(input[86]!) & 3) === 0;
+  // bytes is this call's own fresh array (decoded above): normalized in place, not copied.
+  const canon = bytes;
+  canon[64] = recovery;
   return { compact: canon.subarray(0, 64), recovery, canonical: same ? input : bytesToBase64(canon), highS: aboveHalfN(canon.subarray(32, 64)) };
 }
 
@@ -92,12 +93,29 @@ export function canonicalSignature(input: string): string | null {
   }
 }
 
+/** Scratch for storedLowS: one signature's 65 bytes. */
+const SCRATCH = new Uint8Array(65);
+
+/**
+ * The value is already a stored low-s signature: 88 characters of padded base64 of 65 bytes,
+ * v in {0,1}, zero padding bits, s ≤ n/2. Then decodeSignature gives it back as its canonical
+ * form with highS false (88 characters are never 0x + 130 hex digits), so it is its own
+ * prevKey. Checked without allocating: it is the spelling of nearly every signature and prev.
+ */
+function storedLowS(value: string): boolean {
+  if (value.length !== 88 || value.charCodeAt(87) !== 61 || value.charCodeAt(86) === 61) return false;
+  if (!base64DecodeInto(value, SCRATCH)) return false;
+  if (SCRATCH[64]! > 1 || (B64_ALPHABET.indexOf(value[86]!) & 3) !== 0) return false;
+  return !aboveHalfN(SCRATCH.subarray(32, 64));
+}
+
 /**
  * The key under which a `prev` value (or a stored signature) is compared: the low-s canonical
  * form when it decodes (so v spellings and malleated twins compare equal), else the raw string
  * (so junk only ever equals identical junk).
  */
 export function prevKey(value: string): string {
+  if (storedLowS(value)) return value;
   try {
     const d = decodeSignature(value);
     return d.highS ? twinSignature(d) : d.canonical;
