@@ -41,6 +41,12 @@ export interface RecoveryBackend {
    * because wallet checks need the Ethereum address (keccak of x‖y).
    */
   recover(digest: Uint8Array, compact: Uint8Array, recovery: 0 | 1): Uint8Array | null;
+  /**
+   * Optional: the same recovery answered in compressed form (33 bytes: 02/03 by the parity of
+   * y, then x) — exactly `recover`'s key compressed, null where it is null. What the Avatar
+   * check compares, without building the 65-byte form only to compress it (every link).
+   */
+  recoverCompressed?(digest: Uint8Array, compact: Uint8Array, recovery: 0 | 1): Uint8Array | null;
 }
 
 export const nobleBackend: RecoveryBackend = {

@@ -64,6 +64,11 @@ function recoverFromDigest(backend: RecoveryBackend, digest: Uint8Array, signatu
 }
 
 function signedByAvatar(backend: RecoveryBackend, avatar: AvatarKey, digest: Uint8Array, signature: string): { ok: boolean; canonical: string } {
+  if (backend.recoverCompressed) {
+    const sig = decodeSignature(signature);
+    const pub = backend.recoverCompressed(digest, sig.compact, sig.recovery);
+    return { ok: pub !== null && bytesEqual(pub, avatar.compressed), canonical: sig.canonical };
+  }
   const { sig, uncompressed } = recoverFromDigest(backend, digest, signature);
   return { ok: uncompressed !== null && bytesEqual(compress(uncompressed), avatar.compressed), canonical: sig.canonical };
 }
