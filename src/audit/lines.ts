@@ -90,10 +90,39 @@ export function transferables(r: ChunkResult): ArrayBuffer[] {
 }
 
 const decoder = new TextDecoder();
+/** For the pieces after a chunk's first: a BOM there is a character of a line, as it was. */
+const decoderKeepingBom = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** `auditChunk` on bytes: UTF-8 decoded (invalid sequences become U+FFFD, as a utf8 stream reads them). */
+/**
+ * Bytes of whole lines decoded at once, at most. A whole chunk (256 KiB) as one string is a
+ * large object: it outlives a scavenge while its lines are worked through and is promoted, so
+ * every chunk would cost the old generation's collector. Pieces this size stay young.
+ */
+const PIECE_BYTES = 32 * 1024;
+
+/**
+ * `auditChunk` on bytes: UTF-8 decoded (invalid sequences become U+FFFD, as a utf8 stream reads
+ * them), in pieces cut after a "\n" — a byte that is never part of a multi-byte sequence, so
+ * the text is the same as decoding the chunk whole.
+ */
 export function auditChunkBytes(bytes: Uint8Array, backend: RecoveryBackend): ChunkResult {
-  return auditChunk(decoder.decode(bytes), backend);
+  const b = new Builder();
+  let lines = 0;
+  for (let at = 0; at < bytes.length; ) {
+    let end = at + PIECE_BYTES;
+    if (end >= bytes.length) end = bytes.length;
+    else {
+      const nl = bytes.lastIndexOf(10, end - 1);
+      if (nl >= at) end = nl + 1;
+      else {
+        const after = bytes.indexOf(10, end);
+        end = after < 0 ? bytes.length : after + 1;
+      }
+    }
+    lines = feedLines(b, (at === 0 ? decoder : decoderKeepingBom).decode(bytes.subarray(at, end)), lines, backend);
+    at = end;
+  }
+  return b.result(lines);
 }
 
 class Builder {
@@ -287,7 +316,11 @@ function guessedLink(rec: Record<string, unknown>, key: AvatarKey, guess: string
  */
 export function auditChunk(text: string, backend: RecoveryBackend): ChunkResult {
   const b = new Builder();
-  let lines = 0;
+  return b.result(feedLines(b, text, 0, backend));
+}
+
+/** The lines of `text` into `b`, numbered on from `lines`; returns the count after them. */
+function feedLines(b: Builder, text: string, lines: number, backend: RecoveryBackend): number {
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
@@ -313,5 +346,5 @@ export function auditChunk(text: string, backend: RecoveryBackend): ChunkResult 
       b.link(isRecord(value) ? value['avatar'] : undefined, value, line, backend);
     }
   }
-  return b.result(lines);
+  return lines;
 }

@@ -1,11 +1,17 @@
 /**
- * The dump worker reads a feed link's prev by guessing it (the Avatar's previous signature, or
+ * How a dump worker reads a chunk (src/audit/lines.ts).
+ *
+ * Bytes are decoded in pieces cut after a newline: the result must be that of the chunk
+ * decoded whole, whatever falls at a cut (a BOM, bytes that are not UTF-8, a CRLF, a line
+ * longer than a piece).
+ *
+ * It reads a feed link's prev by guessing it (the Avatar's previous signature, or
  * null) and confirming the guess with the rebuilt payload, instead of parsing the payload. A
  * payload that only looks like the guess — its prev escaped, given twice, spelled another way,
  * pointing elsewhere — must take the general path and get exactly what the core gives it.
  */
 import { describe, expect, it } from 'vitest';
-import { auditChunk, PREV_LISTED, PREV_NULL, type ChunkResult } from '../../src/audit/lines.js';
+import { auditChunk, auditChunkBytes, PREV_LISTED, PREV_NULL, type ChunkResult } from '../../src/audit/lines.js';
 import {
   bytesToBase64,
   bytesToHex,
@@ -99,5 +105,37 @@ describe('a guessed prev is only taken when the payload confirms it', () => {
     expect(want[4]!.prevKey).toBe(a[3]!.signature); // the hex spelling keys as the stored form
     expect(want[5]!.prevKey).toBe(a[0]!.signature);
     expect(bytesToBase64(raw)).not.toBe(a[3]!.signature);
+  });
+});
+
+describe('a chunk decoded in pieces', () => {
+  it('reads as the chunk decoded whole', () => {
+    const links = makeChain(sk, 120, 'p');
+    const enc = new TextEncoder();
+    const parts: Uint8Array[] = [];
+    links.forEach((l, i) => {
+      let line = enc.encode(JSON.stringify(item(l, i + 1)));
+      // now and then a line that starts with a BOM, has bytes that are not UTF-8 before its
+      // newline, ends in CRLF, is blank, or is longer than a piece
+      // (line 61 starts the piece after the long line 60)
+      if (i % 17 === 3 || i === 61) line = new Uint8Array([0xef, 0xbb, 0xbf, ...line]);
+      if (i % 13 === 5) line = new Uint8Array([...line, 0xe2, 0x82]);
+      if (i % 11 === 7) line = new Uint8Array([...line, 13]);
+      if (i === 60) line = enc.encode(JSON.stringify({ ...item(l, i + 1), padding: 'x'.repeat(70_000) }));
+      parts.push(line, new Uint8Array([10]));
+      if (i % 19 === 9) parts.push(new Uint8Array([10]));
+    });
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) (bytes.set(p, o), (o += p.length));
+    expect(bytes.length).toBeGreaterThan(100_000);
+    const whole = auditChunk(new TextDecoder().decode(bytes), nobleBackend);
+    expect(auditChunkBytes(bytes, nobleBackend)).toEqual(whole);
+    // without its last newline, too
+    expect(auditChunkBytes(bytes.subarray(0, bytes.length - 1), nobleBackend)).toEqual(auditChunk(new TextDecoder().decode(bytes.subarray(0, bytes.length - 1)), nobleBackend));
+    // The cases are there: BOM lines and lines with bad bytes are not JSON, the rest are links.
+    expect(whole.specialKind.length).toBeGreaterThan(10);
+    expect(whole.links + whole.specialKind.length).toBe(120);
+    expect(whole.lines).toBeGreaterThan(120);
   });
 });
