@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { RecoveryBackend } from '../core/index.js';
 import { workerCount, type BackendMode } from '../crypto/config.js';
 import { workerEntry } from '../util/worker-entry.js';
+import { stopWorker } from '../util/worker-stop.js';
 import { auditChunkBytes, type ChunkResult } from './lines.js';
 import type { FromLineWorker, LineWorkerInit, ToLineWorker } from './line-worker.js';
 
@@ -110,7 +111,7 @@ export class LinePool {
     this.failAll(new Error('line pool stopped'));
     const slots = this.slots;
     this.slots = [];
-    await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
+    await Promise.all(slots.map((s) => stopWorker(s.worker)));
   }
 
   private dispatch(): void {
