@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { RecoveryBackend } from '../core/index.js';
 import type { BackendMode } from '../crypto/config.js';
 import { selectBackend } from '../crypto/select.js';
+import { closeOnStop, type StopMessage } from '../util/worker-stop.js';
 import { auditChunkBytes, transferables, type ChunkResult } from './lines.js';
 
 export interface LineWorkerInit {
@@ -32,8 +33,8 @@ try {
   port.postMessage({ type: 'failed', message: (err as Error)?.message ?? String(err) } satisfies FromLineWorker);
 }
 
-port.on('message', (msg: ToLineWorker) => {
-  if (!backend) return;
+port.on('message', (msg: ToLineWorker | StopMessage) => {
+  if (closeOnStop(port, msg) || !backend) return;
   let result: ChunkResult;
   try {
     result = auditChunkBytes(msg.bytes, backend);

@@ -17,6 +17,7 @@ import { selectBackend, type BackendLog, type SelectedBackend } from './select.j
 import { toWire, verifyInline, type BulkVerifier } from './verifier.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 import { workerEntry } from '../util/worker-entry.js';
+import { stopWorker } from '../util/worker-stop.js';
 
 export type { VerifyItem, VerifyResult } from '../core/index.js';
 
@@ -129,7 +130,7 @@ export class VerifyPool implements BulkVerifier {
     const slots = this.slots;
     this.slots = [];
     for (const s of slots) for (const c of s.inflight.values()) this.fail(c.batch, err);
-    await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
+    await Promise.all(slots.map((s) => stopWorker(s.worker)));
   }
 
   health(): Record<string, unknown> {

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { verifyItem, type RecoveryBackend, type VerifyItem, type VerifyResult } from '../core/index.js';
 import type { BackendMode } from './config.js';
+import { closeOnStop, type StopMessage } from '../util/worker-stop.js';
 import { selectBackend } from './select.js';
 
 export interface WorkerInit {
@@ -29,8 +30,8 @@ try {
   port.postMessage({ type: 'failed', message: (err as Error)?.message ?? String(err) } satisfies FromWorker);
 }
 
-port.on('message', (msg: ToWorker) => {
-  if (!backend) return;
+port.on('message', (msg: ToWorker | StopMessage) => {
+  if (closeOnStop(port, msg) || !backend) return;
   const results = msg.items.map((it) => verifyItem(it, backend!));
   port.postMessage({ type: 'results', id: msg.id, results } satisfies FromWorker);
 });

@@ -60,6 +60,10 @@ export class LogTree {
     this.s = {
       size: db.prepare<[], { n: number | null }>('SELECT max(idx) + 1 AS n FROM log_entries'),
       hashedSize: db.prepare<[], { n: number | null }>('SELECT max(idx) + 1 AS n FROM log_hashes WHERE level = 0'),
+      // Both in one statement: an append reads them for every entry.
+      sizes: db.prepare<[], { n: number | null; h: number | null }>(
+        'SELECT (SELECT max(idx) + 1 FROM log_entries) AS n, (SELECT max(idx) + 1 FROM log_hashes WHERE level = 0) AS h',
+      ),
       insertEntry: db.prepare<[number, string, number | null, Uint8Array, number]>('INSERT INTO log_entries (idx, kind, ref_id, entry, appended_at) VALUES (?, ?, ?, ?, ?)'),
       insertHash: db.prepare<[number, number, Uint8Array]>('INSERT INTO log_hashes (level, idx, hash) VALUES (?, ?, ?)'),
       // the bare column (no row object per hash): a root reads a few hundred of them
@@ -87,9 +91,10 @@ export class LogTree {
     // One appender at a time across processes (PostgreSQL; a no-op on SQLite) until this
     // transaction ends: the size is read after the lock, so indexes and hashes never interleave.
     lockKeys(this.db, 'log', ['seq']);
-    const idx = this.size();
+    const sizes = this.s.sizes.get();
+    const idx = sizes?.n ?? 0;
     // Only after the migration carried links over are there entries without hashes.
-    if (this.hashedSize() < idx) this.catchUp();
+    if ((sizes?.h ?? 0) < idx) this.catchUp();
     this.s.insertEntry.run(idx, entry.kind, refId, bytes, now);
     this.addLeaf(idx, leafHash(bytes));
     return idx;

@@ -29,9 +29,7 @@ import {
 import type { AppendContext, AppendItem, Store } from '../store/index.js';
 import type { MirrorConfig } from './config.js';
 import type { Fault, MirrorState } from './state.js';
-import { LeaseLostError } from '../store/lease.js';
-import { retryAfterOf, retryDelayMs, type RetryPolicy } from '../util/retry.js';
-import { sleep } from '../util/sleep.js';
+import { FeedLoop } from './feed-loop.js';
 
 /** How the follower judges time: the daemon's clock skew, an injectable clock (ms). */
 export interface FollowerClock {
@@ -75,14 +73,7 @@ export interface FollowerStatus {
 
 class UpstreamError extends Error {}
 
-/**
- * The follower's waits after upstream failures, as the one retry policy: never given up,
- * doubling from backoffBaseMs to backoffMaxMs with jitter, and at least an upstream's
- * Retry-After (up to backoffMaxMs, so a hostile upstream cannot park the mirror for longer).
- */
-export function mirrorRetryPolicy(config: Pick<MirrorConfig, 'backoffBaseMs' | 'backoffMaxMs'>): RetryPolicy {
-  return { attempts: Infinity, baseMs: config.backoffBaseMs, capMs: config.backoffMaxMs, factor: 2, jitter: 0.25, maxRetryAfterMs: config.backoffMaxMs };
-}
+export { mirrorRetryPolicy } from './feed-loop.js';
 
 export class MirrorFollower {
   readonly status: FollowerStatus = {
@@ -98,11 +89,9 @@ export class MirrorFollower {
     quarantined: 0,
     pages: 0,
   };
-  private controller: AbortController | null = null;
-  private loop: Promise<void> | null = null;
+  private readonly loop: FeedLoop;
   private lastLatestProbe = 0;
   private readonly policy: FetchPolicy;
-  private readonly retries: RetryPolicy;
 
   constructor(
     private readonly store: Pick<Store, 'appendLinks' | 'avatarRow'>,
@@ -112,68 +101,20 @@ export class MirrorFollower {
     private readonly log: Logger,
     private readonly clock: FollowerClock = {},
     /** while true (an alarm about the upstream's log stands) no process may follow the feed */
-    private readonly blocked: () => boolean = () => false,
+    blocked: () => boolean = () => false,
   ) {
     // Retries are the loop's own backoff, not the fetch's.
     this.policy = { timeoutMs: config.timeoutMs, retries: 0, retryBaseMs: 0, maxBodyBytes: config.maxPageBytes };
-    this.retries = mirrorRetryPolicy(config);
+    this.loop = new FeedLoop({ feed: 'the upstream', upstream: config.upstream, state, config, log, status: this.status, blocked, syncOnce: (signal) => this.syncOnce(signal) });
   }
 
   start(): void {
-    if (this.loop) return;
-    this.controller = new AbortController();
-    this.loop = this.run(this.controller.signal);
+    this.loop.start();
   }
 
   /** Stop polling; an in-flight page finishes its commit (or is replayed after restart). */
-  async stop(): Promise<void> {
-    this.controller?.abort();
-    await this.loop;
-    this.loop = null;
-  }
-
-
-  private async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      let wait: number;
-      try {
-        // One follower per upstream among the daemons on this database (./lease.ts); the others
-        // stand by and take over when it goes. The cursor is read from the database every pass.
-        if (this.blocked() || !this.state.claim()) {
-          this.standBy();
-          wait = this.config.pollIntervalMs;
-        } else {
-          this.status.following = true;
-          const r = await this.syncOnce(signal);
-          this.status.failures = 0;
-          this.status.lastError = null;
-          this.status.nextRetryAt = null;
-          wait = r.full ? 0 : this.config.pollIntervalMs;
-        }
-      } catch (err) {
-        if (signal.aborted) break;
-        if (err instanceof LeaseLostError) {
-          this.log.info({ upstream: this.config.upstream }, 'mirror: another daemon follows the upstream now; standing by');
-          this.standBy();
-          wait = this.config.pollIntervalMs;
-        } else {
-          this.status.failures++;
-          this.status.lastError = (err as Error).message;
-          wait = retryDelayMs(this.retries, this.status.failures, { retryAfterMs: retryAfterOf(err) });
-          this.status.nextRetryAt = Date.now() + wait;
-          this.log.warn({ err: (err as Error).message, failures: this.status.failures, retryInMs: wait }, 'mirror: upstream sync failed; backing off');
-        }
-      }
-      if (wait > 0) await sleep(wait, signal);
-    }
-    this.state.release();
-    this.status.following = false;
-  }
-
-  private standBy(): void {
-    if (this.status.following) this.state.release();
-    this.status.following = false;
-    this.status.caughtUp = false;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Fetch and apply one page from the cursor. */

@@ -18,7 +18,7 @@ import {
 import type { KvStore } from '../kv/kv-store.js';
 import type { MirrorConfig } from './config.js';
 import type { Fault, MirrorState } from './state.js';
-import { LeaseLostError } from '../store/lease.js';
+import { FeedLoop } from './feed-loop.js';
 
 export interface KvPageResult {
   received: number;
@@ -36,9 +36,8 @@ export function kvFeedKey(upstream: string): string {
 }
 
 export class KvFollower {
-  readonly status = { following: false, caughtUp: false, absent: false, lastSyncAt: null as number | null, failures: 0, lastError: null as string | null, stored: 0, quarantined: 0, upstreamLatest: null as number | null };
-  private controller: AbortController | null = null;
-  private loop: Promise<void> | null = null;
+  readonly status = { following: false, caughtUp: false, absent: false, lastSyncAt: null as number | null, failures: 0, lastError: null as string | null, nextRetryAt: null as number | null, stored: 0, quarantined: 0, upstreamLatest: null as number | null };
+  private readonly loop: FeedLoop;
   private readonly policy: FetchPolicy;
 
   constructor(
@@ -49,56 +48,15 @@ export class KvFollower {
     private readonly log: Logger,
   ) {
     this.policy = { timeoutMs: config.timeoutMs, retries: 0, retryBaseMs: 0, maxBodyBytes: config.maxPageBytes };
+    this.loop = new FeedLoop({ feed: 'the upstream KV feed', upstream: config.upstream, state, config, log, status: this.status, syncOnce: (signal) => this.syncOnce(signal) });
   }
 
   start(): void {
-    if (this.loop) return;
-    this.controller = new AbortController();
-    this.loop = this.run(this.controller.signal);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.controller?.abort();
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      let wait = this.config.pollIntervalMs;
-      try {
-        // One follower of this feed among the daemons on the database (./lease.ts), as for links.
-        if (!this.state.claim()) {
-          this.standBy();
-        } else {
-          this.status.following = true;
-          const r = await this.syncOnce(signal);
-          this.status.failures = 0;
-          this.status.lastError = null;
-          if (r.full) wait = 0;
-        }
-      } catch (err) {
-        if (signal.aborted) break;
-        if (err instanceof LeaseLostError) {
-          this.log.info({ upstream: this.config.upstream }, 'mirror: another daemon follows the upstream KV feed now; standing by');
-          this.standBy();
-        } else {
-          this.status.failures++;
-          this.status.lastError = (err as Error).message;
-          wait = Math.min(this.config.backoffMaxMs, this.config.backoffBaseMs * 2 ** Math.min(this.status.failures - 1, 30));
-          this.log.warn({ err: (err as Error).message, failures: this.status.failures, retryInMs: wait }, 'mirror: upstream KV feed failed; backing off');
-        }
-      }
-      if (wait > 0) await sleep(wait, signal);
-    }
-    this.state.release();
-    this.status.following = false;
-  }
-
-  private standBy(): void {
-    if (this.status.following) this.state.release();
-    this.status.following = false;
-    this.status.caughtUp = false;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async syncOnce(signal: AbortSignal): Promise<KvPageResult> {
@@ -171,17 +129,4 @@ export class KvFollower {
     if (faults.length > 0) this.log.warn({ count: faults.length, codes: [...new Set(faults.map((f) => f.code))] }, 'mirror: KV writes quarantined');
     return { received: writes.length, stored, existed, quarantined: faults.length, full: writes.length >= this.config.pageSize, absent: false };
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

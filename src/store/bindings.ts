@@ -90,6 +90,10 @@ type TargetJoin = LinkRow & { b_link_id: number; b_alt_id: string; a_avatar: str
 
 export class Bindings {
   private readonly s;
+  /** SQLite's identity search index (FTS5): inserted into per batch, see indexNewBindings. null on PostgreSQL (a plain index). */
+  private readonly search;
+  /** ids of the bindings inserted since the last indexNewBindings (in the caller's open transaction) */
+  private unindexed: number[] = [];
 
   /** `onValidity` runs inside the verdict's transaction for every ValidityChange (the store's change hooks). */
   constructor(
@@ -120,9 +124,16 @@ export class Bindings {
          WHERE id = ? AND link_id = ?`,
       ),
       stale: db.prepare(`UPDATE bindings SET status = 'stale', updated_at = ? WHERE id = ? AND link_id = ? AND status IN ('valid', 'unchecked')`),
+      exists: db.prepare<[number, string, string], { id: number }>('SELECT id FROM bindings WHERE avatar_id = ? AND platform = ? AND identity = ?'),
       target: db.prepare<[number], TargetJoin>(
         `SELECT l.*, b.link_id AS b_link_id, b.alt_id AS b_alt_id, a.avatar AS a_avatar
            FROM bindings b JOIN links l ON l.id = b.link_id JOIN avatars a ON a.id = b.avatar_id WHERE b.id = ?`,
+      ),
+    };
+    this.search = db.dialect !== 'sqlite' ? null : {
+      // A row gone meanwhile (its item's savepoint rolled back) is simply not found.
+      index: db.prepare<[string]>(
+        'INSERT INTO binding_identity_fts (rowid, identity) SELECT id, identity FROM bindings WHERE id IN (SELECT value FROM json_each(?))',
       ),
     };
   }
@@ -130,13 +141,19 @@ export class Bindings {
   /**
    * The append path (inside the append transaction): a create link sets the binding's state
    * (what the appender asked for, else valid for a wallet, unchecked otherwise); a delete link
-   * removes it. Returns the binding's id, or null for a delete.
+   * removes it. Returns the binding's id, or null for a delete. A new binding is searchable once
+   * the caller has run indexNewBindings, in the same transaction.
    */
   applyLink(avatarRowId: number, linkId: number, link: Link, initial: InitialBindingState | undefined, nowMs = Date.now()): number | null {
     if (link.action === 'delete') {
+      // The delete trigger takes the row out of the search index, so it must be in it already.
+      this.indexNewBindings();
       this.s.remove.run(avatarRowId, link.platform, link.identity);
       return null;
     }
+    // An upsert does not say whether it inserted: only a new row gets an index entry (a second
+    // entry for one rowid would corrupt the index).
+    const isNew = this.search !== null && this.s.exists.get(avatarRowId, link.platform, link.identity) === undefined;
     const nowS = Math.floor(nowMs / 1000);
     // Wallet bindings are proven by the wallet signature itself; others await a post check.
     const init: InitialBindingState = initial ??
@@ -147,7 +164,23 @@ export class Bindings {
       avatarRowId, link.platform, link.identity, linkId, link.created_at, link.proof_location, init.alt_id ?? '',
       init.status, init.status === 'valid' ? 1 : 0, init.reason ?? '', init.code ?? '', init.checkedAt ?? null, nowMs,
     );
+    if (isNew) this.unindexed.push(r!.id);
     return r!.id;
+  }
+
+  /**
+   * Put the bindings applyLink inserted into the identity search index: one statement, so FTS5
+   * writes them as one segment at the commit (../store/migrations/016-identity-search-batched.ts).
+   * Call inside the transaction that inserted them, before it commits, and before a savepoint
+   * that may roll back (what it indexed would be rolled back with it). Ids queued by a write
+   * that was rolled back name rows that are gone, or that a later insert took again and queued
+   * too: the statement indexes exactly the rows that exist.
+   */
+  indexNewBindings(): void {
+    if (this.unindexed.length === 0) return;
+    const ids = this.unindexed;
+    this.unindexed = [];
+    this.search?.index.run(JSON.stringify(ids));
   }
 
   /** The binding's status while it still points at `linkId`; undefined when it moved on. */

@@ -144,7 +144,7 @@ export class Store {
   private readonly stmts;
   /** the batch's one durable transaction, and an item's savepoint inside it (prepared once) */
   private readonly batchTx: (batch: Pending[], ctxs: Array<AppendContext | undefined>, safe: boolean) => AppendOutcome[][];
-  private readonly applyInSavepoint: (item: AppendItem, row: AvatarRow | undefined) => AppendOutcome;
+  private readonly applyInSavepoint: (item: AppendItem, row: AvatarRow | undefined, replayOf: StoredLink | undefined) => AppendOutcome;
 
   /** Takes over the connection (close() closes it); the tables must be migrated already. */
   constructor(
@@ -164,8 +164,8 @@ export class Store {
       sameLink: db.prepare<[number, string, string], { id: number; seq: number }>(
         'SELECT id, seq FROM links WHERE avatar_id = ? AND signature = ? AND uuid = ? LIMIT 1',
       ),
-      insertAvatar: db.prepare(
-        'INSERT INTO avatars (avatar, public_key, link_count, activated_at, updated_at) VALUES (?, ?, 0, ?, ?)',
+      insertAvatar: db.prepare<[string, string, number, number], AvatarRow>(
+        'INSERT INTO avatars (avatar, public_key, link_count, activated_at, updated_at) VALUES (?, ?, 0, ?, ?) RETURNING *',
       ),
       // RETURNING: the new id on either engine (PostgreSQL has no lastInsertRowid).
       insertLink: db.prepare<unknown[], { id: number }>(
@@ -175,7 +175,7 @@ export class Store {
       advanceHead: db.prepare('UPDATE avatars SET head_link_id = ?, head_signature = ?, link_count = link_count + 1, updated_at = ? WHERE id = ?'),
     };
     this.batchTx = db.transaction((batch: Pending[], ctxs: Array<AppendContext | undefined>, safe: boolean) => this.applyBatch(batch, ctxs, safe));
-    this.applyInSavepoint = db.transaction((item: AppendItem, row: AvatarRow | undefined) => this.applyOne(item, row));
+    this.applyInSavepoint = db.transaction((item: AppendItem, row: AvatarRow | undefined, replayOf: StoredLink | undefined) => this.applyOne(item, row, replayOf));
   }
 
   /** Open a database file and the store on it (tools and tests; the daemon opens it itself). */
@@ -302,7 +302,8 @@ export class Store {
       const ctx = ctxs[i];
       for (const item of p.items) {
         const row = this.stmts.avatar.get(item.avatar.id);
-        const rejected = this.judge(item, ctx, row);
+        const replay = { of: undefined as { id: number; seq: number } | undefined };
+        const rejected = this.judge(item, ctx, row, replay);
         if (rejected) {
           ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
           outcomes[i]!.push({ ok: false, error: new ProofError(rejected.code, rejected.message) });
@@ -310,14 +311,16 @@ export class Store {
         }
         if (!safe) {
           try {
-            outcomes[i]!.push(this.applyOne(item, row));
+            outcomes[i]!.push(this.applyOne(item, row, replay.of));
           } catch (err) {
             throw new ItemFailed(err);
           }
           continue;
         }
+        // Indexed before the savepoint: a rollback of this item must not take the earlier ones' entries.
+        this.bindings.indexNewBindings();
         try {
-          outcomes[i]!.push(this.applyInSavepoint(item, row));
+          outcomes[i]!.push(this.applyInSavepoint(item, row, replay.of));
         } catch (err) {
           // The nested transaction was a SAVEPOINT: rolled back, the batch goes on.
           ctx?.rejected?.add(item.avatar.id, prevKey(item.link.signature));
@@ -325,6 +328,7 @@ export class Store {
         }
       }
     });
+    this.bindings.indexNewBindings();
     return outcomes;
   }
 
@@ -333,30 +337,32 @@ export class Store {
    * inside the transaction: earlier items of the batch are visible, so concurrent appends on
    * one Avatar never both land and a batch is judged exactly as sequential appends would be.
    */
-  private judge(item: AppendItem, ctx: AppendContext | undefined, row: AvatarRow | undefined): Rejection | null {
+  private judge(item: AppendItem, ctx: AppendContext | undefined, row: AvatarRow | undefined, replay: { of: StoredLink | undefined }): Rejection | null {
     const { avatar, link } = item;
     const view: ChainView = this.chainView(row?.id, row?.head_signature ?? null);
     const rejected = ctx?.rejected;
     if (rejected) view.isRejected = (key) => rejected.has(avatar.id, key);
     if (ctx?.window) view.window = ctx.window;
-    if (item.idempotent && row) view.isStored = (e: ChainEntry) => this.stmts.sameLink.get(row.id, e.signature, e.uuid) !== undefined;
+    // The judge asks only when the uuid is taken already; what it found is the replayed row.
+    if (item.idempotent && row) view.isStored = (e: ChainEntry) => (replay.of = this.stmts.sameLink.get(row.id, e.signature, e.uuid)) !== undefined;
     return judgeChain(view, link) ?? item.own ?? null;
   }
 
-  /** Write one judged item; `row` is the Avatar as read by the judge in this transaction. */
-  private applyOne(item: AppendItem, judgedRow: AvatarRow | undefined): AppendOutcome {
+  /**
+   * Write one judged item; `row` is the Avatar as read by the judge in this transaction, and
+   * `replayOf` the identical stored link the judge found (an idempotent replay).
+   */
+  private applyOne(item: AppendItem, judgedRow: AvatarRow | undefined, replayOf: StoredLink | undefined): AppendOutcome {
     const { avatar, link } = item;
     const now = Date.now();
     let row = judgedRow;
     if (item.idempotent && row) {
-      // judged already: an identical stored link is an idempotent replay
-      const same = this.stmts.sameLink.get(row.id, link.signature, link.uuid);
+      // judged already: an identical stored link is an idempotent replay. The judge looked it up
+      // when the uuid was taken; a legacy link (no uuid) is never asked about, so it is looked up here.
+      const same = link.uuid === '' ? this.stmts.sameLink.get(row.id, link.signature, link.uuid) : replayOf;
       if (same) return { ok: true, linkId: same.id, seq: same.seq, existed: true };
     }
-    if (!row) {
-      this.stmts.insertAvatar.run(avatar.id, avatar.uncompressedHex, link.created_at, now);
-      row = this.stmts.avatar.get(avatar.id)!;
-    }
+    if (!row) row = this.stmts.insertAvatar.get(avatar.id, avatar.uncompressedHex, link.created_at, now)!;
     const seq = row.link_count;
     const linkId = this.stmts.insertLink.get(
       row.id, seq, link.prev, link.action, link.platform, link.identity, link.proof_location, link.created_at,
@@ -399,6 +405,12 @@ export class Store {
     this.flush();
     this.db.close();
   }
+}
+
+/** A stored link, as the replay lookup finds it. */
+interface StoredLink {
+  id: number;
+  seq: number;
 }
 
 /** A request's rejected set as one pass sees it: its own additions on top, kept only on commit(). */

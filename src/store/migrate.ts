@@ -2,7 +2,8 @@
  * Versioned migrations, applied in order inside one transaction each; PRAGMA user_version holds
  * the version reached. Each table's migration lives beside the module that queries it (its
  * owner); src/schema.ts lists them all. Taken: 1 base, 2 archive, 3 checkers, 4 mirror,
- * 5 identity search, 8 subkeys, 9 log, 12 link alt ids, 15 links by uuid, 30 kv, 31 kv archive,
+ * 5 identity search, 8 subkeys, 9 log, 12 link alt ids, 15 links by uuid,
+ * 16 identity search per batch, 30 kv, 31 kv archive,
  * 40 mirror witness, 41 log by avatar, 42 archive remote pins, 43 archive leases.
  *
  * One list serves both engines: `up` runs on SQLite and, with its DDL read as PostgreSQL's

@@ -57,11 +57,11 @@ export function subkeysComponent(deps: SubkeysDeps): Component & { subkeys: Subk
       ? {
           health: () => ({
             // the upstream has a subkey feed, and this daemon is the one following it (one per database)
-            following: follower.available && follower.following,
+            following: follower.available && follower.status.following,
             cursor: state.cursor(),
             stored: follower.stored,
             quarantined: follower.quarantined,
-            last_error: follower.lastError,
+            last_error: follower.status.lastError,
           }),
         }
       : {}),

@@ -14,7 +14,7 @@ import { isRecord, ProofError, verifySubkeyRecord, type RecoveryBackend } from '
 import type { MirrorConfig } from '../mirror/config.js';
 import type { Fault, MirrorState } from '../mirror/state.js';
 import type { SubkeyStore } from './store.js';
-import { LeaseLostError } from '../store/lease.js';
+import { FeedLoop, type LoopStatus } from '../mirror/feed-loop.js';
 
 export const SUBKEY_FEED_SUFFIX = '#subkeys';
 
@@ -30,11 +30,9 @@ export class SubkeyFollower {
   available = true;
   stored = 0;
   quarantined = 0;
-  lastError: string | null = null;
-  /** this daemon holds the subkey feed's lease (always, on SQLite) */
-  following = false;
-  private controller: AbortController | null = null;
-  private loop: Promise<void> | null = null;
+  /** the loop's view: following = this daemon holds the subkey feed's lease (always, on SQLite) */
+  readonly status: LoopStatus = { following: false, caughtUp: false, failures: 0, lastError: null, nextRetryAt: null };
+  private readonly loop: FeedLoop;
   private readonly policy: FetchPolicy;
 
   constructor(
@@ -45,53 +43,18 @@ export class SubkeyFollower {
     private readonly log: Logger,
   ) {
     this.policy = { timeoutMs: config.timeoutMs, retries: 0, retryBaseMs: 0, maxBodyBytes: config.maxPageBytes };
+    this.loop = new FeedLoop({
+      feed: 'the upstream subkey feed', upstream: config.upstream, state, config, log, status: this.status,
+      wanted: () => this.available, syncOnce: (signal) => this.syncOnce(signal),
+    });
   }
 
   start(): void {
-    if (this.loop) return;
-    this.controller = new AbortController();
-    this.loop = this.run(this.controller.signal);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.controller?.abort();
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (!signal.aborted && this.available) {
-      let wait = this.config.pollIntervalMs;
-      try {
-        // One follower of this feed among the daemons on one database (src/mirror/lease.ts).
-        if (this.state.claim()) {
-          this.following = true;
-          const r = await this.syncOnce(signal);
-          failures = 0;
-          this.lastError = null;
-          if (r.full) wait = 0;
-        } else {
-          this.following = false;
-        }
-      } catch (err) {
-        if (signal.aborted) break;
-        if (err instanceof LeaseLostError) {
-          this.log.info({ upstream: this.config.upstream }, 'mirror: another daemon follows the upstream subkey feed now; standing by');
-          this.state.release();
-          this.following = false;
-          if (wait > 0) await sleep(wait, signal);
-          continue;
-        }
-        failures++;
-        this.lastError = (err as Error).message;
-        wait = Math.min(this.config.backoffMaxMs, this.config.backoffBaseMs * 2 ** Math.min(failures - 1, 30));
-        this.log.warn({ err: this.lastError, failures, retryInMs: wait }, 'mirror: subkey sync failed; backing off');
-      }
-      if (wait > 0) await sleep(wait, signal);
-    }
-    this.state.release();
-    this.following = false;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Fetch and apply one page from the cursor. */
@@ -135,17 +98,4 @@ export class SubkeyFollower {
     if (faults.length > 0) this.log.warn({ count: faults.length, codes: [...new Set(faults.map((f) => f.code))] }, 'mirror: subkeys quarantined');
     return { received: records.length, stored, quarantined: faults.length, full: records.length >= Math.min(100, this.config.pageSize) };
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -69,6 +69,25 @@ async function twoDaemons(envA: NodeJS.ProcessEnv = {}, envB: NodeJS.ProcessEnv 
   return { url, a, b };
 }
 
+/**
+ * GET from a daemon. A keep-alive connection the daemon closed as idle while this process was
+ * blocked (pg_ctl runs synchronously) can be reset under the first request on it: that one
+ * request is sent again on a new connection, as HTTP clients do for idempotent requests. Any
+ * other failure, or a daemon that is gone, fails with its exit status and its log.
+ */
+async function readFrom(d: Serve, path: string): Promise<Awaited<ReturnType<typeof json>>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await json(`${d.url}${path}`);
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      const alive = d.child.exitCode === null && d.child.signalCode === null;
+      if (attempt === 0 && alive && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')) continue;
+      throw new Error(`GET ${path} failed (${code ?? String(err)}); daemon exit ${d.child.exitCode} signal ${d.child.signalCode}; its log:\n${d.logs().slice(-4000)}`, { cause: err });
+    }
+  }
+}
+
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -239,7 +258,7 @@ describe('several daemons on one PostgreSQL database', () => {
     // Back: the health says so, the link refused during the outage is not there, and it lands now.
     for (const d of [a, b]) {
       await until('the database reachable again', async () => (await json(`${d.url}/healthz`)).body.store?.reachable === true);
-      const doc = await json(`${d.url}/v1/chain/${av.id}`);
+      const doc = await readFrom(d, `/v1/chain/${av.id}`);
       expect(doc.status).toBe(200);
       expect(doc.body.links.map((l: { uuid: string }) => l.uuid)).toEqual(chain.slice(0, 3).map((l) => l.uuid));
     }

@@ -166,4 +166,25 @@ describe.skipIf(!hasChromium)('operator and reader views in Chromium', () => {
     expect(b.blocked).toEqual([]);
     await page.close();
   });
+
+  it('a mirror daemon standing by while another on its database follows is shown as such, not as behind', async () => {
+    // What /healthz says on such a daemon (PostgreSQL, two daemons): following false, not caught up.
+    const standby = await startTamperProxy(mirror.url, (path, body) => {
+      if (path !== '/healthz') return undefined;
+      const h = JSON.parse(body) as { mirror: Record<string, unknown> };
+      Object.assign(h.mirror, { following: false, caught_up: false, faults: 0, last_error: null, behind: 3 });
+      return JSON.stringify(h);
+    });
+    try {
+      const page = await b.newPage();
+      await page.goto(`${standby.url}/status`);
+      const card = page.locator('section.card[data-component="mirror"]');
+      await card.waitFor();
+      expect(await card.locator('p').first().textContent()).toMatch(/: standing by \(another daemon on this database follows the upstream/);
+      expect(await card.getAttribute('class')).not.toMatch(/warn|bad/);
+      await page.close();
+    } finally {
+      await standby.close();
+    }
+  });
 });

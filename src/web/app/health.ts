@@ -51,11 +51,15 @@ async function mirrorCard(m: unknown, signal: AbortSignal): Promise<HTMLElement 
   const faults = Number(m['faults'] ?? 0);
   const lag = typeof m['lag_seconds'] === 'number' ? (m['lag_seconds'] as number) : null;
   const alarm = isObj(m['witness']) && isObj((m['witness'] as J)['alarm']);
-  const state = alarm ? 'bad' : faults > 0 || m['caught_up'] === false || m['last_error'] ? 'warn' : 'good';
+  // A daemon standing by (another daemon on the same database follows the upstream) is not
+  // behind: it serves what the follower commits.
+  const standby = m['following'] === false && !alarm;
+  const state = alarm ? 'bad' : faults > 0 || (m['caught_up'] === false && !standby) || m['last_error'] ? 'warn' : 'good';
   const behind = typeof m['behind'] === 'number' ? ` by ${m['behind']} link${m['behind'] === 1 ? '' : 's'}` : '';
   const summary: Child[] = [
     `Mirroring ${text(m['upstream'])}: `,
     alarm ? 'following stopped, because the witness raised an alarm about the upstream’s log (below)'
+      : standby ? 'standing by (another daemon on this database follows the upstream; this one serves what it stores)'
       : m['caught_up'] === true ? 'caught up' : `behind${behind}${lag !== null ? `, last caught up ${lag} s ago` : ', not caught up since it started'}`,
     `; ${faults} quarantined link${faults === 1 ? '' : 's'}.`,
   ];
