@@ -239,8 +239,11 @@ async function daemonPhases(label: string, env: Record<string, string>, full: bo
     const exact = pathsProof.map((x) => `${x}&exact=true`);
     const q0 = await archiveQueue(daemon.url);
     log(`${label}: reads while the archive drains (${q0} jobs queued): GET /v1/proof?exact=true ~1000 req/s for ${size.readSeconds} s`);
+    // The window on the monotonic clock a --cpu-prof profile uses (scripts/bench/stretches.ts --bench).
+    const m0 = Number(process.hrtime.bigint() / 1000n);
     const c = await withCpu(() => openLoop(daemon!.url, exact, 1000, size.readSeconds));
-    out['readsDraining'] = { ...c.r, path: '/v1/proof (exact=true)', archiveQueueAtStart: q0, archiveQueueAtEnd: await archiveQueue(daemon.url), daemonCpuSeconds: r2(c.daemon), clientCpuSeconds: r2(c.client), peakRssMB: daemon.rss.phase() };
+    const monotonicUs = [m0, Number(process.hrtime.bigint() / 1000n)];
+    out['readsDraining'] = { ...c.r, path: '/v1/proof (exact=true)', archiveQueueAtStart: q0, archiveQueueAtEnd: await archiveQueue(daemon.url), daemonCpuSeconds: r2(c.daemon), clientCpuSeconds: r2(c.client), peakRssMB: daemon.rss.phase(), monotonicUs };
   }
   if (phases.has('single')) {
     log(`${label}: single: signing 32 x ${size.perClient} POST /v1/proof bodies and their tweets (not timed)`);

@@ -1,8 +1,11 @@
 /**
- * The dump audit's workers: each parses, converts and verifies whole chunks of a JSON Lines
- * dump (src/audit/lines.ts) and sends back compact results, so the ordering thread only reads
- * bytes, orders and judges. Chunks are transferred, not copied. With no workers (`crypto.workers
- * = 1`) the same function runs on the calling thread, one chunk per event-loop turn.
+ * The dump audit's verifying threads: each parses, converts and verifies whole chunks of a JSON
+ * Lines dump (src/audit/lines.ts) and sends back compact results. The calling thread (which
+ * reads bytes, orders and judges, and is otherwise mostly idle) is one of them: it takes a
+ * chunk, one at a time and one per event-loop turn, whenever every worker already holds its
+ * share — so `crypto.workers = N` costs N − 1 worker threads (their start and their heaps), and
+ * with `crypto.workers = 1` everything runs on the calling thread. Chunks sent to a worker are
+ * transferred, not copied.
  *
  * A one-shot tool's pool: a worker that dies fails the chunks it held (the audit of that source
  * ends with an error, as a dead verify worker did before); it is not replaced.
@@ -59,7 +62,10 @@ export class LinePool {
   private broken: Error | null = null;
   private stopped = false;
 
-  /** `workers` as config `crypto.workers`: 0 = one per core, 1 = the calling thread. */
+  /** a chunk is being worked on by the calling thread */
+  private inlineBusy = false;
+
+  /** `workers` as config `crypto.workers` (verifying threads, this one included): 0 = one per core. */
   constructor(
     private readonly mode: BackendMode,
     workers: number,
@@ -67,21 +73,22 @@ export class LinePool {
     private readonly backend: RecoveryBackend,
     private readonly startTimeoutMs = 30_000,
   ) {
-    this.size = workers === 1 ? 0 : workerCount(workers);
+    this.size = workers === 1 ? 1 : workerCount(workers);
   }
 
+  /** Threads that verify, the calling thread included. */
   get workers(): number {
     return this.size;
   }
 
-  /** Chunks worth having in flight: enough to keep every worker busy, few enough to bound memory. */
+  /** Chunks worth having in flight: enough to keep every thread busy, few enough to bound memory. */
   get depth(): number {
     return Math.max(1, this.size * PER_WORKER);
   }
 
   async start(): Promise<void> {
     try {
-      await Promise.all(Array.from({ length: this.size }, () => this.spawn()));
+      await Promise.all(Array.from({ length: this.size - 1 }, () => this.spawn()));
     } catch (err) {
       await this.stop();
       throw err;
@@ -92,17 +99,6 @@ export class LinePool {
   run(bytes: Uint8Array): Promise<ChunkResult> {
     if (this.stopped) return Promise.reject(new Error('line pool stopped'));
     if (this.broken) return Promise.reject(this.broken);
-    if (this.size === 0) {
-      return new Promise((resolve, reject) =>
-        setImmediate(() => {
-          try {
-            resolve(auditChunkBytes(bytes, this.backend));
-          } catch (err) {
-            reject(err);
-          }
-        }),
-      );
-    }
     return new Promise<ChunkResult>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, bytes, resolve, reject });
       this.dispatch();
@@ -122,12 +118,32 @@ export class LinePool {
     while (this.queue.length > 0) {
       let slot: Slot | null = null;
       for (const s of this.slots) if (s.inflight.size < PER_WORKER && (!slot || s.inflight.size < slot.inflight.size)) slot = s;
-      if (!slot) return;
+      if (!slot) {
+        if (!this.inlineBusy) this.runInline(this.queue.shift()!);
+        return;
+      }
       const job = this.queue.shift()!;
       slot.inflight.set(job.id, job);
       const buffer = job.bytes.buffer as ArrayBuffer;
       slot.worker.postMessage({ id: job.id, bytes: job.bytes } satisfies ToLineWorker, [buffer]);
     }
+  }
+
+  /** One chunk on the calling thread, in a later turn of its event loop (reads and results go on between). */
+  private runInline(job: Job): void {
+    this.inlineBusy = true;
+    setImmediate(() => {
+      try {
+        if (this.stopped) job.reject(new Error('line pool stopped'));
+        else if (this.broken) job.reject(this.broken);
+        else job.resolve(auditChunkBytes(job.bytes, this.backend));
+      } catch (err) {
+        job.reject(err);
+      } finally {
+        this.inlineBusy = false;
+        this.dispatch();
+      }
+    });
   }
 
   private failAll(err: Error): void {

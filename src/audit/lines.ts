@@ -10,11 +10,13 @@
  * cheap to send back, cheap to read in order.
  */
 import {
+  expectedPayload,
   isRecord,
   linksFromProofchainItems,
   parsePublicKey,
   prevFromPayload,
   prevKey,
+  proofchainItemWithPrev,
   ProofError,
   verifyItem,
   type AvatarKey,
@@ -88,10 +90,39 @@ export function transferables(r: ChunkResult): ArrayBuffer[] {
 }
 
 const decoder = new TextDecoder();
+/** For the pieces after a chunk's first: a BOM there is a character of a line, as it was. */
+const decoderKeepingBom = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** `auditChunk` on bytes: UTF-8 decoded (invalid sequences become U+FFFD, as a utf8 stream reads them). */
+/**
+ * Bytes of whole lines decoded at once, at most. A whole chunk (256 KiB) as one string is a
+ * large object: it outlives a scavenge while its lines are worked through and is promoted, so
+ * every chunk would cost the old generation's collector. Pieces this size stay young.
+ */
+const PIECE_BYTES = 32 * 1024;
+
+/**
+ * `auditChunk` on bytes: UTF-8 decoded (invalid sequences become U+FFFD, as a utf8 stream reads
+ * them), in pieces cut after a "\n" — a byte that is never part of a multi-byte sequence, so
+ * the text is the same as decoding the chunk whole.
+ */
 export function auditChunkBytes(bytes: Uint8Array, backend: RecoveryBackend): ChunkResult {
-  return auditChunk(decoder.decode(bytes), backend);
+  const b = new Builder();
+  let lines = 0;
+  for (let at = 0; at < bytes.length; ) {
+    let end = at + PIECE_BYTES;
+    if (end >= bytes.length) end = bytes.length;
+    else {
+      const nl = bytes.lastIndexOf(10, end - 1);
+      if (nl >= at) end = nl + 1;
+      else {
+        const after = bytes.indexOf(10, end);
+        end = after < 0 ? bytes.length : after + 1;
+      }
+    }
+    lines = feedLines(b, (at === 0 ? decoder : decoderKeepingBom).decode(bytes.subarray(at, end)), lines, backend);
+    at = end;
+  }
+  return b.result(lines);
 }
 
 class Builder {
@@ -200,9 +231,14 @@ class Builder {
       failed = { stage: FAIL_UNREAD, code: 'BAD_PUBLIC_KEY', message: 'avatar is not a secp256k1 public key' };
     } else {
       const known = this.last.has(id);
+      let payload: string | undefined;
       // prev comes from the item, else its signed payload, else (legacy) the Avatar's previous
       // link — which, when it is not in this chunk, only the ordering thread knows.
-      if (!known && rec && !('prev' in rec) && (typeof rec['signature_payload'] !== 'string' || prevFromPayload(rec['signature_payload']) === undefined)) {
+      const guessed = rec ? guessedLink(rec, key, known ? this.last.get(id)! : null) : null;
+      if (guessed) {
+        link = guessed.link;
+        payload = guessed.payload;
+      } else if (!known && rec && !('prev' in rec) && (typeof rec['signature_payload'] !== 'string' || prevFromPayload(rec['signature_payload']) === undefined)) {
         deferred = true;
       } else {
         try {
@@ -213,7 +249,7 @@ class Builder {
         }
       }
       if (link) {
-        const own = verifyItem({ avatar: key, link, allowLegacy: true }, backend);
+        const own = verifyItem({ avatar: key, link, allowLegacy: true }, backend, payload);
         if (!own.ok) failed = { stage: FAIL_OWN, code: own.code, message: own.message };
       }
     }
@@ -252,13 +288,39 @@ class Builder {
 }
 
 /**
+ * The common feed item (no `prev` field, a signed payload): instead of parsing the payload
+ * for its prev, guess it — the Avatar's previous signature in this chunk, or null for a first
+ * link — and rebuild the payload with it. When that rebuild is the signed payload byte for
+ * byte, the payload's prev is the guess (a payload built from fields parses back to them), so
+ * the link is exactly what `linksFromProofchainItems` reads, and the rebuilt payload is the one
+ * the verifier would build. Anything else (a wrong guess, a field that does not parse): null,
+ * and the item takes the general path, which reports it.
+ */
+function guessedLink(rec: Record<string, unknown>, key: AvatarKey, guess: string | null): { link: Link; payload: string } | null {
+  const signed = rec['signature_payload'];
+  if (typeof signed !== 'string' || signed === '' || 'prev' in rec) return null;
+  let link: Link;
+  try {
+    link = proofchainItemWithPrev(rec, guess);
+  } catch {
+    return null;
+  }
+  const payload = expectedPayload(key, link);
+  return payload === signed ? { link, payload } : null;
+}
+
+/**
  * Parse and verify the lines of `text` (whole lines; the last may lack its "\n"). Lines split at
  * "\n" only (a trailing "\r" dropped): not readline, which from Node 24 on also breaks at U+2028
  * and U+2029, which JSON allows raw inside strings. Blank lines count but say nothing.
  */
 export function auditChunk(text: string, backend: RecoveryBackend): ChunkResult {
   const b = new Builder();
-  let lines = 0;
+  return b.result(feedLines(b, text, 0, backend));
+}
+
+/** The lines of `text` into `b`, numbered on from `lines`; returns the count after them. */
+function feedLines(b: Builder, text: string, lines: number, backend: RecoveryBackend): number {
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
@@ -284,5 +346,5 @@ export function auditChunk(text: string, backend: RecoveryBackend): ChunkResult 
       b.link(isRecord(value) ? value['avatar'] : undefined, value, line, backend);
     }
   }
-  return b.result(lines);
+  return lines;
 }

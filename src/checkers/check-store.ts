@@ -7,7 +7,7 @@
  */
 import type { Bindings, BindingStatus } from '../store/bindings.js';
 import { withoutFsync, type Db } from '../store/sqlite.js';
-import type { Statement } from '../store/db.js';
+import { sql, type Statement } from '../store/db.js';
 import type { CheckResult, CheckTarget, Evidence } from './types.js';
 
 export interface ScheduleRow {
@@ -85,7 +85,15 @@ export class CheckStore {
       getEvidence: db.prepare<[number], EvidenceRow>('SELECT url, text, fetched_at, outcome FROM binding_evidence WHERE binding_id = ?'),
       queuePlatform: db.prepare<[number, string, number]>('UPDATE binding_checks SET next_check_at = ? WHERE platform = ? AND next_check_at > ?'),
       release: db.prepare<[number, number]>('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ?'),
-      queueOne: db.prepare<[number, number, number]>('UPDATE binding_checks SET next_check_at = ? WHERE binding_id = ? AND next_check_at <= ?'),
+      // One statement for a pass's hints (a list of ids), not one per id: on PostgreSQL one round
+      // trip. A row already at the front (0) is not written again: reads hint the same bindings often.
+      queueMany: db.prepare<[string, number]>(
+        sql(
+          db,
+          'UPDATE binding_checks SET next_check_at = 0 WHERE binding_id IN (SELECT value FROM json_each(?)) AND next_check_at <= ? AND next_check_at > 0',
+          'UPDATE binding_checks SET next_check_at = 0 WHERE binding_id = ANY (?::bigint[]) AND next_check_at <= ? AND next_check_at > 0',
+        ),
+      ),
     };
     // Answered in due order (oldest first, as SQLite's read gives them): RETURNING has no order.
     this.claimShared = db.dialect !== 'postgres' ? null : db.prepare(
@@ -219,11 +227,10 @@ export class CheckStore {
    * reads have served (overdue ones are wanted now) at the start of its pass, never on a read.
    */
   queueEarly(bindingIds: number[], now: number): number {
-    return this.db.transaction(() => {
-      let n = 0;
-      for (const id of bindingIds) n += this.s.queueOne.run(0, id, now).changes;
-      return n;
-    })();
+    const ids = bindingIds.filter((id) => Number.isSafeInteger(id));
+    if (ids.length === 0) return 0;
+    const list = this.db.dialect === 'postgres' ? `{${ids.join(',')}}` : JSON.stringify(ids);
+    return this.s.queueMany.run(list, now).changes;
   }
 
 }

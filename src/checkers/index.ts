@@ -65,9 +65,13 @@ export function checkersComponent(deps: CheckersDeps): CheckersComponent {
   const scheduler = new Scheduler({
     cfg, store: checks, runner, log, now,
     busy: () => pacer.busy(),
-    takeHints: () => {
-      const ids = [...hints];
-      hints.clear();
+    takeHints: (max) => {
+      const ids: number[] = [];
+      for (const id of hints) {
+        if (ids.length >= max) break;
+        ids.push(id);
+        hints.delete(id);
+      }
       return ids;
     },
     onResult: (_id, result, _status, platform) => outcomes.inc({ platform, outcome: result.kind }),

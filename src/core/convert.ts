@@ -55,6 +55,16 @@ export function parseLink(input: unknown): Link {
   return parseLinkWithPrev(input, input['prev']);
 }
 
+/**
+ * A /v1/proofchain item read with `prev` as its prev: what linksFromProofchainItems gives for it
+ * when its payload's prev is `prev`. For a caller that already knows that prev (the dump audit
+ * checks a guess against the rebuilt payload) and need not parse the payload to learn it.
+ */
+export function proofchainItemWithPrev(item: unknown, prev: string | null): Link {
+  if (!isRecord(item)) fail('BAD_REQUEST', 'a proofchain item must be an object');
+  return parseLinkWithPrev(item, prev);
+}
+
 /** parseLink of `input` with `prevRaw` as its prev (no copy of the object to set it). */
 function parseLinkWithPrev(input: Record<string, unknown>, prevRaw: unknown): Link {
   if (prevRaw !== null && prevRaw !== undefined && typeof prevRaw !== 'string') fail('BAD_REQUEST', 'field "prev" must be a string or null');

@@ -14,7 +14,10 @@ import * as secp from '@noble/secp256k1';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { utf8 } from './encoding.js';
 
-/** A keccak-256 implementation: 32 bytes out for any input, never throws. */
+/**
+ * A keccak-256 implementation: 32 bytes out (its own array) for any input, never throws. It
+ * must not keep the input: digests are taken of a buffer that is reused (personalSignDigest).
+ */
 export type Keccak256 = (bytes: Uint8Array) => Uint8Array;
 
 /**
@@ -38,6 +41,12 @@ export interface RecoveryBackend {
    * because wallet checks need the Ethereum address (keccak of x‖y).
    */
   recover(digest: Uint8Array, compact: Uint8Array, recovery: 0 | 1): Uint8Array | null;
+  /**
+   * Optional: the same recovery answered in compressed form (33 bytes: 02/03 by the parity of
+   * y, then x) — exactly `recover`'s key compressed, null where it is null. What the Avatar
+   * check compares, without building the 65-byte form only to compress it (every link).
+   */
+  recoverCompressed?(digest: Uint8Array, compact: Uint8Array, recovery: 0 | 1): Uint8Array | null;
 }
 
 export const nobleBackend: RecoveryBackend = {
@@ -56,9 +65,32 @@ export const nobleBackend: RecoveryBackend = {
 };
 
 const PREFIX = utf8('\x19Ethereum Signed Message:\n');
+/** Decimal digits reserved for the message's byte length in the scratch buffer. */
+const LEN_DIGITS = 5;
+/** Longest message (in UTF-16 units) digested in the scratch buffer: 3 bytes per unit at most. */
+const SCRATCH_MAX_UNITS = 16_384;
+const textEncoder = new TextEncoder();
+/**
+ * Where a string message is encoded for its digest (every link's payload, on every verifying
+ * thread): prefix, length and message written in place, no per-digest allocation. The keccak
+ * reads it synchronously and keeps nothing, so one buffer per thread serves every call.
+ */
+let scratch: Uint8Array | null = null;
 
 /** keccak256("\x19Ethereum Signed Message:\n" + byte length + message), with the given keccak. */
 export function personalSignDigest(message: string | Uint8Array, keccak: Keccak256 = keccak_256): Uint8Array {
+  if (typeof message === 'string' && message.length <= SCRATCH_MAX_UNITS) {
+    // The message goes right after room for the prefix and the longest length; once its byte
+    // length is known, prefix and digits are written just before it.
+    const at = PREFIX.length + LEN_DIGITS;
+    scratch ??= new Uint8Array(at + 3 * SCRATCH_MAX_UNITS);
+    const { written } = textEncoder.encodeInto(message, scratch.subarray(at));
+    const len = String(written);
+    const start = at - len.length - PREFIX.length;
+    scratch.set(PREFIX, start);
+    for (let i = 0; i < len.length; i++) scratch[at - len.length + i] = len.charCodeAt(i);
+    return keccak(scratch.subarray(start, at + written));
+  }
   const bytes = typeof message === 'string' ? utf8(message) : message;
   const len = String(bytes.length); // ASCII digits
   const out = new Uint8Array(PREFIX.length + len.length + bytes.length);

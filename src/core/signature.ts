@@ -10,7 +10,7 @@
  * so a twin cannot be slipped in ahead of the honest submission.
  */
 import { fail } from './errors.js';
-import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from './encoding.js';
+import { base64DecodeInto, base64Length, base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from './encoding.js';
 
 export interface DecodedSignature {
   /** r‖s, 64 bytes */
@@ -31,13 +31,17 @@ const HALF_N = N >> 1n;
 const HALF_N_BYTES = new Uint8Array(32);
 for (let i = 31, h = HALF_N; i >= 0; i--, h >>= 8n) HALF_N_BYTES[i] = Number(h & 255n);
 
-/** s > n/2 for a big-endian 32-byte s. */
-function aboveHalfN(s: Uint8Array): boolean {
+/** s > n/2 for a big-endian 32-byte s at `at` in `bytes`. */
+function aboveHalfN(bytes: Uint8Array, at: number): boolean {
   for (let i = 0; i < 32; i++) {
-    if (s[i]! !== HALF_N_BYTES[i]!) return s[i]! > HALF_N_BYTES[i]!;
+    const b = bytes[at + i]!;
+    if (b !== HALF_N_BYTES[i]!) return b > HALF_N_BYTES[i]!;
   }
   return false;
 }
+
+/** decodeSignature's scratch for base64 input (one signature's 65 bytes). */
+const DECODED = new Uint8Array(65);
 
 /** To read the 6-bit value of a signature's base64 character 86, whose two low bits are padding. */
 const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -56,8 +60,18 @@ export function decodeSignature(input: unknown, what = 'signature'): DecodedSign
   // A base64 signature may itself begin with "0x" (1 in 2,048 do): it is hex when it is 0x + 130
   // hex digits, base64 when it decodes as such, else whichever explains the failure best.
   const asHex = input.startsWith('0x') || input.startsWith('0X') ? hexToBytes(input) : null;
-  const asB64 = asHex && asHex.length === 65 ? null : base64ToBytes(input);
-  const bytes = asHex?.length === 65 ? asHex : asB64?.length === 65 ? asB64 : (asHex ?? asB64);
+  let bytes: Uint8Array | null;
+  let fromBase64 = false;
+  if (asHex?.length === 65) bytes = asHex;
+  else if (base64Length(input) === 65 && base64DecodeInto(input, DECODED)) {
+    // The common case, decoded into this thread's scratch (a fresh 65-byte array would live
+    // outside the V8 heap, a cost per signature); only the 64 bytes of r‖s are copied out.
+    bytes = DECODED;
+    fromBase64 = true;
+  } else {
+    const asB64 = base64ToBytes(input);
+    bytes = asHex ?? asB64;
+  }
   if (!bytes) fail('BAD_SIGNATURE_ENCODING', `${what} is neither padded base64 nor 0x-hex`);
   if (bytes.length !== 65) fail('BAD_SIGNATURE_ENCODING', `${what} must be 65 bytes, got ${bytes.length}`);
   const v = bytes[64]!;
@@ -65,12 +79,12 @@ export function decodeSignature(input: unknown, what = 'signature'): DecodedSign
   if (v === 0 || v === 27) recovery = 0;
   else if (v === 1 || v === 28) recovery = 1;
   else fail('BAD_SIGNATURE_ENCODING', `${what} has recovery byte ${v}, expected 0, 1, 27 or 28`);
-  const canon = new Uint8Array(bytes);
-  canon[64] = recovery;
   // Already the stored form (base64, v in {0,1}, zero padding bits): the input is its own
   // canonical spelling, and re-encoding it would only build the same string again.
-  const same = bytes === asB64 && v === recovery && (B64_ALPHABET.indexOf(input[86]!) & 3) === 0;
-  return { compact: canon.subarray(0, 64), recovery, canonical: same ? input : bytesToBase64(canon), highS: aboveHalfN(canon.subarray(32, 64)) };
+  const same = fromBase64 && v === recovery && (B64_ALPHABET.indexOf(input[86]!) & 3) === 0;
+  // bytes is this call's own (fresh or scratch) array: normalized in place.
+  bytes[64] = recovery;
+  return { compact: bytes.slice(0, 64), recovery, canonical: same ? input : bytesToBase64(bytes), highS: aboveHalfN(bytes, 32) };
 }
 
 /** The malleated twin (r, n−s, v^1) of a decoded signature, in stored form. */
@@ -92,12 +106,29 @@ export function canonicalSignature(input: string): string | null {
   }
 }
 
+/** Scratch for storedLowS: one signature's 65 bytes. */
+const SCRATCH = new Uint8Array(65);
+
+/**
+ * The value is already a stored low-s signature: 88 characters of padded base64 of 65 bytes,
+ * v in {0,1}, zero padding bits, s ≤ n/2. Then decodeSignature gives it back as its canonical
+ * form with highS false (88 characters are never 0x + 130 hex digits), so it is its own
+ * prevKey. Checked without allocating: it is the spelling of nearly every signature and prev.
+ */
+function storedLowS(value: string): boolean {
+  if (value.length !== 88 || value.charCodeAt(87) !== 61 || value.charCodeAt(86) === 61) return false;
+  if (!base64DecodeInto(value, SCRATCH)) return false;
+  if (SCRATCH[64]! > 1 || (B64_ALPHABET.indexOf(value[86]!) & 3) !== 0) return false;
+  return !aboveHalfN(SCRATCH, 32);
+}
+
 /**
  * The key under which a `prev` value (or a stored signature) is compared: the low-s canonical
  * form when it decodes (so v spellings and malleated twins compare equal), else the raw string
  * (so junk only ever equals identical junk).
  */
 export function prevKey(value: string): string {
+  if (storedLowS(value)) return value;
   try {
     const d = decodeSignature(value);
     return d.highS ? twinSignature(d) : d.canonical;

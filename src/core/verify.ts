@@ -22,6 +22,11 @@ export interface VerifyOptions {
   backend: RecoveryBackend;
   /** accept legacy 4-field links (rebuilding chains made elsewhere); never for POST /v1/proof */
   allowLegacy?: boolean;
+  /**
+   * `expectedPayload(avatar, link)`, when the caller has just built it (the dump audit does, to
+   * confirm a link's prev): not built twice. Only ever that string, else the verdict is wrong.
+   */
+  payload?: string;
 }
 
 /** The sign payload rebuilt from a link's fields (legacy form when uuid and payload are empty). */
@@ -48,18 +53,28 @@ function compress(uncompressed: Uint8Array): Uint8Array {
 
 /** Recover the signer of a personal_sign signature; null when nothing recovers. */
 export function recoverSigner(backend: RecoveryBackend, payload: string, signature: string, what = 'signature') {
+  return recoverFromDigest(backend, personalSignDigest(payload, backend.keccak256), signature, what);
+}
+
+/** recoverSigner with the payload's digest already taken (a wallet link's two signatures share it). */
+function recoverFromDigest(backend: RecoveryBackend, digest: Uint8Array, signature: string, what = 'signature') {
   const sig = decodeSignature(signature, what);
-  const pub = backend.recover(personalSignDigest(payload, backend.keccak256), sig.compact, sig.recovery);
+  const pub = backend.recover(digest, sig.compact, sig.recovery);
   return { sig, uncompressed: pub };
 }
 
-function signedByAvatar(backend: RecoveryBackend, avatar: AvatarKey, payload: string, signature: string): { ok: boolean; canonical: string } {
-  const { sig, uncompressed } = recoverSigner(backend, payload, signature);
+function signedByAvatar(backend: RecoveryBackend, avatar: AvatarKey, digest: Uint8Array, signature: string): { ok: boolean; canonical: string } {
+  if (backend.recoverCompressed) {
+    const sig = decodeSignature(signature);
+    const pub = backend.recoverCompressed(digest, sig.compact, sig.recovery);
+    return { ok: pub !== null && bytesEqual(pub, avatar.compressed), canonical: sig.canonical };
+  }
+  const { sig, uncompressed } = recoverFromDigest(backend, digest, signature);
   return { ok: uncompressed !== null && bytesEqual(compress(uncompressed), avatar.compressed), canonical: sig.canonical };
 }
 
-function signedByAddress(backend: RecoveryBackend, address: string, payload: string, signature: string, what: string): { ok: boolean; canonical: string } {
-  const { sig, uncompressed } = recoverSigner(backend, payload, signature, what);
+function signedByAddress(backend: RecoveryBackend, address: string, digest: Uint8Array, signature: string, what: string): { ok: boolean; canonical: string } {
+  const { sig, uncompressed } = recoverFromDigest(backend, digest, signature, what);
   return { ok: uncompressed !== null && addressOf(uncompressed, backend.keccak256) === address.toLowerCase(), canonical: sig.canonical };
 }
 
@@ -88,7 +103,7 @@ export function verifyLink(avatar: AvatarKey, link: Link, opts: VerifyOptions): 
   const legacy = isLegacyLink(link) || link.uuid === '';
   if (legacy && !opts.allowLegacy) fail('BAD_UUID', 'uuid is required');
   if (!legacy && !UUID_RE.test(link.uuid)) fail('BAD_UUID', 'uuid must be a lowercase canonical UUID');
-  const payload = expectedPayload(avatar, link);
+  const payload = opts.payload ?? expectedPayload(avatar, link);
   if (link.signature_payload !== '' && link.signature_payload !== payload) {
     fail('PAYLOAD_MISMATCH', 'signature_payload differs from the payload rebuilt from the link fields', { expected: payload });
   }
@@ -99,7 +114,7 @@ export function verifyLink(avatar: AvatarKey, link: Link, opts: VerifyOptions): 
   if (link.platform === 'ethereum' || link.platform === 'solana') {
     signature = verifyWalletLink(avatar, link, payload, extra, opts.backend);
   } else {
-    const r = signedByAvatar(opts.backend, avatar, payload, link.signature);
+    const r = signedByAvatar(opts.backend, avatar, personalSignDigest(payload, opts.backend.keccak256), link.signature);
     if (!r.ok) fail('SIGNATURE_MISMATCH', 'signature was not made by this avatar over the link payload');
     signature = r.canonical;
   }
@@ -112,14 +127,16 @@ export function verifyLink(avatar: AvatarKey, link: Link, opts: VerifyOptions): 
  */
 function verifyWalletLink(avatar: AvatarKey, link: Link, payload: string, extra: Record<string, string>, backend: RecoveryBackend): string {
   const walletSig = extra['wallet_signature'] ?? '';
+  // Both signatures are over the one payload: its digest is taken once.
+  const digest = personalSignDigest(payload, backend.keccak256);
   const byWallet = (sig: string): { ok: boolean; canonical: string } =>
     link.platform === 'ethereum'
-      ? signedByAddress(backend, link.identity, payload, sig, 'wallet_signature')
+      ? signedByAddress(backend, link.identity, digest, sig, 'wallet_signature')
       : { ok: solanaSigned(link.identity, payload, sig), canonical: sig };
 
   const avatarCheck = (() => {
     try {
-      return signedByAvatar(backend, avatar, payload, link.signature);
+      return signedByAvatar(backend, avatar, digest, link.signature);
     } catch (err) {
       if (link.action === 'delete' && err instanceof ProofError) return { ok: false, canonical: link.signature };
       throw err;
@@ -163,12 +180,13 @@ export type VerifyResult = { ok: true; link: Link } | Rejection;
 /**
  * Verify one item; never throws. A ProofError is the link's verdict; anything else is a defect
  * of ours, reported as INTERNAL (the link is rejected, the batch goes on) — the same on every
- * thread, so pooled and inline verdicts are identical by construction.
+ * thread, so pooled and inline verdicts are identical by construction. `payload`: as
+ * VerifyOptions.payload (only `expectedPayload` of this very avatar and link).
  */
-export function verifyItem(item: VerifyItem, backend: RecoveryBackend): VerifyResult {
+export function verifyItem(item: VerifyItem, backend: RecoveryBackend, payload?: string): VerifyResult {
   try {
     const key = typeof item.avatar === 'string' ? parsePublicKey(item.avatar, backend) : item.avatar;
-    return { ok: true, link: verifyLink(key, item.link, { backend, allowLegacy: item.allowLegacy }) };
+    return { ok: true, link: verifyLink(key, item.link, payload === undefined ? { backend, allowLegacy: item.allowLegacy } : { backend, allowLegacy: item.allowLegacy, payload }) };
   } catch (err) {
     if (err instanceof ProofError) return { ok: false, code: err.code, message: err.message };
     const code: ErrorCode = 'INTERNAL';

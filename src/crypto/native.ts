@@ -59,27 +59,30 @@ function digest32(digest: Uint8Array): Uint8Array | null {
 
 function makeBackend(lib: Secp256k1Addon): RecoveryBackend {
   const recid = new Uint8Array(1);
+  /** One recovery, the key serialized compressed (33 bytes) or not (65), by libsecp256k1 itself. */
+  const recover = (digest: Uint8Array, compact: Uint8Array, recovery: 0 | 1, compressed: boolean): Uint8Array | null => {
+    try {
+      // Inputs are attacker-derived; the addon's wrapper throws on anything it dislikes.
+      if (!(digest instanceof Uint8Array)) return null;
+      const d = digest32(digest);
+      if (!d) return null;
+      // Copied like noble's wrapper copies it (into a 65-byte buffer after the recovery byte):
+      // short input is zero-padded, longer input throws, views are read at their offset.
+      const c = new Uint8Array(64);
+      c.set(compact, 0);
+      // Same coercion as noble's wrapper (a Uint8Array store), then the same 0–3 range rule.
+      recid[0] = recovery as number;
+      const rec = recid[0]!;
+      if (rec > 3) return null;
+      return lib.ecdsaRecover(c, rec, d, compressed);
+    } catch {
+      return null;
+      }
+  };
   return {
     name: 'native',
-    recover(digest, compact, recovery) {
-      try {
-        // Inputs are attacker-derived; the addon's wrapper throws on anything it dislikes.
-        if (!(digest instanceof Uint8Array)) return null;
-        const d = digest32(digest);
-        if (!d) return null;
-        // Copied like noble's wrapper copies it (into a 65-byte buffer after the recovery byte):
-        // short input is zero-padded, longer input throws, views are read at their offset.
-        const c = new Uint8Array(64);
-        c.set(compact, 0);
-        // Same coercion as noble's wrapper (a Uint8Array store), then the same 0–3 range rule.
-        recid[0] = recovery as number;
-        const rec = recid[0]!;
-        if (rec > 3) return null;
-        return lib.ecdsaRecover(c, rec, d, false);
-      } catch {
-        return null;
-      }
-    },
+    recover: (digest, compact, recovery) => recover(digest, compact, recovery, false),
+    recoverCompressed: (digest, compact, recovery) => recover(digest, compact, recovery, true),
   };
 }
 

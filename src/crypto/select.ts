@@ -65,6 +65,14 @@ export function selfTest(backend: RecoveryBackend): string | null {
     highS.set(scalar(N - s), 32);
     const got2 = backend.recover(digest, highS, (rec ^ 1) as 0 | 1);
     if (!got2 || !bytesEqual(got2, want)) return 'high-s form of the known vector did not recover to its public key';
+    // The compressed answer, when the backend has one, is that key compressed.
+    if (backend.recoverCompressed) {
+      const c = backend.recoverCompressed(digest, compact, rec);
+      const wantC = new Uint8Array(33);
+      wantC[0] = (want[64]! & 1) === 1 ? 3 : 2;
+      wantC.set(want.subarray(1, 33), 1);
+      if (!c || !bytesEqual(c, wantC)) return 'compressed recovery of the known vector is not its compressed public key';
+    }
     const tampered = new Uint8Array(digest);
     tampered[0]! ^= 1;
     const got3 = backend.recover(tampered, compact, rec);
@@ -72,6 +80,7 @@ export function selfTest(backend: RecoveryBackend): string | null {
     const zeroR = new Uint8Array(compact);
     zeroR.fill(0, 0, 32);
     if (backend.recover(digest, zeroR, rec) !== null) return 'r = 0 did not return null';
+    if (backend.recoverCompressed && backend.recoverCompressed(digest, zeroR, rec) !== null) return 'r = 0 did not return null (compressed)';
     const bigS = new Uint8Array(compact);
     bigS.set(scalar(N), 32);
     if (backend.recover(digest, bigS, rec) !== null) return 's = n did not return null';
@@ -105,7 +114,13 @@ export function selectBackend(mode: BackendMode, log?: BackendLog, loadNative: (
         const k = selectKeccak();
         keccak = k.reason ? { name: k.name, reason: k.reason } : { name: k.name };
         if (k.reason) log?.warn({ reason: k.reason }, 'keccak-256: native addon not usable, using noble (slower, same results)');
-        backend = { name: native.name, recover: native.recover, keccak256: k.fn, decompress: loadNativeKeyDecompressor() };
+        backend = {
+          name: native.name,
+          recover: native.recover,
+          ...(native.recoverCompressed ? { recoverCompressed: native.recoverCompressed } : {}),
+          keccak256: k.fn,
+          decompress: loadNativeKeyDecompressor(),
+        };
       }
       log?.info({ backend: backend.name, mode, keccak: keccak.name }, 'signature recovery: native libsecp256k1');
       return { backend, name: backend.name, mode, keccak: keccak.name, ...(keccak.reason ? { keccakReason: keccak.reason } : {}) };

@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import { signCheckpoint, toBase64, verifyConsistency, type Ed25519NoteKey } from '../core/tlog/index.js';
-import type { LogTree } from './tree.js';
+import { nodeHash, type LogTree } from './tree.js';
 import { sequencerLock, type Sequencer } from './sequencer.js';
 
 export interface SignedCheckpoint {
@@ -87,7 +87,7 @@ export class Checkpointer {
       const prev = this.latest;
       if (prev && size <= prev.size) return prev;
       const root = this.tree.root(size);
-      if (prev && !verifyConsistency(prev.size, size, prev.root, root, this.tree.consistency(prev.size, size))) {
+      if (prev && !verifyConsistency(prev.size, size, prev.root, root, this.tree.consistency(prev.size, size), nodeHash)) {
         throw new Error(`tree of size ${size} is not consistent with checkpoint ${prev.size}; refusing to sign`);
       }
       const note = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.key]);

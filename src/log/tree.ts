@@ -12,8 +12,19 @@ import {
   type EntryKind, type Hash, type LogEntry, type SubtreeSource,
 } from '../core/tlog/index.js';
 
-/** The core's leaf and tile hashes over node's native SHA-256: every append hashes in its transaction. */
+/**
+ * The core's leaf and tile hashes over node's native SHA-256: every append hashes in its
+ * transaction, and a checkpoint's root and consistency proof rebuild subtrees from up to ~800
+ * stored hashes on the event loop (noble's SHA-256 made that ~27 ms).
+ */
 const { leafHash, hashOfHashes } = hashesWith((data) => hash('sha256', data, 'buffer'));
+/** The same for roots and proofs, as plain Uint8Arrays (what they were when noble's hashed them). */
+const plain = hashesWith((data) => {
+  const b = hash('sha256', data, 'buffer');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+});
+/** node's interior hash, for checking proofs of this tree (the checkpointer) */
+export const nodeHash = plain.nodeHash;
 
 export interface EntryRow {
   idx: number;
@@ -55,7 +66,8 @@ export class LogTree {
       ),
       insertEntry: db.prepare<[number, string, number | null, Uint8Array, number]>('INSERT INTO log_entries (idx, kind, ref_id, entry, appended_at) VALUES (?, ?, ?, ?, ?)'),
       insertHash: db.prepare<[number, number, Uint8Array]>('INSERT INTO log_hashes (level, idx, hash) VALUES (?, ?, ?)'),
-      hashes: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?'),
+      // the bare column (no row object per hash): a root reads a few hundred of them
+      hashes: db.prepare<[number, number, number], Buffer>('SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?').pluck(),
       entries: db.prepare<[number, number], EntryRow>('SELECT idx, kind, ref_id, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
       byRef: db.prepare<[string, number], { idx: number }>('SELECT idx FROM log_entries WHERE kind = ? AND ref_id = ? ORDER BY idx'),
       ofAvatar: db.prepare<[string, number], EntryRow>(sql(db, OF_AVATAR_SQL, OF_AVATAR_PG_SQL)),
@@ -121,24 +133,24 @@ export class LogTree {
   }
 
   levelHashes(level: number, from: number, count: number): Hash[] {
-    return this.s.hashes.all(level, from, count).map((r) => toHash(r.hash));
+    return this.s.hashes.all(level, from, count).map(toHash);
   }
 
   /** Complete-subtree hashes of the stored tree (valid for any size up to the current one). */
   source(): SubtreeSource {
-    return subtreeSource((level, from, count) => this.levelHashes(level, from, count));
+    return subtreeSource((level, from, count) => this.levelHashes(level, from, count), plain.hashOfHashes);
   }
 
   root(size: number): Hash {
-    return treeHash(size, this.source());
+    return treeHash(size, this.source(), nodeHash);
   }
 
   inclusion(index: number, size: number): Hash[] {
-    return inclusionProof(index, size, this.source());
+    return inclusionProof(index, size, this.source(), nodeHash);
   }
 
   consistency(from: number, to: number): Hash[] {
-    return consistencyProof(from, to, this.source());
+    return consistencyProof(from, to, this.source(), nodeHash);
   }
 
   /** Tile bytes: `width` hashes of tile `index` at `level`, or null when the tree (of its current size) has no such tile. */

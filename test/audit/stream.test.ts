@@ -117,10 +117,13 @@ describe('dump audit in chunks', () => {
     const file = join(tmp.dir, 'mixed.jsonl');
     writeFileSync(file, text);
     const inline = await runAudit([{ kind: 'path', path: file }], { backend: 'noble', workers: 1 });
-    const pooled = await runAudit([{ kind: 'path', path: file }], { backend: 'noble', workers: 2, config: { chunkBytes: 1024 } });
     expect(inline.errors).toEqual([]);
     expect(inline.problems.map((p) => `${p.line}:${p.code}`)).toEqual(expected);
-    expect(pooled.toJSON()).toEqual(inline.toJSON());
+    // one worker and the calling thread, then two workers and the calling thread
+    for (const workers of [2, 3]) {
+      const pooled = await runAudit([{ kind: 'path', path: file }], { backend: 'noble', workers, config: { chunkBytes: 1024 } });
+      expect(pooled.toJSON()).toEqual(inline.toJSON());
+    }
   });
 });
 

@@ -62,6 +62,9 @@ it('overdue bindings read by a query move to the front; not-yet-due ones are lef
   db.prepare('UPDATE binding_checks SET next_check_at = ? WHERE binding_id IN (4)').run(now - 900);
   // 4 was first in line; after a read of 3 and 5, 3 (overdue) jumps ahead of 4, 5 (not due) stays
   expect(checks.queueEarly([3, 5], now)).toBe(1);
+  // read again before the pass claimed it: already at the front, not written again
+  expect(checks.queueEarly([3], now)).toBe(0);
+  expect(checks.queueEarly([], now)).toBe(0);
   expect(checks.claimDue('twitter', now, 1, 600)).toEqual([3]);
   expect(checks.claimDue('twitter', now, 10, 600)).toEqual([4, 2]);
   expect(checks.scheduleOf(5)!.next_check_at).toBe(now + 1000);

@@ -7,12 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
 import { nobleBackend } from '../../src/core/index.js';
 import { loadConfig } from '../../src/config/load.js';
 import { checkersComponent } from '../../src/checkers/index.js';
 import { CheckStore } from '../../src/checkers/check-store.js';
+import { HINTS_PER_PASS } from '../../src/checkers/scheduler.js';
 import type { Db } from '../../src/store/index.js';
 import { openAll as openDb } from '../helpers/db.js';
 import { DISCORD_TOKEN, FakePlatforms, TWITTER_TOKEN } from '../../scripts/lib/fake-platforms.js';
@@ -229,6 +230,30 @@ describe('read hints', () => {
     comp.scheduler.tick();
     await comp.scheduler.drain();
     expect(claimed[0]).toEqual([ids[2], ids[0], ids[1]]);
+    await comp.stop();
+    await store.close();
+  });
+
+
+  it('a burst of hints is folded in a bounded share per pass, the next pass following at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-checkers-'));
+    dirs.push(dir);
+    const clock = new Clock();
+    // a pass a minute: only the follow-up passes can fold the rest in within the test
+    const { store, comp } = openAll(dir, clock, makeConfig({ 'checkers.tickMs': 60_000 }));
+    const shares: number[][] = [];
+    const orig = comp.checks.queueEarly.bind(comp.checks);
+    comp.checks.queueEarly = (ids, now) => {
+      shares.push(ids);
+      return orig(ids, now);
+    };
+    // which bindings does not matter here (the first test has what a hint does): none exist
+    const hinted = Array.from({ length: 2 * HINTS_PER_PASS + 100 }, (_, i) => 1000 - i);
+    comp.api!.proofsRead!(hinted);
+    comp.scheduler.start();
+    await vi.waitFor(() => expect(shares.flat()).toHaveLength(hinted.length), { timeout: 20_000, interval: 20 });
+    expect(shares.map((s) => s.length)).toEqual([HINTS_PER_PASS, HINTS_PER_PASS, 100]);
+    expect(new Set(shares.flat())).toEqual(new Set(hinted));
     await comp.stop();
     await store.close();
   });

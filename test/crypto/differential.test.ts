@@ -142,6 +142,10 @@ describe('native vs noble recovery', () => {
       const a = outcome(nobleBackend, c);
       const b = outcome(native, c);
       if (a !== b) disagreements.push(`${c.kind}: noble=${a?.slice(0, 16)} native=${b?.slice(0, 16)} sig=${bytesToHex(c.compact)} rec=${c.recovery}`);
+      // The compressed answer (what the Avatar check compares) is noble's key compressed.
+      const cc = native.recoverCompressed!(c.digest, c.compact, c.recovery as 0 | 1);
+      const want = a === null ? null : `${parseInt(a.slice(128), 16) & 1 ? '03' : '02'}${a.slice(2, 66)}`;
+      if ((cc === null ? null : bytesToHex(cc)) !== want) disagreements.push(`${c.kind}: compressed recovery differs from noble's key compressed`);
       if (c.signer !== undefined && b !== c.signer) disagreements.push(`${c.kind}: did not recover the signer`);
       if (c.notSigner !== undefined && b === c.notSigner) disagreements.push(`${c.kind}: tampered input recovered the signer`);
       const k = byKind.get(c.kind) ?? { n: 0, recovered: 0 };

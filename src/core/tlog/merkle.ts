@@ -19,20 +19,37 @@ export const EMPTY_ROOT: Hash = sha256(new Uint8Array(0));
 /** Any SHA-256 implementation (core stays free of platform crypto: the daemon passes node's). */
 export type Sha256 = (data: Uint8Array) => Uint8Array;
 
+/** An interior node's hash; the tree code below takes one (noble's by default, node's in the daemon). */
+export type NodeHash = (left: Hash, right: Hash) => Hash;
+
 /**
  * The leaf and tile hashes over a given SHA-256: the log's writer hashes every accepted change
  * inside the append transaction, where node:crypto's native hash costs a fraction of noble's.
  * leafHash and hashOfHashes below are these over noble's SHA-256 (browsers, clients).
  */
-export function hashesWith(sha: Sha256): { leafHash(entry: Uint8Array): Hash; hashOfHashes(hashes: readonly Hash[]): Hash } {
-  const node = (left: Hash, right: Hash): Hash => sha(concat(NODE, left, right));
+export function hashesWith(sha: Sha256): { leafHash(entry: Uint8Array): Hash; nodeHash: NodeHash; hashOfHashes(hashes: readonly Hash[]): Hash } {
+  // One input buffer for every interior node (the hash copies nothing it is given).
+  const input = new Uint8Array(1 + 2 * HASH_SIZE);
+  input[0] = NODE[0]!;
+  const node = (left: Hash, right: Hash): Hash => {
+    input.set(left, 1);
+    input.set(right, 1 + HASH_SIZE);
+    return sha(input);
+  };
+  // Pairwise, level by level, an odd last hash carried up as it is: the same tree as the RFC's
+  // split at the largest power of two below n, without the recursion's copies.
   const ofHashes = (hashes: readonly Hash[]): Hash => {
     if (hashes.length === 0) return EMPTY_ROOT;
-    if (hashes.length === 1) return hashes[0]!;
-    const k = splitPoint(hashes.length);
-    return node(ofHashes(hashes.slice(0, k)), ofHashes(hashes.slice(k)));
+    let row = hashes;
+    while (row.length > 1) {
+      const next: Hash[] = [];
+      for (let i = 0; i + 1 < row.length; i += 2) next.push(node(row[i]!, row[i + 1]!));
+      if (row.length % 2 === 1) next.push(row[row.length - 1]!);
+      row = next;
+    }
+    return row[0]!;
   };
-  return { leafHash: (entry) => sha(concat(LEAF, entry)), hashOfHashes: ofHashes };
+  return { leafHash: (entry) => sha(concat(LEAF, entry)), nodeHash: node, hashOfHashes: ofHashes };
 }
 
 const NOBLE = hashesWith(sha256);
@@ -74,7 +91,7 @@ export function hashOfHashes(hashes: readonly Hash[]): Hash {
  * ≤ n (true of every range the RFC recursion visits): the complete subtrees given by the bits
  * of n, largest first, folded from the right.
  */
-export function rangeHash(start: number, n: number, src: SubtreeSource): Hash {
+export function rangeHash(start: number, n: number, src: SubtreeSource, node: NodeHash = nodeHash): Hash {
   const parts: Hash[] = [];
   let at = start;
   for (let h = 52; h >= 0; h--) {
@@ -85,12 +102,12 @@ export function rangeHash(start: number, n: number, src: SubtreeSource): Hash {
     }
   }
   let r = parts[parts.length - 1]!;
-  for (let i = parts.length - 2; i >= 0; i--) r = nodeHash(parts[i]!, r);
+  for (let i = parts.length - 2; i >= 0; i--) r = node(parts[i]!, r);
   return r;
 }
 
-export function treeHash(size: number, src: SubtreeSource): Hash {
-  return size === 0 ? EMPTY_ROOT : rangeHash(0, size, src);
+export function treeHash(size: number, src: SubtreeSource, node: NodeHash = nodeHash): Hash {
+  return size === 0 ? EMPTY_ROOT : rangeHash(0, size, src, node);
 }
 
 function checkSize(n: number, what: string): void {
@@ -98,7 +115,7 @@ function checkSize(n: number, what: string): void {
 }
 
 /** Audit path of leaf `index` in the tree of `size` leaves (RFC 9162 §2.1.3.1), leaf side first. */
-export function inclusionProof(index: number, size: number, src: SubtreeSource): Hash[] {
+export function inclusionProof(index: number, size: number, src: SubtreeSource, node: NodeHash = nodeHash): Hash[] {
   checkSize(index, 'index');
   checkSize(size, 'size');
   if (index >= size) throw new RangeError(`index ${index} is not below tree size ${size}`);
@@ -108,10 +125,10 @@ export function inclusionProof(index: number, size: number, src: SubtreeSource):
     const k = splitPoint(n);
     if (m < k) {
       path(m, start, k);
-      out.push(rangeHash(start + k, n - k, src));
+      out.push(rangeHash(start + k, n - k, src, node));
     } else {
       path(m - k, start + k, n - k);
-      out.push(rangeHash(start, k, src));
+      out.push(rangeHash(start, k, src, node));
     }
   };
   path(index, 0, size);
@@ -119,7 +136,7 @@ export function inclusionProof(index: number, size: number, src: SubtreeSource):
 }
 
 /** Consistency proof from the tree of `m` leaves to the tree of `n` leaves (RFC 9162 §2.1.4.1). */
-export function consistencyProof(m: number, n: number, src: SubtreeSource): Hash[] {
+export function consistencyProof(m: number, n: number, src: SubtreeSource, node: NodeHash = nodeHash): Hash[] {
   checkSize(m, 'old size');
   checkSize(n, 'new size');
   if (m > n) throw new RangeError(`old size ${m} is above new size ${n}`);
@@ -127,16 +144,16 @@ export function consistencyProof(m: number, n: number, src: SubtreeSource): Hash
   const out: Hash[] = [];
   const sub = (mm: number, start: number, nn: number, complete: boolean): void => {
     if (mm === nn) {
-      if (!complete) out.push(rangeHash(start, nn, src));
+      if (!complete) out.push(rangeHash(start, nn, src, node));
       return;
     }
     const k = splitPoint(nn);
     if (mm <= k) {
       sub(mm, start, k, complete);
-      out.push(rangeHash(start + k, nn - k, src));
+      out.push(rangeHash(start + k, nn - k, src, node));
     } else {
       sub(mm - k, start + k, nn - k, false);
-      out.push(rangeHash(start, k, src));
+      out.push(rangeHash(start, k, src, node));
     }
   };
   sub(m, 0, n, true);
@@ -167,7 +184,7 @@ export function verifyInclusion(index: number, size: number, leaf: Hash, proof: 
 }
 
 /** RFC 9162 §2.1.4.2. True only when the tree of size `n` and root `newRoot` extends the old one. */
-export function verifyConsistency(m: number, n: number, oldRoot: Hash, newRoot: Hash, proof: readonly Hash[]): boolean {
+export function verifyConsistency(m: number, n: number, oldRoot: Hash, newRoot: Hash, proof: readonly Hash[], node: NodeHash = nodeHash): boolean {
   if (!Number.isSafeInteger(m) || !Number.isSafeInteger(n) || m < 0 || m > n) return false;
   if (!isHash(oldRoot) || !isHash(newRoot) || !proof.every(isHash)) return false;
   if (m === n) return proof.length === 0 && equalBytes(oldRoot, newRoot);
@@ -183,11 +200,11 @@ export function verifyConsistency(m: number, n: number, oldRoot: Hash, newRoot: 
   for (const c of path.slice(1)) {
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
+      fr = node(c, fr);
+      sr = node(c, sr);
       if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn / 2, Math.floor(sn / 2)];
     } else {
-      sr = nodeHash(sr, c);
+      sr = node(sr, c);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);

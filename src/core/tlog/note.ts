@@ -102,8 +102,17 @@ export function parseVerifierKey(vkey: string): NoteVerifier & { publicKey: Uint
   return { ...v, publicKey: key.slice(1) };
 }
 
+/**
+ * Ed25519 signing from a seed. Ed25519 signatures are deterministic (RFC 8032), so any correct
+ * implementation gives the same bytes: the daemon passes node's native one (noble's takes
+ * milliseconds per checkpoint on the event loop); the default is noble's (browsers, clients).
+ */
+export type Ed25519Signing = (seed: Uint8Array) => (message: Uint8Array) => Uint8Array;
+
+const nobleSigning: Ed25519Signing = (seed) => (message) => ed25519.sign(message, seed);
+
 /** An Ed25519 note key from its 32-byte seed (the secret). */
-export function ed25519NoteKey(name: string, seed: Uint8Array): Ed25519NoteKey {
+export function ed25519NoteKey(name: string, seed: Uint8Array, signing: Ed25519Signing = nobleSigning): Ed25519NoteKey {
   if (seed.length !== 32) throw new TlogError('MALFORMED', 'Ed25519 seed must be 32 bytes');
   const secret = seed.slice();
   const publicKey = ed25519.getPublicKey(secret);
@@ -114,7 +123,7 @@ export function ed25519NoteKey(name: string, seed: Uint8Array): Ed25519NoteKey {
     publicKey,
     verifier,
     verifierKey: formatVerifierKey(name, publicKey),
-    sign: (message) => ed25519.sign(message, secret),
+    sign: signing(secret),
   };
 }
 
@@ -128,7 +137,7 @@ export function formatSignerKey(name: string, seed: Uint8Array): string {
   return `PRIVATE+KEY+${name}+${hex8(k.keyId)}+${toBase64(concat(new Uint8Array([SIG_ED25519]), seed))}`;
 }
 
-export function parseSignerKey(skey: string): Ed25519NoteKey {
+export function parseSignerKey(skey: string, signing?: Ed25519Signing): Ed25519NoteKey {
   const m = /^PRIVATE\+KEY\+([^+]*)\+([^+]*)\+(.*)$/s.exec(skey.trim());
   if (!m) throw new TlogError('MALFORMED', 'signer key must be PRIVATE+KEY+<name>+<hex id>+<base64 key>');
   const [, name, id, b64] = m as unknown as [string, string, string, string];
@@ -136,7 +145,7 @@ export function parseSignerKey(skey: string): Ed25519NoteKey {
   if (!isKeyName(name) || !/^[0-9a-f]{8}$/.test(id) || !key || key.length !== 33 || key[0] !== SIG_ED25519) {
     throw new TlogError('MALFORMED', 'malformed signer key');
   }
-  const k = ed25519NoteKey(name, key.subarray(1));
+  const k = ed25519NoteKey(name, key.subarray(1), signing);
   if (hex8(k.keyId) !== id) throw new TlogError('MALFORMED', 'signer key ID does not match the key');
   return k;
 }

@@ -117,14 +117,14 @@ export type LevelReader = (level: number, from: number, count: number) => Hash[]
 
 /**
  * A SubtreeSource over tile-level hashes: a subtree of height h is the tree hash of 2^(h mod 8)
- * consecutive hashes at level ⌊h/8⌋.
+ * consecutive hashes at level ⌊h/8⌋ (hashed by `ofHashes`: the daemon passes node's SHA-256).
  */
-export function subtreeSource(read: LevelReader): SubtreeSource {
+export function subtreeSource(read: LevelReader, ofHashes: (hashes: readonly Hash[]) => Hash = hashOfHashes): SubtreeSource {
   return (height, index) => {
     const level = Math.floor(height / TILE_HEIGHT);
     const span = 2 ** (height % TILE_HEIGHT);
     const hashes = read(level, index * span, span);
     if (hashes.length !== span) throw new Error(`missing hashes at level ${level}`);
-    return hashOfHashes(hashes);
+    return ofHashes(hashes);
   };
 }
