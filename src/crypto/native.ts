@@ -77,7 +77,7 @@ function makeBackend(lib: Secp256k1Addon): RecoveryBackend {
       return lib.ecdsaRecover(c, rec, d, compressed);
     } catch {
       return null;
-      }
+    }
   };
   return {
     name: 'native',

@@ -13,18 +13,18 @@ import {
 } from '../core/tlog/index.js';
 
 /**
- * The core's leaf and tile hashes over node's native SHA-256: every append hashes in its
- * transaction, and a checkpoint's root and consistency proof rebuild subtrees from up to ~800
- * stored hashes on the event loop (noble's SHA-256 made that ~27 ms).
+ * The core's leaf, interior and tile hashes over node's native SHA-256: every append hashes in
+ * its transaction, and a checkpoint's root and consistency proof rebuild subtrees from up to
+ * ~800 stored hashes on the event loop (noble's SHA-256 made that ~27 ms). Plain Uint8Arrays
+ * (what roots and proofs were when noble's hashed them); both engines store them as they are.
  */
-const { leafHash, hashOfHashes } = hashesWith((data) => hash('sha256', data, 'buffer'));
-/** The same for roots and proofs, as plain Uint8Arrays (what they were when noble's hashed them). */
-const plain = hashesWith((data) => {
+const native = hashesWith((data) => {
   const b = hash('sha256', data, 'buffer');
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 });
+const { leafHash, hashOfHashes } = native;
 /** node's interior hash, for checking proofs of this tree (the checkpointer) */
-export const nodeHash = plain.nodeHash;
+export const nodeHash = native.nodeHash;
 
 export interface EntryRow {
   idx: number;
@@ -138,7 +138,7 @@ export class LogTree {
 
   /** Complete-subtree hashes of the stored tree (valid for any size up to the current one). */
   source(): SubtreeSource {
-    return subtreeSource((level, from, count) => this.levelHashes(level, from, count), plain.hashOfHashes);
+    return subtreeSource((level, from, count) => this.levelHashes(level, from, count), hashOfHashes);
   }
 
   root(size: number): Hash {
