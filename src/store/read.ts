@@ -33,6 +33,7 @@ export class Reader {
   /** search statements by shape (identity counts, platform, order): a bounded set, ~400 at most */
   private readonly search = new Map<string, { ids: Statement; page: Statement }>();
   private altIdsStmt: Statement<[string], { link_id: number; alt_id: string }> | undefined;
+  private linksByIdsStmt: Statement<[string], FeedRow> | undefined;
 
   constructor(private readonly db: Db) {
     this.s = {
@@ -88,9 +89,12 @@ export class Reader {
   /** Links by id, with their Avatar (the log's feed: ids of one page). */
   linksByIds(ids: number[]): FeedRow[] {
     if (ids.length === 0) return [];
-    return this.db
-      .prepare(`SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id IN (${ids.map(() => '?').join(',')})`)
-      .all(...ids) as FeedRow[];
+    // One statement for any number of ids (the list travels as one JSON parameter), prepared once.
+    this.linksByIdsStmt ??= this.db.prepare<[string], FeedRow>(sql(this.db,
+      'SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id IN (SELECT value FROM json_each(?))',
+      'SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)',
+    ));
+    return this.linksByIdsStmt.all(JSON.stringify(ids));
   }
 
   changes(lastId: number, count: number): FeedRow[] {
