@@ -7,7 +7,7 @@
  */
 import type { Bindings, BindingStatus } from '../store/bindings.js';
 import { withoutFsync, type Db } from '../store/sqlite.js';
-import { sql, type Statement } from '../store/db.js';
+import { idList, inIdList, type Statement } from '../store/db.js';
 import type { CheckResult, CheckTarget, Evidence } from './types.js';
 
 export interface ScheduleRow {
@@ -88,11 +88,7 @@ export class CheckStore {
       // One statement for a pass's hints (a list of ids), not one per id: on PostgreSQL one round
       // trip. A row already at the front (0) is not written again: reads hint the same bindings often.
       queueMany: db.prepare<[string, number]>(
-        sql(
-          db,
-          'UPDATE binding_checks SET next_check_at = 0 WHERE binding_id IN (SELECT value FROM json_each(?)) AND next_check_at <= ? AND next_check_at > 0',
-          'UPDATE binding_checks SET next_check_at = 0 WHERE binding_id = ANY (?::bigint[]) AND next_check_at <= ? AND next_check_at > 0',
-        ),
+        `UPDATE binding_checks SET next_check_at = 0 WHERE binding_id ${inIdList(db)} AND next_check_at <= ? AND next_check_at > 0`,
       ),
     };
     // Answered in due order (oldest first, as SQLite's read gives them): RETURNING has no order.
@@ -229,8 +225,7 @@ export class CheckStore {
   queueEarly(bindingIds: number[], now: number): number {
     const ids = bindingIds.filter((id) => Number.isSafeInteger(id));
     if (ids.length === 0) return 0;
-    const list = this.db.dialect === 'postgres' ? `{${ids.join(',')}}` : JSON.stringify(ids);
-    return this.s.queueMany.run(list, now).changes;
+    return this.s.queueMany.run(idList(this.db, ids), now).changes;
   }
 
 }

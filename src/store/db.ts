@@ -45,6 +45,20 @@ export function sql(db: Db, sqlite: string, postgres: string = sqlite): string {
 }
 
 /**
+ * A match against a list of integer ids bound as one parameter (`idList(db, ids)`), so one
+ * prepared statement serves a list of any length: SQLite unnests a JSON array, PostgreSQL takes
+ * an array literal with `= ANY` (which its planner answers from the column's index).
+ */
+export function inIdList(db: Db): string {
+  return sql(db, 'IN (SELECT value FROM json_each(?))', '= ANY (?::bigint[])');
+}
+
+/** The parameter `inIdList` takes. The ids are the caller's integers, never client text. */
+export function idList(db: Db, ids: readonly number[]): string {
+  return db.dialect === 'postgres' ? `{${ids.join(',')}}` : JSON.stringify(ids);
+}
+
+/**
  * Serialise writers of the given keys (e.g. Avatars) across processes until the current
  * transaction ends. On SQLite one connection is the only writer, so this does nothing; on
  * PostgreSQL it takes transaction-scoped advisory locks in sorted order, so two daemons that

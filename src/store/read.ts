@@ -2,7 +2,7 @@
  * Read queries of the index: chains, the global feed, bindings. Prepared once, reused; the
  * binding search, whose SQL depends on the query's shape, keeps one statement per shape.
  */
-import { sql, type Db, type Statement } from './db.js';
+import { idList, inIdList, type Db, type Statement } from './db.js';
 import type { Link } from '../core/index.js';
 import type { BindingRow } from './bindings.js';
 import { rowToLink, type AvatarRow, type LinkRow } from './rows.js';
@@ -33,7 +33,6 @@ export class Reader {
   /** search statements by shape (identity counts, platform, order): a bounded set, ~400 at most */
   private readonly search = new Map<string, { ids: Statement; page: Statement }>();
   private altIdsStmt: Statement<[string], { link_id: number; alt_id: string }> | undefined;
-  private linksByIdsStmt: Statement<[string], FeedRow> | undefined;
 
   constructor(private readonly db: Db) {
     this.s = {
@@ -46,6 +45,8 @@ export class Reader {
       changes: db.prepare<[number, number], FeedRow>(
         'SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id > ? ORDER BY l.id LIMIT ?',
       ),
+      // The log's feed: the links of one page, by id (one statement for any page size).
+      linksByIds: db.prepare<[string], FeedRow>(`SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id ${inIdList(db)}`),
       linksByUuid: db.prepare<[string, number], FeedRow>(
         `SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.uuid = ? AND l.uuid <> '' ORDER BY l.id LIMIT ?`,
       ),
@@ -89,12 +90,7 @@ export class Reader {
   /** Links by id, with their Avatar (the log's feed: ids of one page). */
   linksByIds(ids: number[]): FeedRow[] {
     if (ids.length === 0) return [];
-    // One statement for any number of ids (the list travels as one JSON parameter), prepared once.
-    this.linksByIdsStmt ??= this.db.prepare<[string], FeedRow>(sql(this.db,
-      'SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id IN (SELECT value FROM json_each(?))',
-      'SELECT l.*, a.avatar AS avatar FROM links l JOIN avatars a ON a.id = l.avatar_id WHERE l.id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)',
-    ));
-    return this.linksByIdsStmt.all(JSON.stringify(ids));
+    return this.s.linksByIds.all(idList(this.db, ids));
   }
 
   changes(lastId: number, count: number): FeedRow[] {
@@ -105,11 +101,10 @@ export class Reader {
   altIdsOf(linkIds: readonly number[]): Map<number, string> {
     if (linkIds.length === 0) return new Map();
     // Prepared on first use: a store opened with only the early migrations (tests) lacks the table.
-    this.altIdsStmt ??= this.db.prepare<[string], { link_id: number; alt_id: string }>(sql(this.db,
-      'SELECT link_id, alt_id FROM link_alt_ids WHERE link_id IN (SELECT value FROM json_each(?))',
-      'SELECT link_id, alt_id FROM link_alt_ids WHERE link_id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)',
-    ));
-    return new Map(this.altIdsStmt.all(JSON.stringify(linkIds)).map((r) => [r.link_id, r.alt_id]));
+    this.altIdsStmt ??= this.db.prepare<[string], { link_id: number; alt_id: string }>(
+      `SELECT link_id, alt_id FROM link_alt_ids WHERE link_id ${inIdList(this.db)}`,
+    );
+    return new Map(this.altIdsStmt.all(idList(this.db, linkIds)).map((r) => [r.link_id, r.alt_id]));
   }
 
   /** Links carrying this uuid, in any Avatar (a uuid is unique per Avatar only), oldest first. */
