@@ -137,7 +137,7 @@ async function checkArweave(url: string, signers: Signer[]): Promise<void> {
       const t = txs.find((x) => x.id === v.arweave_tx)!;
       expect(tag(t, 'IPFS-CID')).toBe(v.cid);
       const data = await txData(arlocal.url, t.id);
-      expect((await documentCid(new Uint8Array(data))).toString()).toBe(v.cid);
+      expect((await documentCid(new Uint8Array(data))).toString(), `avatar ${s.id} version ${v.links} tx ${t.id}: ${data.length} bytes from arlocal, starting ${JSON.stringify(data.subarray(0, 120).toString())}`).toBe(v.cid);
       const raw = Buffer.from(await (await fetch(`${url}/ipfs/${v.cid}?format=raw`)).arrayBuffer());
       expect(raw.equals(data)).toBe(true);
     }

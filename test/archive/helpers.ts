@@ -89,5 +89,8 @@ export const tag = (tx: GqlTx, name: string): string | undefined => tx.tags.find
 
 export async function txData(url: string, id: string): Promise<Buffer> {
   const res = await fetch(`${url}/tx/${id}/data`);
-  return Buffer.from(await res.text(), 'base64url');
+  const text = await res.text();
+  // An error body decoded as base64 would only show up later as a wrong CID: say what it was.
+  if (res.status !== 200) throw new Error(`arlocal answered ${res.status} for the data of tx ${id}: ${text.slice(0, 300)}`);
+  return Buffer.from(text, 'base64url');
 }
